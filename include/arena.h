@@ -1,0 +1,29 @@
+/* arena.h: a bump allocator for data that lives and dies together (one feed copy).
+ *
+ * A feed copy holds millions of small strings; allocating them from large
+ * chunks makes building fast and freeing one call. Allocation failure
+ * returns NULL; arena_free() releases every chunk.
+ */
+#ifndef ARENA_H
+#define ARENA_H
+
+#include <stddef.h>
+
+struct arena_chunk;
+
+struct arena {
+	struct arena_chunk *head;
+	size_t chunk_size; /* default size of a new chunk */
+	size_t used;       /* bytes handed out, for memory reports */
+	size_t reserved;   /* bytes allocated in chunks */
+};
+
+void arena_init(struct arena *a, size_t chunk_size);
+void arena_free(struct arena *a);
+/* n bytes aligned for any type, or NULL when out of memory. */
+void *arena_alloc(struct arena *a, size_t n);
+/* A copy of n bytes of s plus a NUL. */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+
+#endif

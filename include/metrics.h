@@ -1,0 +1,16 @@
+/* metrics.h: process-wide counters and the Prometheus text of GET /metrics. */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include "router.h"
+#include "strbuf.h"
+
+struct relay_config;
+
+/* Counts one answered request (thread-safe, lock-free). */
+void metrics_count_request(enum route_endpoint endpoint, int http_status, int had_errors);
+
+/* Appends the exposition text for the relay and every enabled module. */
+void metrics_render(const struct relay_config *cfg, struct strbuf *out);
+
+#endif

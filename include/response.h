@@ -1,0 +1,57 @@
+/* response.h: the answer being built for one request, and its rendering.
+ *
+ * A handler adds data and errors; response_render() produces the bytes of
+ * the SecureX envelope ({"data": ..., "errors": [...]}), or for routing and
+ * internal failures {"code": <status>, "message": ...}, or a raw body.
+ *
+ * Ownership: the response owns `data`, `errors` and `raw`; response_free()
+ * releases them. Functions that take a cJSON* take ownership of it, also on
+ * failure (it is freed then).
+ */
+#ifndef RESPONSE_H
+#define RESPONSE_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "relay_error.h"
+
+struct relay_response {
+	int status;               /* HTTP status, 200 unless a failure says otherwise */
+	cJSON *data;              /* value of "data", NULL = no data key */
+	cJSON *errors;            /* array of error objects, NULL = none */
+	cJSON *raw;               /* when set: the whole body, no envelope (/version) */
+	char *text;               /* when set: a non-JSON body (/metrics), owned */
+	const char *content_type; /* NULL = application/json */
+	enum relay_err failure;   /* non-application failure (404/405/413/500/503), RELAY_OK if none */
+	char *failure_message;    /* owned, may be NULL */
+};
+
+void response_init(struct relay_response *res);
+void response_free(struct relay_response *res);
+
+/* Sets "data" (replacing any previous value). */
+void response_set_data(struct relay_response *res, cJSON *data);
+
+/* Appends an application error {type, code, message} for `err`; a NULL
+ * `fmt` uses the table's default message. On allocation failure the response
+ * becomes a 500. */
+void response_add_error(struct relay_response *res, enum relay_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Turns the whole response into a non-application failure (404, 405, 413,
+ * 500, 503): data and errors are dropped. A NULL `fmt` uses the default. */
+void response_fail(struct relay_response *res, enum relay_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Sets a body sent as is, without the envelope. */
+void response_set_raw(struct relay_response *res, cJSON *raw);
+
+/* True when at least one error of type fatal has been added. */
+int response_has_fatal(const struct relay_response *res);
+
+/* Renders the body into a new NUL-terminated string (free() it) and stores
+ * its length in *len. Returns NULL only when out of memory. */
+char *response_render(struct relay_response *res, size_t *len);
+
+#endif

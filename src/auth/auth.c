@@ -1,0 +1,295 @@
+/* auth.c: the authentication step of the request path (CONTRACT 3.4).
+ *
+ * Reads "Authorization: Bearer <JWT>", then per RELAY_AUTH:
+ *   jwt   RS256 configuration token: alg pinned, jwks_host allowlisted,
+ *         key from the cached JWKS, signature, exp/nbf, aud required;
+ *   hs256 HS256 with RELAY_JWT_SECRET: alg pinned, signature, exp/nbf, aud
+ *         checked when present (required when RELAY_AUDIENCE is set);
+ *   none  nothing.
+ * The unverified token is used for one thing only: choosing the key (the
+ * allowlisted jwks_host and the kid). Every failure is RELAY_ERR_AUTH with
+ * "Authorization failed: <reason>", the reasons worded as the Python relays
+ * word them so SecureX users recognise them.
+ */
+#include "auth/auth.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth/jwks.h"
+#include "auth/jwt.h"
+#include "config.h"
+#include "request.h"
+
+enum auth_reason {
+	AUTH_HEADER_MISSING,
+	AUTH_WRONG_TYPE,
+	AUTH_WRONG_STRUCTURE,
+	AUTH_JWKS_HOST_MISSING,
+	AUTH_WRONG_JWKS_HOST,
+	AUTH_KID_NOT_FOUND,
+	AUTH_WRONG_KEY,
+	AUTH_WRONG_AUDIENCE,
+	AUTH_EXPIRED,
+	AUTH_NOT_YET_VALID,
+	AUTH_NOT_CONFIGURED,
+	AUTH_NOMEM,
+	AUTH__MAX
+};
+
+/* The first nine are CONTRACT 3.4's, byte for byte; the last three are ours
+ * for cases the Python relays do not have a message for. */
+static const char *const auth_reasons[AUTH__MAX] = {
+	[AUTH_HEADER_MISSING] = "Authorization header is missing",
+	[AUTH_WRONG_TYPE] = "Wrong authorization type",
+	[AUTH_WRONG_STRUCTURE] = "Wrong JWT structure",
+	[AUTH_JWKS_HOST_MISSING] = "jwks_host is missing in JWT payload. Make sure "
+				   "custom_jwks_host field is present in module_type",
+	[AUTH_WRONG_JWKS_HOST] = "Wrong jwks_host in JWT payload. Make sure domain follows the "
+				 "visibility.<region>.cisco.com structure",
+	[AUTH_KID_NOT_FOUND] = "kid from JWT header not found in API response",
+	[AUTH_WRONG_KEY] = "Failed to decode JWT with provided key. Make sure domain in "
+			   "custom_jwks_host corresponds to your SecureX instance region.",
+	[AUTH_WRONG_AUDIENCE] = "Wrong configuration-token-audience",
+	[AUTH_EXPIRED] = "The JWT has expired",
+	[AUTH_NOT_YET_VALID] = "The JWT is not yet valid",
+	[AUTH_NOT_CONFIGURED] = "authentication is not configured",
+	[AUTH_NOMEM] = "out of memory",
+};
+
+/* The longest URL we build for the aud comparison: a Host header and the
+ * module path (itself capped by REQUEST_MAX_PATH in the router). */
+#define AUTH_MAX_AUDIENCE (1024 + REQUEST_MAX_PATH + 16)
+
+static const struct relay_config *auth_cfg;
+
+int auth_init(const struct relay_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg) {
+		snprintf(err, errlen, "auth: no configuration");
+		return -1;
+	}
+	if (cfg->auth_mode == AUTH_MODE_JWT && jwks_init(cfg, err, errlen) != 0)
+		return -1;
+	if (cfg->auth_mode == AUTH_MODE_HS256 && (!cfg->jwt_secret || !*cfg->jwt_secret)) {
+		snprintf(err, errlen, "RELAY_JWT_SECRET: required when RELAY_AUTH=hs256");
+		return -1;
+	}
+	auth_cfg = cfg;
+	return 0;
+}
+
+void auth_shutdown(void)
+{
+	jwks_shutdown();
+	auth_cfg = NULL;
+}
+
+static enum relay_err fail(enum auth_reason reason, char *msg, size_t msglen)
+{
+	if (msg && msglen)
+		snprintf(msg, msglen, "Authorization failed: %s", auth_reasons[reason]);
+	return RELAY_ERR_AUTH;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Splits the header as the Python relays do (`scheme, token = h.split()`):
+ * exactly two whitespace-separated words, the first "Bearer" in any case.
+ * Returns the reason, or AUTH__MAX with the token and its length. */
+static enum auth_reason bearer_token(const char *header, const char **token, size_t *len)
+{
+	const char *p = header;
+	if (!p)
+		return AUTH_HEADER_MISSING;
+	while (is_space(*p))
+		p++;
+	if (!*p)
+		return AUTH_HEADER_MISSING;
+
+	const char *scheme = p;
+	while (*p && !is_space(*p))
+		p++;
+	size_t scheme_len = (size_t)(p - scheme);
+	while (is_space(*p))
+		p++;
+	const char *tok = p;
+	while (*p && !is_space(*p))
+		p++;
+	size_t tok_len = (size_t)(p - tok);
+	while (is_space(*p))
+		p++;
+	if (*p || tok_len == 0 || scheme_len != 6 || strncasecmp(scheme, "Bearer", 6) != 0)
+		return AUTH_WRONG_TYPE;
+	*token = tok;
+	*len = tok_len;
+	return AUTH__MAX;
+}
+
+/* Whether the request arrived over https: the HTTPS parameter ("on", or any
+ * non-empty value but "off"), or X-Forwarded-Proto's first value. */
+static int request_is_https(const struct relay_request *req)
+{
+	if (req->https && *req->https && strcasecmp(req->https, "off") != 0)
+		return 1;
+	const char *fp = req->forwarded_proto;
+	if (!fp)
+		return 0;
+	while (is_space(*fp))
+		fp++;
+	if (strncasecmp(fp, "https", 5) != 0)
+		return 0;
+	fp += 5;
+	while (is_space(*fp))
+		fp++;
+	return *fp == '\0' || *fp == ',';
+}
+
+/* Writes "<scheme>://<host><module path>" into buf. Returns 0, or -1 when
+ * there is no Host or the URL does not fit. */
+static int module_audience(const struct relay_request *req, char *buf, size_t len)
+{
+	if (!req->host || !*req->host)
+		return -1;
+	const char *path = req->module_path ? req->module_path : "";
+	size_t path_len = req->module_path ? req->module_path_len : 0;
+	if (path_len > REQUEST_MAX_PATH)
+		return -1;
+	int n = snprintf(buf, len, "%s://%s%.*s", request_is_https(req) ? "https" : "http",
+			 req->host, (int)path_len, path);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+static enum auth_reason check_audience(const struct relay_config *cfg,
+				       const struct relay_request *req, const struct jwt *jwt,
+				       int required)
+{
+	if (cfg->n_audiences > 0) {
+		const char *const *accepted = (const char *const *)cfg->audiences;
+		return jwt_check_audience(jwt, accepted, cfg->n_audiences, 1) == JWT_OK
+			       ? AUTH__MAX
+			       : AUTH_WRONG_AUDIENCE;
+	}
+	char url[AUTH_MAX_AUDIENCE];
+	const char *accepted[1] = {url};
+	size_t n = module_audience(req, url, sizeof(url)) == 0 ? 1 : 0;
+	return jwt_check_audience(jwt, accepted, n, required) == JWT_OK ? AUTH__MAX
+									: AUTH_WRONG_AUDIENCE;
+}
+
+static enum auth_reason check_times(const struct jwt *jwt)
+{
+	switch (jwt_check_times(jwt, time(NULL), JWT_LEEWAY_SECONDS)) {
+	case JWT_OK: return AUTH__MAX;
+	case JWT_ERR_EXPIRED: return AUTH_EXPIRED;
+	case JWT_ERR_NOT_YET_VALID: return AUTH_NOT_YET_VALID;
+	default: return AUTH_WRONG_STRUCTURE;
+	}
+}
+
+/* RS256: everything up to and including the signature. */
+static enum auth_reason verify_rs256(const struct jwt *jwt)
+{
+	/* Pin the algorithm before the key is even looked up: "none", HS256
+	 * (the public-key-as-HMAC-secret trick) and the rest never cause a
+	 * download. */
+	if (strcmp(jwt->alg, "RS256") != 0)
+		return AUTH_WRONG_KEY;
+
+	const cJSON *host = cJSON_GetObjectItemCaseSensitive(jwt->payload, "jwks_host");
+	if (!host)
+		return AUTH_JWKS_HOST_MISSING;
+	if (!cJSON_IsString(host) || !host->valuestring || !jwks_host_allowed(host->valuestring))
+		return AUTH_WRONG_JWKS_HOST;
+	if (!jwt->kid || !*jwt->kid)
+		return AUTH_KID_NOT_FOUND;
+
+	EVP_PKEY *key = NULL;
+	switch (jwks_get_key(host->valuestring, jwt->kid, &key)) {
+	case JWKS_OK: break;
+	case JWKS_KID_NOT_FOUND: return AUTH_KID_NOT_FOUND;
+	case JWKS_NOMEM: return AUTH_NOMEM;
+	default: /* refused host, failed download: as the Python relays say it */
+		return AUTH_WRONG_JWKS_HOST;
+	}
+	enum jwt_status st = jwt_verify_rs256(jwt, key);
+	EVP_PKEY_free(key);
+	if (st == JWT_ERR_NOMEM)
+		return AUTH_NOMEM;
+	return st == JWT_OK ? AUTH__MAX : AUTH_WRONG_KEY;
+}
+
+static enum auth_reason verify_hs256(const struct relay_config *cfg, const struct jwt *jwt)
+{
+	if (!cfg->jwt_secret || !*cfg->jwt_secret)
+		return AUTH_NOT_CONFIGURED;
+	enum jwt_status st = jwt_verify_hs256(jwt, (const unsigned char *)cfg->jwt_secret,
+					      strlen(cfg->jwt_secret));
+	return st == JWT_OK ? AUTH__MAX : AUTH_WRONG_KEY;
+}
+
+/* CTR_ENTITIES_LIMIT claim: a string or an integer number; anything invalid
+ * leaves the current value (config_parse_entities_limit's rule). */
+static void apply_entities_limit(const struct jwt *jwt, long *entities_limit)
+{
+	const cJSON *claim = cJSON_GetObjectItemCaseSensitive(jwt->payload, "CTR_ENTITIES_LIMIT");
+	if (!claim || !entities_limit)
+		return;
+	if (cJSON_IsString(claim) && claim->valuestring) {
+		*entities_limit = config_parse_entities_limit(claim->valuestring, *entities_limit);
+		return;
+	}
+	if (!cJSON_IsNumber(claim))
+		return;
+	double v = claim->valuedouble;
+	/* Whole numbers only, and small enough to be exact in a double. */
+	if (!(v >= 1 && v <= 9007199254740992.0) || v != (double)(long long)v)
+		return;
+	char text[32];
+	snprintf(text, sizeof(text), "%lld", (long long)v);
+	*entities_limit = config_parse_entities_limit(text, *entities_limit);
+}
+
+enum relay_err auth_check(const struct relay_request *req, long *entities_limit, char *msg,
+			  size_t msglen)
+{
+	const struct relay_config *cfg = req && req->cfg ? req->cfg : auth_cfg;
+	if (!cfg)
+		return fail(AUTH_NOT_CONFIGURED, msg, msglen);
+	if (cfg->auth_mode == AUTH_MODE_NONE)
+		return RELAY_OK;
+	if (cfg->auth_mode != AUTH_MODE_JWT && cfg->auth_mode != AUTH_MODE_HS256)
+		return fail(AUTH_NOT_CONFIGURED, msg, msglen);
+
+	const char *token;
+	size_t token_len;
+	enum auth_reason reason = bearer_token(req->authorization, &token, &token_len);
+	if (reason != AUTH__MAX)
+		return fail(reason, msg, msglen);
+
+	struct jwt jwt;
+	switch (jwt_parse(token, token_len, &jwt)) {
+	case JWT_OK: break;
+	case JWT_ERR_NOMEM: return fail(AUTH_NOMEM, msg, msglen);
+	default: return fail(AUTH_WRONG_STRUCTURE, msg, msglen);
+	}
+
+	int jwt_mode = cfg->auth_mode == AUTH_MODE_JWT;
+	reason = jwt_mode ? verify_rs256(&jwt) : verify_hs256(cfg, &jwt);
+	if (reason == AUTH__MAX)
+		reason = check_times(&jwt);
+	/* SecureX always sets aud on configuration tokens and the Python relays
+	 * require it; in hs256 mode it is checked only when present, unless
+	 * RELAY_AUDIENCE says which values to require. */
+	if (reason == AUTH__MAX)
+		reason = check_audience(cfg, req, &jwt, jwt_mode);
+	if (reason == AUTH__MAX)
+		apply_entities_limit(&jwt, entities_limit);
+	jwt_free(&jwt);
+	return reason == AUTH__MAX ? RELAY_OK : fail(reason, msg, msglen);
+}

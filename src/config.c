@@ -1,0 +1,262 @@
+/* config.c: the environment (CONTRACT section 6) into one immutable config.
+ *
+ * Every variable is validated here; a bad value stops start-up with a
+ * message naming the variable, so the relay never runs half-configured.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "module.h"
+
+#define DEFAULT_JWKS_HOSTS \
+	"visibility.amp.cisco.com,visibility.eu.amp.cisco.com,visibility.apjc.amp.cisco.com"
+
+static const struct relay_config *current_config;
+
+const struct relay_config *config_get(void)
+{
+	return current_config;
+}
+
+void config_set(const struct relay_config *cfg)
+{
+	current_config = cfg;
+}
+
+static void free_list(char **items, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free(items[i]);
+	*n = 0;
+}
+
+void config_free(struct relay_config *cfg)
+{
+	free_list(cfg->modules, &cfg->n_modules);
+	free_list(cfg->jwks_hosts, &cfg->n_jwks_hosts);
+	free_list(cfg->audiences, &cfg->n_audiences);
+	free(cfg->jwt_secret);
+	free(cfg->ca_file);
+	free(cfg->tweettioc_url);
+	free(cfg->cybercrime_url);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Parses a decimal integer in [min, max]; the whole string must be used. */
+static int parse_long(const char *text, long min, long max, long *out)
+{
+	if (!text || !*text)
+		return -1;
+	const char *p = text;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0' || *p == '+')
+		return -1;
+	char *end;
+	errno = 0;
+	long v = strtol(p, &end, 10);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (errno || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+long config_parse_entities_limit(const char *text, long fallback)
+{
+	long v;
+	if (parse_long(text, 1, LONG_MAX, &v) != 0)
+		return fallback;
+	return v;
+}
+
+/* Splits a comma list into trimmed, non-empty items. Returns the number of
+ * items, or -1 when there are more than `max` or memory runs out. */
+static int split_list(const char *text, char **items, size_t max, size_t *n)
+{
+	*n = 0;
+	const char *p = text;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		const char *end = comma ? comma : p + strlen(p);
+		const char *a = p, *b = end;
+		while (a < b && isspace((unsigned char)*a))
+			a++;
+		while (b > a && isspace((unsigned char)b[-1]))
+			b--;
+		if (b > a) {
+			if (*n >= max)
+				return -1;
+			items[*n] = strndup(a, (size_t)(b - a));
+			if (!items[*n])
+				return -1;
+			(*n)++;
+		}
+		p = comma ? comma + 1 : end;
+	}
+	return (int)*n;
+}
+
+static char *dup_url(const char *text)
+{
+	size_t len = strlen(text);
+	while (len > 0 && text[len - 1] == '/')
+		len--;
+	return strndup(text, len);
+}
+
+static int url_ok(const char *url)
+{
+	return (strncmp(url, "http://", 7) == 0 && url[7]) ||
+	       (strncmp(url, "https://", 8) == 0 && url[8]);
+}
+
+static const char *value_or(const char *(*get)(const char *), const char *name, const char *dflt)
+{
+	const char *v = get(name);
+	return (v && *v) ? v : dflt;
+}
+
+static int load_number(const char *(*get)(const char *), const char *name, long dflt, long min,
+		       long max, long *out, char *err, size_t errlen)
+{
+	const char *v = get(name);
+	if (!v || !*v) {
+		*out = dflt;
+		return 0;
+	}
+	if (parse_long(v, min, max, out) != 0)
+		return fail(err, errlen, "%s: expected a whole number from %ld to %ld, got \"%.64s\"",
+			    name, min, max, v);
+	return 0;
+}
+
+static int load_modules(struct relay_config *cfg, const char *(*get)(const char *), char *err,
+			size_t errlen)
+{
+	const char *v = value_or(get, "RELAY_MODULES", "tweettioc");
+	if (split_list(v, cfg->modules, CONFIG_MAX_MODULES, &cfg->n_modules) <= 0)
+		return fail(err, errlen, "RELAY_MODULES: expected a comma list of modules, got \"%.64s\"",
+			    v);
+	for (size_t i = 0; i < cfg->n_modules; i++) {
+		if (!modules_find(cfg->modules[i], strlen(cfg->modules[i])))
+			return fail(err, errlen, "RELAY_MODULES: unknown module \"%.64s\"",
+				    cfg->modules[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->modules[i], cfg->modules[j]) == 0)
+				return fail(err, errlen, "RELAY_MODULES: module \"%.64s\" listed twice",
+					    cfg->modules[i]);
+	}
+	return 0;
+}
+
+static int load_auth(struct relay_config *cfg, const char *(*get)(const char *), char *err,
+		     size_t errlen)
+{
+	const char *mode = value_or(get, "RELAY_AUTH", "jwt");
+	if (strcmp(mode, "jwt") == 0)
+		cfg->auth_mode = AUTH_MODE_JWT;
+	else if (strcmp(mode, "hs256") == 0)
+		cfg->auth_mode = AUTH_MODE_HS256;
+	else if (strcmp(mode, "none") == 0)
+		cfg->auth_mode = AUTH_MODE_NONE;
+	else
+		return fail(err, errlen, "RELAY_AUTH: expected jwt, hs256 or none, got \"%.64s\"",
+			    mode);
+
+	const char *hosts = value_or(get, "RELAY_JWKS_HOSTS", DEFAULT_JWKS_HOSTS);
+	if (split_list(hosts, cfg->jwks_hosts, CONFIG_MAX_LIST, &cfg->n_jwks_hosts) <= 0)
+		return fail(err, errlen, "RELAY_JWKS_HOSTS: expected a comma list of hosts");
+	for (size_t i = 0; i < cfg->n_jwks_hosts; i++)
+		if (strpbrk(cfg->jwks_hosts[i], "/?#@\\ \t"))
+			return fail(err, errlen,
+				    "RELAY_JWKS_HOSTS: \"%.64s\" is not a host or host:port",
+				    cfg->jwks_hosts[i]);
+
+	const char *secret = get("RELAY_JWT_SECRET");
+	if (secret && *secret && !(cfg->jwt_secret = strdup(secret)))
+		return fail(err, errlen, "out of memory");
+	if (cfg->auth_mode == AUTH_MODE_HS256 && !cfg->jwt_secret)
+		return fail(err, errlen, "RELAY_JWT_SECRET: required when RELAY_AUTH=hs256");
+
+	const char *aud = get("RELAY_AUDIENCE");
+	if (aud && *aud && split_list(aud, cfg->audiences, CONFIG_MAX_LIST, &cfg->n_audiences) < 0)
+		return fail(err, errlen, "RELAY_AUDIENCE: at most %d values", CONFIG_MAX_LIST);
+
+	const char *ca = get("RELAY_CA_FILE");
+	if (ca && *ca && !(cfg->ca_file = strdup(ca)))
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
+static int load_url(const char *(*get)(const char *), const char *name, const char *dflt,
+		    char **out, char *err, size_t errlen)
+{
+	const char *v = value_or(get, name, dflt);
+	if (!url_ok(v))
+		return fail(err, errlen, "%s: expected an http:// or https:// URL, got \"%.64s\"", name,
+			    v);
+	if (!(*out = dup_url(v)))
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
+int config_load(struct relay_config *cfg, const char *(*get)(const char *name), char *err,
+		size_t errlen)
+{
+	long n;
+	memset(cfg, 0, sizeof(*cfg));
+	if (load_modules(cfg, get, err, errlen) || load_auth(cfg, get, err, errlen))
+		goto failed;
+	if (load_number(get, "RELAY_MAX_BODY", 1048576, 1, 1L << 30, &n, err, errlen))
+		goto failed;
+	cfg->max_body = (size_t)n;
+	if (load_number(get, "RELAY_UPSTREAM_TIMEOUT_MS", 10000, 1, 600000,
+			&cfg->upstream_timeout_ms, err, errlen))
+		goto failed;
+	{
+		/* CONTRACT 4: an invalid or <= 0 CTR_ENTITIES_LIMIT means the default,
+		 * which is the one variable that does not stop start-up. */
+		const char *v = get("CTR_ENTITIES_LIMIT");
+		cfg->entities_limit = config_parse_entities_limit(v, 100);
+	}
+	if (load_url(get, "TWEETTIOC_URL", "http://www.tweettioc.com", &cfg->tweettioc_url, err,
+		     errlen))
+		goto failed;
+	if (load_number(get, "TWEETTIOC_REFRESH_SECONDS", 300, 1, 86400 * 7,
+			&cfg->tweettioc_refresh_seconds, err, errlen))
+		goto failed;
+	if (load_number(get, "TWEETTIOC_MAX_BYTES", 268435456, 1024, 1L << 32, &n, err, errlen))
+		goto failed;
+	cfg->tweettioc_max_bytes = (size_t)n;
+	if (load_url(get, "CYBERCRIME_URL", "http://cybercrime-tracker.net", &cfg->cybercrime_url,
+		     err, errlen))
+		goto failed;
+	if (load_number(get, "CYBERCRIME_CACHE_SECONDS", 3600, 0, 86400 * 30,
+			&cfg->cybercrime_cache_seconds, err, errlen))
+		goto failed;
+	return 0;
+failed:
+	config_free(cfg);
+	return -1;
+}

@@ -1,0 +1,339 @@
+/* ctim.c: CTIM entity builders (sighting, judgement, verdict, refer, docs).
+ *
+ * CTIM's limits live here and nowhere else: the schema version, time format,
+ * transient ids, and the title/description lengths.
+ */
+#include "ctim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "upstream.h"
+
+static const char *const disposition_names[] = {
+	[CTIM_CLEAN] = "Clean",	      [CTIM_MALICIOUS] = "Malicious", [CTIM_SUSPICIOUS] = "Suspicious",
+	[CTIM_COMMON] = "Common",     [CTIM_UNKNOWN] = "Unknown",
+};
+
+const char *ctim_disposition_name(int disposition)
+{
+	if (disposition < CTIM_CLEAN || disposition > CTIM_UNKNOWN)
+		return "Unknown";
+	return disposition_names[disposition];
+}
+
+int ctim_transient_id(const char *kind, char *buf, size_t len)
+{
+	unsigned char b[16];
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return -1;
+	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
+	snprintf(buf, len,
+		 "transient:%s-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 kind, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+	return 0;
+}
+
+void ctim_format_time(double t, char buf[CTIM_TIME_LEN])
+{
+	if (!isfinite(t) || t < 0)
+		t = 0;
+	if (t > 253402300799.0) /* 9999-12-31T23:59:59Z */
+		t = 253402300799.0;
+	time_t secs = (time_t)t;
+	int ms = (int)((t - (double)secs) * 1000.0);
+	if (ms < 0 || ms > 999)
+		ms = 0;
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	char day[24];
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, CTIM_TIME_LEN, "%s.%03dZ", day, ms);
+}
+
+char *ctim_truncate(const char *s, size_t max_chars)
+{
+	size_t chars = 0, i = 0, cut = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	/* Find where character max_chars-3 starts (room for "..."), and
+	 * whether the string is longer than max_chars at all. */
+	while (p[i]) {
+		if ((p[i] & 0xC0) != 0x80) {
+			if (chars == (max_chars >= 3 ? max_chars - 3 : 0))
+				cut = i;
+			chars++;
+			if (chars > max_chars)
+				break;
+		}
+		i++;
+	}
+	if (chars <= max_chars)
+		return strdup(s);
+	char *out = malloc(cut + 4);
+	if (!out)
+		return NULL;
+	memcpy(out, s, cut);
+	memcpy(out + cut, "...", 4);
+	return out;
+}
+
+cJSON *ctim_observable(const char *type, const char *value)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, "type", type) ||
+	    !cJSON_AddStringToObject(o, "value", value)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *time_pair(const char *k1, double start, const char *k2, double end)
+{
+	char a[CTIM_TIME_LEN], b[CTIM_TIME_LEN];
+	ctim_format_time(start, a);
+	ctim_format_time(end, b);
+	cJSON *o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, k1, a) || !cJSON_AddStringToObject(o, k2, b)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *ctim_valid_time(double start, double end)
+{
+	return time_pair("start_time", start, "end_time", end);
+}
+
+/* Adds `child` to `obj` under `key`; frees child and returns 0 on failure. */
+static int add(cJSON *obj, const char *key, cJSON *child)
+{
+	if (!child)
+		return 0;
+	if (!cJSON_AddItemToObject(obj, key, child)) {
+		cJSON_Delete(child);
+		return 0;
+	}
+	return 1;
+}
+
+static int add_cut_string(cJSON *obj, const char *key, const char *s, size_t max)
+{
+	char *cut = ctim_truncate(s ? s : "", max);
+	int ok = cut && cJSON_AddStringToObject(obj, key, cut);
+	free(cut);
+	return ok;
+}
+
+cJSON *ctim_docs(cJSON *docs)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o || !docs) {
+		cJSON_Delete(o);
+		cJSON_Delete(docs);
+		return NULL;
+	}
+	if (!cJSON_AddNumberToObject(o, "count", cJSON_GetArraySize(docs)) ||
+	    !add(o, "docs", docs)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The fields every entity carries. */
+static cJSON *entity_new(const char *type)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, "type", type) ||
+	    !cJSON_AddStringToObject(o, "schema_version", CTIM_SCHEMA_VERSION)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *ctim_judgement(const struct ctim_judgement_in *in, char *id, size_t idlen)
+{
+	cJSON *o = entity_new("judgement");
+	if (!o || ctim_transient_id("judgement", id, idlen) != 0)
+		goto fail;
+	if (!cJSON_AddStringToObject(o, "id", id) ||
+	    !add(o, "observable", ctim_observable(in->type, in->value)) ||
+	    !cJSON_AddNumberToObject(o, "disposition", in->disposition) ||
+	    !cJSON_AddStringToObject(o, "disposition_name",
+				     ctim_disposition_name(in->disposition)) ||
+	    !cJSON_AddNumberToObject(o, "priority", in->priority) ||
+	    !cJSON_AddStringToObject(o, "confidence", in->confidence) ||
+	    !cJSON_AddStringToObject(o, "severity", in->severity) ||
+	    !cJSON_AddStringToObject(o, "source", in->source) ||
+	    !cJSON_AddStringToObject(o, "source_uri", in->source_uri) ||
+	    !add_cut_string(o, "reason", in->reason, CTIM_TITLE_MAX) ||
+	    !cJSON_AddStringToObject(o, "tlp", "white") ||
+	    !add(o, "valid_time", ctim_valid_time(in->valid_start, in->valid_end)))
+		goto fail;
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+cJSON *ctim_verdict(const char *type, const char *value, int disposition, const char *judgement_id,
+		    double valid_start, double valid_end)
+{
+	cJSON *o = entity_new("verdict");
+	if (!o || !add(o, "observable", ctim_observable(type, value)) ||
+	    !cJSON_AddNumberToObject(o, "disposition", disposition) ||
+	    !cJSON_AddStringToObject(o, "disposition_name", ctim_disposition_name(disposition)) ||
+	    (judgement_id && !cJSON_AddStringToObject(o, "judgement_id", judgement_id)) ||
+	    !add(o, "valid_time", ctim_valid_time(valid_start, valid_end))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *ctim_sighting(const struct ctim_sighting_in *in)
+{
+	char id[CTIM_ID_LEN];
+	cJSON *relations = in->relations, *data = in->data;
+	cJSON *o = entity_new("sighting");
+	cJSON *observables = cJSON_CreateArray();
+	if (!o || !observables || ctim_transient_id("sighting", id, sizeof(id)) != 0)
+		goto fail;
+	if (!cJSON_AddItemToArray(observables, ctim_observable(in->type, in->value)) ||
+	    cJSON_GetArraySize(observables) != 1)
+		goto fail;
+	cJSON *obs_list = observables;
+	observables = NULL;
+	if (!cJSON_AddStringToObject(o, "id", id) || !add(o, "observables", obs_list) ||
+	    !cJSON_AddStringToObject(o, "source", in->source) ||
+	    !cJSON_AddStringToObject(o, "source_uri", in->source_uri) ||
+	    !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
+	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
+	    !cJSON_AddStringToObject(o, "confidence", in->confidence) ||
+	    !cJSON_AddNumberToObject(o, "count", 1) || !cJSON_AddFalseToObject(o, "internal") ||
+	    !cJSON_AddStringToObject(o, "tlp", "white") ||
+	    !add(o, "observed_time",
+		 time_pair("start_time", in->observed, "end_time", in->observed)))
+		goto fail;
+	if (in->external_id) {
+		cJSON *ext = cJSON_CreateStringArray(&in->external_id, 1);
+		if (!add(o, "external_ids", ext))
+			goto fail;
+	}
+	if (relations) {
+		cJSON *r = relations;
+		relations = NULL;
+		if (!add(o, "relations", r))
+			goto fail;
+	}
+	if (data) {
+		cJSON *d = data;
+		data = NULL;
+		if (!add(o, "data", d))
+			goto fail;
+	}
+	return o;
+fail:
+	cJSON_Delete(observables);
+	cJSON_Delete(relations);
+	cJSON_Delete(data);
+	cJSON_Delete(o);
+	return NULL;
+}
+
+cJSON *ctim_relation(const char *origin, const char *relation, const char *src_type,
+		     const char *src_value, const char *rel_type, const char *rel_value)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, "origin", origin) ||
+	    !cJSON_AddStringToObject(o, "relation", relation) ||
+	    !add(o, "source", ctim_observable(src_type, src_value)) ||
+	    !add(o, "related", ctim_observable(rel_type, rel_value))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *ctim_refer(const struct ctim_refer_in *in)
+{
+	char *enc = upstream_escape(in->value);
+	if (!enc)
+		return NULL;
+	size_t idlen = strlen(in->module_id) + strlen(in->kind) + strlen(in->type) + strlen(enc) + 8;
+	char *id = malloc(idlen);
+	cJSON *o = cJSON_CreateObject();
+	const char *cats[2] = {in->category, in->source_name};
+	if (!id || !o)
+		goto fail;
+	snprintf(id, idlen, "ref-%s-%s-%s-%s", in->module_id, in->kind, in->type, enc);
+	if (!cJSON_AddStringToObject(o, "id", id) ||
+	    !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
+	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
+	    !cJSON_AddStringToObject(o, "url", in->url) ||
+	    !add(o, "categories", cJSON_CreateStringArray(cats, 2)))
+		goto fail;
+	free(id);
+	free(enc);
+	return o;
+fail:
+	free(id);
+	free(enc);
+	cJSON_Delete(o);
+	return NULL;
+}
+
+int ctim_bundle_add(cJSON **list, cJSON *entity)
+{
+	if (!entity)
+		return -1;
+	if (!*list && !(*list = cJSON_CreateArray())) {
+		cJSON_Delete(entity);
+		return -1;
+	}
+	if (!cJSON_AddItemToArray(*list, entity)) {
+		cJSON_Delete(entity);
+		return -1;
+	}
+	return 0;
+}
+
+cJSON *ctim_bundle_take(struct ctim_bundle *bundle)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct {
+		const char *key;
+		cJSON **list;
+	} lists[] = {{"sightings", &bundle->sightings},
+		     {"judgements", &bundle->judgements},
+		     {"verdicts", &bundle->verdicts}};
+	for (size_t i = 0; o && i < sizeof(lists) / sizeof(lists[0]); i++) {
+		cJSON *l = *lists[i].list;
+		*lists[i].list = NULL;
+		if (!l)
+			continue;
+		if (!add(o, lists[i].key, ctim_docs(l))) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+	}
+	ctim_bundle_free(bundle);
+	return o;
+}
+
+void ctim_bundle_free(struct ctim_bundle *bundle)
+{
+	cJSON_Delete(bundle->sightings);
+	cJSON_Delete(bundle->judgements);
+	cJSON_Delete(bundle->verdicts);
+	memset(bundle, 0, sizeof(*bundle));
+}

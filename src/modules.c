@@ -1,0 +1,26 @@
+/* modules.c: the table of modules compiled into the binary. Add a feed here. */
+#include "module.h"
+
+#include <string.h>
+
+extern const struct relay_module tweettioc_module;
+extern const struct relay_module cybercrime_module;
+
+static const struct relay_module *const all_modules[] = {
+	&tweettioc_module,
+	&cybercrime_module,
+	NULL,
+};
+
+const struct relay_module *const *modules_all(void)
+{
+	return all_modules;
+}
+
+const struct relay_module *modules_find(const char *id, size_t len)
+{
+	for (size_t i = 0; all_modules[i]; i++)
+		if (strlen(all_modules[i]->id) == len && memcmp(all_modules[i]->id, id, len) == 0)
+			return all_modules[i];
+	return NULL;
+}

@@ -1,0 +1,373 @@
+/* enrich.c: CTIM for observables found in the Twitter IOC Hunter feed.
+ *
+ * Per observable with N tweets: N sightings (newest first, capped by the
+ * request's CTR_ENTITIES_LIMIT), one Suspicious judgement, one verdict
+ * pointing at it. Every entity carries the observable exactly as sent.
+ */
+#include "tweettioc/enrich.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctim.h"
+#include "tweettioc/index.h"
+#include "tweettioc/normalize.h"
+#include "tweettioc/refresh.h"
+#include "upstream.h"
+
+#define HASHTAGS_MAX 2048
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The loaded copy, or an error in res when there is none yet. */
+static const struct feed_index *acquire_or_fail(struct relay_response *res)
+{
+	const struct feed_index *index = feed_store_acquire();
+	if (!index) {
+		struct feed_status st;
+		feed_store_status(&st);
+		response_add_error(res, RELAY_ERR_UNAVAILABLE,
+				   "The Twitter IOC Hunter feed is not loaded yet (%s). "
+				   "Please, try again later.",
+				   st.last_error[0] ? st.last_error : "first download in progress");
+	}
+	return index;
+}
+
+static int compare_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const char *const *)a, y = (uintptr_t) * (const char *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Distinct accounts among the tweets (user names are interned). */
+static size_t count_accounts(const struct feed *feed, const uint32_t *ids, size_t n)
+{
+	const char **users = malloc(n * sizeof(*users));
+	if (!users)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		users[i] = feed->tweets[ids[i]].user;
+	qsort(users, n, sizeof(*users), compare_ptr);
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || users[i] != users[i - 1];
+	free(users);
+	return distinct;
+}
+
+static void join_hashtags(const struct feed_tweet *t, char *out, size_t outlen)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < t->n_hashtags; i++) {
+		int n = snprintf(out + o, outlen - o, "%s#%s", i ? " " : "", t->hashtags[i]);
+		if (n < 0 || (size_t)n >= outlen - o) {
+			out[o] = '\0';
+			return;
+		}
+		o += (size_t)n;
+	}
+}
+
+/* The sighting's data table: Account, Tweet, Hashtags, Link and one row. */
+static cJSON *tweet_table(const struct feed_tweet *t)
+{
+	static const char *const names[] = {"Account", "Tweet", "Hashtags", "Link"};
+	static const char *const types[] = {"string", "markdown", "string", "url"};
+	char account[512], tags[HASHTAGS_MAX];
+	snprintf(account, sizeof(account), "@%s", t->user);
+	join_hashtags(t, tags, sizeof(tags));
+	const char *cells[] = {account, t->text, tags, t->link};
+
+	cJSON *table = cJSON_CreateObject(), *columns = cJSON_CreateArray();
+	cJSON *rows = cJSON_CreateArray(), *row = cJSON_CreateStringArray(cells, 4);
+	if (!table || !columns || !rows || !row)
+		goto fail;
+	for (int i = 0; i < 4; i++) {
+		cJSON *c = cJSON_CreateObject();
+		if (!c || !cJSON_AddItemToArray(columns, c) ||
+		    !cJSON_AddStringToObject(c, "name", names[i]) ||
+		    !cJSON_AddStringToObject(c, "type", types[i]))
+			goto fail;
+	}
+	cJSON_AddItemToArray(rows, row);
+	row = NULL;
+	cJSON_AddItemToObject(table, "columns", columns);
+	columns = NULL;
+	cJSON_AddItemToObject(table, "rows", rows);
+	return table;
+fail:
+	cJSON_Delete(table);
+	cJSON_Delete(columns);
+	cJSON_Delete(rows);
+	cJSON_Delete(row);
+	return NULL;
+}
+
+/* Related_To relations from the observable to the tweet's other IOCs. */
+static cJSON *tweet_relations(const struct feed_tweet *t, const struct observable *o,
+			      const char *key)
+{
+	cJSON *list = cJSON_CreateArray();
+	for (size_t i = 0; list && i < t->n_iocs; i++) {
+		const struct feed_ioc *ioc = &t->iocs[i];
+		if ((ioc->key && strcmp(ioc->key, key) == 0) ||
+		    (ioc->alt_key && strcmp(ioc->alt_key, key) == 0))
+			continue;
+		cJSON *r = ctim_relation(TWEETTIOC_SOURCE, "Related_To", o->type, o->value,
+					 ioc->ctim_type, ioc->value);
+		if (ctim_bundle_add(&list, r) != 0) {
+			cJSON_Delete(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+static cJSON *tweet_sighting(const struct feed_tweet *t, const struct observable *o,
+			     const char *key)
+{
+	char title[512];
+	snprintf(title, sizeof(title), "Tweeted by @%s", t->user);
+	struct ctim_sighting_in in = {
+		.type = o->type,
+		.value = o->value,
+		.source = TWEETTIOC_SOURCE,
+		.source_uri = t->link,
+		.title = title,
+		.description = t->text,
+		.confidence = "Medium",
+		.external_id = t->id,
+		.observed = t->timestamp,
+		.relations = tweet_relations(t, o, key),
+		.data = tweet_table(t),
+	};
+	if (!in.relations || !in.data) {
+		cJSON_Delete(in.relations);
+		cJSON_Delete(in.data);
+		return NULL;
+	}
+	return ctim_sighting(&in);
+}
+
+struct enrich_state {
+	const struct relay_request *req;
+	const struct feed_index *index;
+	struct ctim_bundle bundle;
+	double now;
+	size_t sightings;        /* emitted so far in this response */
+	size_t budget_dropped;   /* sightings left out for the response budget */
+	int oom;
+};
+
+/* Entities for one observable. */
+static void enrich_one(struct enrich_state *st, const struct observable *o, int observe,
+		       struct relay_response *res)
+{
+	const uint32_t *ids;
+	size_t n = feed_index_lookup(st->index, o->type, o->value, &ids);
+	if (n == 0)
+		return;
+	const struct feed *feed = st->index->feed;
+	char judgement_id[CTIM_ID_LEN] = "";
+	double end = st->now + CTIM_VALID_SECONDS;
+
+	if (observe) {
+		char key[IOC_KEY_MAX];
+		ioc_key(ioc_class_of_type(o->type), o->value, key, sizeof(key), NULL, 0);
+		size_t limit = (size_t)st->req->entities_limit;
+		size_t take = n < limit ? n : limit;
+		if (take > TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings) {
+			st->budget_dropped += take - (TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE -
+						      st->sightings);
+			take = TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings;
+		}
+		for (size_t i = 0; i < take; i++)
+			if (ctim_bundle_add(&st->bundle.sightings,
+					    tweet_sighting(&feed->tweets[ids[i]], o, key)) != 0)
+				st->oom = 1;
+		st->sightings += take;
+		if (n > limit)
+			response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
+					   "Twitter IOC Hunter: %zu sightings exist for %s %s; the "
+					   "%zu most recent are returned (CTR_ENTITIES_LIMIT=%zu).",
+					   n, o->type, o->value, limit, limit);
+
+		char reason[256];
+		size_t accounts = count_accounts(feed, ids, n);
+		snprintf(reason, sizeof(reason), "Mentioned in %zu tweet%s by %zu account%s", n,
+			 n == 1 ? "" : "s", accounts, accounts == 1 ? "" : "s");
+		struct ctim_judgement_in j = {
+			.type = o->type,
+			.value = o->value,
+			.disposition = CTIM_SUSPICIOUS,
+			.source = TWEETTIOC_SOURCE,
+			.source_uri = feed->tweets[ids[0]].link,
+			.reason = reason,
+			.confidence = "Medium",
+			.severity = "Medium",
+			.priority = 85,
+			.valid_start = st->now,
+			.valid_end = end,
+		};
+		if (ctim_bundle_add(&st->bundle.judgements,
+				    ctim_judgement(&j, judgement_id, sizeof(judgement_id))) != 0)
+			st->oom = 1;
+	} else if (ctim_transient_id("judgement", judgement_id, sizeof(judgement_id)) != 0) {
+		st->oom = 1;
+	}
+	if (ctim_bundle_add(&st->bundle.verdicts,
+			    ctim_verdict(o->type, o->value, CTIM_SUSPICIOUS, judgement_id, st->now,
+					 end)) != 0)
+		st->oom = 1;
+}
+
+static void enrich(const struct relay_request *req, const struct observable_list *obs,
+		   struct relay_response *res, int observe)
+{
+	struct enrich_state st = {.req = req, .now = now_seconds()};
+	if (!(st.index = acquire_or_fail(res)))
+		return;
+	for (size_t i = 0; i < obs->count && !st.oom; i++)
+		enrich_one(&st, &obs->items[i], observe, res);
+	feed_store_release(st.index);
+	if (st.budget_dropped)
+		response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
+				   "Twitter IOC Hunter: %zu more sightings were left out; one "
+				   "response carries at most %d.",
+				   st.budget_dropped, TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE);
+	if (st.oom) {
+		ctim_bundle_free(&st.bundle);
+		response_fail(res, RELAY_ERR_INTERNAL, NULL);
+		return;
+	}
+	if (!observe) {
+		/* deliberate answers verdicts only */
+		cJSON_Delete(st.bundle.judgements);
+		cJSON_Delete(st.bundle.sightings);
+		st.bundle.judgements = st.bundle.sightings = NULL;
+		cJSON *data = cJSON_CreateObject();
+		if (data && st.bundle.verdicts &&
+		    !cJSON_AddItemToObject(data, "verdicts", ctim_docs(st.bundle.verdicts))) {
+			cJSON_Delete(data);
+			data = NULL;
+		}
+		st.bundle.verdicts = NULL;
+		response_set_data(res, data);
+		return;
+	}
+	response_set_data(res, ctim_bundle_take(&st.bundle));
+}
+
+void tweettioc_deliberate(const struct relay_request *req, const struct observable_list *obs,
+			  struct relay_response *res)
+{
+	enrich(req, obs, res, 0);
+}
+
+void tweettioc_observe(const struct relay_request *req, const struct observable_list *obs,
+		       struct relay_response *res)
+{
+	enrich(req, obs, res, 1);
+}
+
+static const char *type_label(const char *type)
+{
+	static const struct {
+		const char *type, *label;
+	} labels[] = {
+		{"ip", "IP"},	      {"ipv6", "IPv6"},	    {"domain", "domain"}, {"url", "URL"},
+		{"md5", "MD5"},	      {"sha1", "SHA1"},	    {"sha256", "SHA256"}, {"email", "email"},
+	};
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(labels[i].type, type) == 0)
+			return labels[i].label;
+	return type;
+}
+
+static int add_refer(cJSON *list, const struct observable *o, const char *kind, const char *title,
+		     const char *description, const char *url, const char *category)
+{
+	struct ctim_refer_in in = {
+		.module_id = "tweettioc",
+		.kind = kind,
+		.type = o->type,
+		.value = o->value,
+		.title = title,
+		.description = description,
+		.url = url,
+		.category = category,
+		.source_name = TWEETTIOC_SOURCE,
+	};
+	cJSON *r = ctim_refer(&in);
+	if (!r || !cJSON_AddItemToArray(list, r)) {
+		cJSON_Delete(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* Search link for every supported observable, Browse link for those with hits. */
+static int refer_one(cJSON *list, const struct feed_index *index, const struct observable *o)
+{
+	char title[128], description[512];
+	const char *label = type_label(o->type);
+	char *q = upstream_escape(o->value);
+	if (!q)
+		return -1;
+	size_t ulen = strlen(q) + 64;
+	char *url = malloc(ulen);
+	int rc = -1;
+	if (!url)
+		goto out;
+	snprintf(url, ulen, "https://twitter.com/search?q=%s&f=live", q);
+	snprintf(title, sizeof(title), "Search for this %s", label);
+	snprintf(description, sizeof(description),
+		 "Search Twitter for tweets that mention this %s", label);
+	if (add_refer(list, o, "search", title, description, url, "Search") != 0)
+		goto out;
+	const uint32_t *ids;
+	size_t n = index ? feed_index_lookup(index, o->type, o->value, &ids) : 0;
+	if (n > 0) {
+		const struct feed_tweet *t = &index->feed->tweets[ids[0]];
+		snprintf(title, sizeof(title), "Browse the newest tweet about this %s", label);
+		snprintf(description, sizeof(description),
+			 "Open the newest of %zu tweets that mention this %s (by @%s)", n, label,
+			 t->user);
+		if (add_refer(list, o, "browse", title, description, t->link, "Browse") != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(q);
+	free(url);
+	return rc;
+}
+
+void tweettioc_refer(const struct relay_request *req, const struct observable_list *obs,
+		     struct relay_response *res)
+{
+	(void)req;
+	/* Search links need no feed; Browse links appear once a copy is loaded. */
+	const struct feed_index *index = feed_store_acquire();
+	cJSON *list = cJSON_CreateArray();
+	for (size_t i = 0; list && i < obs->count; i++) {
+		if (!ioc_class_of_type(obs->items[i].type))
+			continue;
+		if (refer_one(list, index, &obs->items[i]) != 0) {
+			cJSON_Delete(list);
+			list = NULL;
+		}
+	}
+	feed_store_release(index);
+	response_set_data(res, list);
+}

@@ -1,0 +1,266 @@
+/* feed.c: parses the Twitter IOC Hunter JSON into tweets (newest first).
+ *
+ * The feed is untrusted: every field is type-checked, strings must be valid
+ * UTF-8, and an item that fails is skipped and counted rather than failing
+ * the whole copy.
+ */
+#include "tweettioc/feed.h"
+
+#include <math.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "observables.h"
+#include "tweettioc/normalize.h"
+
+const char *const feed_ioc_list_names[FEED_IOC__MAX] = {
+	[FEED_IOC_IP] = "ip",	      [FEED_IOC_MD5] = "md5",	    [FEED_IOC_SHA1] = "sha1",
+	[FEED_IOC_SHA256] = "sha256", [FEED_IOC_MAIL] = "mail",	    [FEED_IOC_DOMAIN] = "domain",
+	[FEED_IOC_URL] = "url",
+};
+
+static const char *const kind_ctim_types[FEED_IOC__MAX] = {
+	[FEED_IOC_IP] = "ip",	      [FEED_IOC_MD5] = "md5",	    [FEED_IOC_SHA1] = "sha1",
+	[FEED_IOC_SHA256] = "sha256", [FEED_IOC_MAIL] = "email",    [FEED_IOC_DOMAIN] = "domain",
+	[FEED_IOC_URL] = "url",
+};
+
+/* Longest string field kept from the feed; longer items are skipped. */
+#define FEED_MAX_FIELD (64 * 1024)
+#define FEED_MAX_HASHTAGS 64
+#define FEED_MAX_IOCS_PER_TWEET 1024
+
+struct parse_ctx {
+	struct feed *feed;
+	struct hsearch_data users;
+};
+
+void feed_free(struct feed *feed)
+{
+	if (!feed)
+		return;
+	arena_free(&feed->arena);
+	free(feed->tweets);
+	free(feed);
+}
+
+static const char *str_field(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (!cJSON_IsString(v) || !v->valuestring)
+		return NULL;
+	size_t n = strlen(v->valuestring);
+	if (n > FEED_MAX_FIELD || !utf8_valid(v->valuestring, n))
+		return NULL;
+	return v->valuestring;
+}
+
+/* The same account name always yields the same pointer. */
+static const char *intern_user(struct parse_ctx *ctx, const char *user)
+{
+	ENTRY e = {.key = (char *)user, .data = NULL}, *found = NULL;
+	if (hsearch_r(e, FIND, &found, &ctx->users) && found)
+		return found->data;
+	char *copy = arena_strdup(&ctx->feed->arena, user);
+	if (!copy)
+		return NULL;
+	e.key = copy;
+	e.data = copy;
+	if (!hsearch_r(e, ENTER, &found, &ctx->users))
+		return NULL;
+	ctx->feed->n_accounts++;
+	return copy;
+}
+
+/* Tweet ids come as strings or numbers. */
+static const char *tweet_id(struct arena *a, const cJSON *tweet)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(tweet, "id");
+	if (cJSON_IsString(id) && id->valuestring && id->valuestring[0] &&
+	    strlen(id->valuestring) <= 64 && utf8_valid(id->valuestring, strlen(id->valuestring)))
+		return arena_strdup(a, id->valuestring);
+	if (cJSON_IsNumber(id) && isfinite(id->valuedouble) && id->valuedouble >= 0 &&
+	    id->valuedouble < 1e20) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%.0f", id->valuedouble);
+		return arena_strdup(a, buf);
+	}
+	return NULL;
+}
+
+static int add_hashtags(struct arena *a, const cJSON *tweet, struct feed_tweet *t)
+{
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(tweet, "hashtags");
+	t->hashtags = NULL;
+	t->n_hashtags = 0;
+	if (!cJSON_IsArray(tags))
+		return 0; /* missing or odd hashtags cost the tweet nothing */
+	size_t n = (size_t)cJSON_GetArraySize(tags);
+	if (n > FEED_MAX_HASHTAGS)
+		n = FEED_MAX_HASHTAGS;
+	if (n == 0)
+		return 0;
+	t->hashtags = arena_alloc(a, n * sizeof(*t->hashtags));
+	if (!t->hashtags)
+		return -1;
+	const cJSON *tag;
+	cJSON_ArrayForEach(tag, tags)
+	{
+		if (t->n_hashtags >= n)
+			break;
+		if (!cJSON_IsString(tag) || !tag->valuestring)
+			continue;
+		const char *s = tag->valuestring;
+		while (*s == '#')
+			s++;
+		size_t len = strlen(s);
+		if (len == 0 || len > 280 || !utf8_valid(s, len))
+			continue;
+		if (!(t->hashtags[t->n_hashtags++] = arena_strdup(a, s)))
+			return -1;
+	}
+	return 0;
+}
+
+static int add_iocs(struct arena *a, const cJSON *item, struct feed_tweet *t)
+{
+	size_t total = 0;
+	for (int k = 0; k < FEED_IOC__MAX; k++) {
+		const cJSON *list = cJSON_GetObjectItemCaseSensitive(item, feed_ioc_list_names[k]);
+		if (cJSON_IsArray(list))
+			total += (size_t)cJSON_GetArraySize(list);
+	}
+	if (total > FEED_MAX_IOCS_PER_TWEET)
+		total = FEED_MAX_IOCS_PER_TWEET;
+	t->iocs = total ? arena_alloc(a, total * sizeof(*t->iocs)) : NULL;
+	t->n_iocs = 0;
+	if (total && !t->iocs)
+		return -1;
+	char buf[IOC_KEY_MAX];
+	for (int k = 0; k < FEED_IOC__MAX; k++) {
+		const cJSON *list = cJSON_GetObjectItemCaseSensitive(item, feed_ioc_list_names[k]);
+		const cJSON *v;
+		cJSON_ArrayForEach(v, list)
+		{
+			if (t->n_iocs >= total)
+				break;
+			if (!cJSON_IsString(v) || !v->valuestring)
+				continue;
+			size_t len = strlen(v->valuestring);
+			if (len == 0 || len > IOC_MAX_VALUE || !utf8_valid(v->valuestring, len))
+				continue;
+			long n = ioc_refang(v->valuestring, buf, sizeof(buf));
+			if (n <= 0)
+				continue;
+			struct feed_ioc *ioc = &t->iocs[t->n_iocs];
+			memset(ioc, 0, sizeof(*ioc));
+			ioc->kind = (enum feed_ioc_kind)k;
+			ioc->ctim_type = kind_ctim_types[k];
+			if (k == FEED_IOC_IP && strchr(buf, ':'))
+				ioc->ctim_type = "ipv6";
+			if (!(ioc->value = arena_strndup(a, buf, (size_t)n)))
+				return -1;
+			t->n_iocs++;
+		}
+	}
+	return 0;
+}
+
+/* Fills one tweet from one item. Returns 1 when kept, 0 when the item has
+ * the wrong shape, -1 when out of memory. */
+static int parse_item(struct parse_ctx *ctx, const cJSON *item, struct feed_tweet *t)
+{
+	struct arena *a = &ctx->feed->arena;
+	const cJSON *tweet = cJSON_GetObjectItemCaseSensitive(item, "tweet");
+	if (!cJSON_IsObject(item) || !cJSON_IsObject(tweet))
+		return 0;
+	const char *user = str_field(tweet, "user");
+	const char *text = str_field(tweet, "tweet");
+	const char *link = str_field(tweet, "link");
+	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(tweet, "timestamp");
+	if (!user || !user[0] || !text || !link || !link[0] || !cJSON_IsNumber(ts) ||
+	    !isfinite(ts->valuedouble) || ts->valuedouble < 0 || ts->valuedouble > 1e11)
+		return 0;
+	memset(t, 0, sizeof(*t));
+	t->timestamp = ts->valuedouble;
+	if (!(t->id = tweet_id(a, tweet)))
+		return 0;
+	if (!(t->user = intern_user(ctx, user)) || !(t->text = arena_strdup(a, text)) ||
+	    !(t->link = arena_strdup(a, link)) || add_hashtags(a, tweet, t) != 0 ||
+	    add_iocs(a, item, t) != 0)
+		return -1;
+	return 1;
+}
+
+/* Newest first; ties keep a stable order by id text. */
+static int newest_first(const void *pa, const void *pb)
+{
+	const struct feed_tweet *a = pa, *b = pb;
+	if (a->timestamp != b->timestamp)
+		return a->timestamp < b->timestamp ? 1 : -1;
+	size_t la = strlen(a->id), lb = strlen(b->id);
+	if (la != lb)
+		return la < lb ? 1 : -1;
+	return -strcmp(a->id, b->id);
+}
+
+enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char *err,
+			  size_t errlen)
+{
+	*out = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(json, len, NULL, 0);
+	if (!cJSON_IsArray(root)) {
+		cJSON_Delete(root);
+		snprintf(err, errlen, "%s", root ? "the feed is not a JSON array"
+						 : "the feed is not valid JSON");
+		return RELAY_ERR_KEY_ERROR;
+	}
+	size_t n = (size_t)cJSON_GetArraySize(root);
+	struct parse_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	struct feed *feed = calloc(1, sizeof(*feed));
+	if (!feed)
+		goto oom;
+	ctx.feed = feed;
+	arena_init(&feed->arena, 1024 * 1024);
+	feed->source_bytes = len;
+	feed->tweets = calloc(n ? n : 1, sizeof(*feed->tweets));
+	if (!feed->tweets || !hcreate_r(n + n / 2 + 16, &ctx.users))
+		goto oom;
+	const cJSON *item;
+	cJSON_ArrayForEach(item, root)
+	{
+		int rc = parse_item(&ctx, item, &feed->tweets[feed->n_tweets]);
+		if (rc < 0) {
+			hdestroy_r(&ctx.users);
+			goto oom;
+		}
+		if (rc == 0) {
+			feed->n_skipped++;
+			continue;
+		}
+		feed->n_iocs += feed->tweets[feed->n_tweets].n_iocs;
+		feed->n_tweets++;
+	}
+	hdestroy_r(&ctx.users);
+	cJSON_Delete(root);
+	root = NULL;
+	if (n > 0 && feed->n_tweets == 0) {
+		/* Every item was of the wrong shape: the format has changed. */
+		snprintf(err, errlen, "none of the feed's %zu items has the expected shape", n);
+		feed_free(feed);
+		return RELAY_ERR_KEY_ERROR;
+	}
+	qsort(feed->tweets, feed->n_tweets, sizeof(*feed->tweets), newest_first);
+	*out = feed;
+	return RELAY_OK;
+oom:
+	cJSON_Delete(root);
+	feed_free(feed);
+	snprintf(err, errlen, "out of memory while parsing the feed");
+	return RELAY_ERR_INTERNAL;
+}

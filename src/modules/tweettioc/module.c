@@ -1,0 +1,88 @@
+/* module.c: the tweettioc module's table entry, /health, start/stop and metrics. */
+#include <stdio.h>
+#include <time.h>
+
+#include "config.h"
+#include "module.h"
+#include "tweettioc/enrich.h"
+#include "tweettioc/refresh.h"
+
+/* /health turns into an error once the copy is older than this many refresh periods. */
+#define TWEETTIOC_STALE_PERIODS 3
+
+static long refresh_seconds = 300;
+
+static int tweettioc_start(const struct relay_config *cfg, char *err, size_t errlen)
+{
+	refresh_seconds = cfg->tweettioc_refresh_seconds;
+	if (feed_refresh_start(cfg) != 0) {
+		snprintf(err, errlen, "cannot start the feed refresh thread");
+		return -1;
+	}
+	return 0;
+}
+
+static void tweettioc_health(const struct relay_request *req, struct relay_response *res)
+{
+	(void)req;
+	struct feed_status st;
+	feed_store_status(&st);
+	double age = (double)time(NULL) - st.last_success;
+	double allowed = (double)(TWEETTIOC_STALE_PERIODS * refresh_seconds);
+	if (!st.loaded) {
+		response_add_error(res, RELAY_ERR_UNAVAILABLE,
+				   "The Twitter IOC Hunter feed is not loaded yet (%s). Please, "
+				   "try again later.",
+				   st.last_error[0] ? st.last_error : "first download in progress");
+		return;
+	}
+	if (age > allowed) {
+		response_add_error(res, RELAY_ERR_UNAVAILABLE,
+				   "The Twitter IOC Hunter feed is stale: the last successful "
+				   "refresh was %.0f s ago (allowed: %.0f s). Last attempt: %s",
+				   age, allowed, st.last_error[0] ? st.last_error : "ok");
+		return;
+	}
+	cJSON *data = cJSON_CreateObject();
+	if (data && !cJSON_AddStringToObject(data, "status", "ok")) {
+		cJSON_Delete(data);
+		data = NULL;
+	}
+	response_set_data(res, data);
+}
+
+static void tweettioc_metrics(struct strbuf *out)
+{
+	struct feed_status st;
+	feed_store_status(&st);
+	double age = st.last_success > 0 ? (double)time(NULL) - st.last_success : -1;
+	strbuf_printf(out,
+		      "# HELP tweettioc_feed_loaded 1 when a feed copy is loaded.\n"
+		      "# TYPE tweettioc_feed_loaded gauge\ntweettioc_feed_loaded %d\n"
+		      "# HELP tweettioc_feed_age_seconds Seconds since the last good refresh "
+		      "(-1: never).\n# TYPE tweettioc_feed_age_seconds gauge\n"
+		      "tweettioc_feed_age_seconds %.0f\n"
+		      "# TYPE tweettioc_feed_tweets gauge\ntweettioc_feed_tweets %zu\n"
+		      "# TYPE tweettioc_feed_iocs gauge\ntweettioc_feed_iocs %zu\n"
+		      "# TYPE tweettioc_feed_skipped_items gauge\ntweettioc_feed_skipped_items %zu\n"
+		      "# TYPE tweettioc_feed_bytes gauge\ntweettioc_feed_bytes %zu\n"
+		      "# TYPE tweettioc_index_memory_bytes gauge\ntweettioc_index_memory_bytes %zu\n"
+		      "# TYPE tweettioc_refreshes_total counter\ntweettioc_refreshes_total %lu\n"
+		      "# TYPE tweettioc_refresh_failures_total counter\n"
+		      "tweettioc_refresh_failures_total %lu\n",
+		      st.loaded, age, st.tweets, st.iocs, st.skipped, st.bytes, st.memory,
+		      st.refreshes, st.failures);
+}
+
+const struct relay_module tweettioc_module = {
+	.id = "tweettioc",
+	.title = "Twitter IOC Hunter",
+	.start = tweettioc_start,
+	.wait_ready = feed_refresh_wait_first,
+	.stop = feed_refresh_stop,
+	.health = tweettioc_health,
+	.deliberate = tweettioc_deliberate,
+	.observe = tweettioc_observe,
+	.refer = tweettioc_refer,
+	.metrics = tweettioc_metrics,
+};

@@ -1,0 +1,250 @@
+/* observables.c: validates, lowercases and deduplicates a request's observables.
+ *
+ * The body is untrusted: it is checked for UTF-8 before cJSON sees it, parsed
+ * with an explicit length (cJSON bounds nesting at CJSON_NESTING_LIMIT), and
+ * every field is type-checked. One bad item does not cost the others their
+ * answer: it becomes a problem message and is left out.
+ */
+#include "observables.h"
+
+#include <ctype.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* At most this many per-item messages are kept; the rest are counted. */
+#define OBSERVABLES_MAX_PROBLEMS 10
+
+int utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	while (p < end) {
+		unsigned c = *p;
+		size_t n;
+		unsigned min;
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			p++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			n = 1, min = 0x80, c &= 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2, min = 0x800, c &= 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3, min = 0x10000, c &= 0x07;
+		} else {
+			return 0;
+		}
+		if ((size_t)(end - p) <= n)
+			return 0;
+		for (size_t i = 1; i <= n; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+			c = (c << 6) | (p[i] & 0x3F);
+		}
+		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!body || len == 0) {
+		snprintf(err, errlen, "Invalid JSON payload received. The body is empty.");
+		return RELAY_ERR_INVALID_ARGUMENT;
+	}
+	if (!utf8_valid(body, len)) {
+		snprintf(err, errlen,
+			 "Invalid JSON payload received. The body is not valid UTF-8 text.");
+		return RELAY_ERR_INVALID_ARGUMENT;
+	}
+	const char *end = NULL;
+	cJSON *json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	if (!json) {
+		size_t at = end && end >= body ? (size_t)(end - body) : 0;
+		snprintf(err, errlen,
+			 "Invalid JSON payload received. The body is not valid JSON (near byte %zu; "
+			 "nesting deeper than %d levels is refused).",
+			 at, CJSON_NESTING_LIMIT);
+		return RELAY_ERR_INVALID_ARGUMENT;
+	}
+	/* Only white space may follow the value. */
+	for (const char *p = end; p && p < body + len; p++) {
+		if (!isspace((unsigned char)*p)) {
+			cJSON_Delete(json);
+			snprintf(err, errlen,
+				 "Invalid JSON payload received. Unexpected data after the JSON "
+				 "value at byte %zu.",
+				 (size_t)(p - body));
+			return RELAY_ERR_INVALID_ARGUMENT;
+		}
+	}
+	*out = json;
+	return RELAY_OK;
+}
+
+void observables_free(struct observable_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i].type);
+		free(list->items[i].value);
+	}
+	for (size_t i = 0; i < list->n_problems; i++)
+		free(list->problems[i]);
+	free(list->items);
+	free(list->problems);
+	memset(list, 0, sizeof(*list));
+}
+
+static int add_problem(struct observable_list *list, size_t *dropped, const char *fmt, size_t index,
+		       const char *field)
+{
+	if (list->n_problems >= OBSERVABLES_MAX_PROBLEMS) {
+		(*dropped)++;
+		return 0;
+	}
+	char msg[256];
+	snprintf(msg, sizeof(msg), fmt, index, field);
+	char *copy = strdup(msg);
+	if (!copy)
+		return -1;
+	list->problems[list->n_problems++] = copy;
+	return 0;
+}
+
+static const char *check_field(const cJSON *item, const char *field)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, field);
+	if (!v)
+		return "is required";
+	if (!cJSON_IsString(v) || !v->valuestring)
+		return "must be a string";
+	if (v->valuestring[0] == '\0')
+		return "must be a non-empty string";
+	return NULL;
+}
+
+static char *lowercase_dup(const char *s)
+{
+	char *out = strdup(s);
+	for (char *p = out; p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return out;
+}
+
+/* Builds the list from a parsed array. Returns 0 or -1 when out of memory. */
+static int collect(const cJSON *array, struct observable_list *list)
+{
+	size_t n = (size_t)cJSON_GetArraySize(array);
+	size_t dropped = 0, index = 0;
+	struct hsearch_data seen;
+	int have_table = 0;
+	int rc = -1;
+
+	list->items = calloc(n ? n : 1, sizeof(*list->items));
+	list->problems = calloc(OBSERVABLES_MAX_PROBLEMS + 1, sizeof(*list->problems));
+	char **keys = calloc(n ? n : 1, sizeof(*keys));
+	memset(&seen, 0, sizeof(seen));
+	if (!list->items || !list->problems || !keys || !hcreate_r(n * 2 + 8, &seen))
+		goto out;
+	have_table = 1;
+
+	const cJSON *item;
+	cJSON_ArrayForEach(item, array)
+	{
+		size_t i = index++;
+		if (!cJSON_IsObject(item)) {
+			if (add_problem(list, &dropped, "Invalid JSON payload received. "
+					"observables[%zu]%s: must be an object", i, ""))
+				goto out;
+			continue;
+		}
+		const char *why_type = check_field(item, "type");
+		const char *why_value = check_field(item, "value");
+		if (why_type || why_value) {
+			char what[64];
+			snprintf(what, sizeof(what), "%s: %s", why_type ? ".type" : ".value",
+				 why_type ? why_type : why_value);
+			if (add_problem(list, &dropped,
+					"Invalid JSON payload received. observables[%zu]%s", i, what))
+				goto out;
+			continue;
+		}
+		const char *type = cJSON_GetObjectItemCaseSensitive(item, "type")->valuestring;
+		const char *value = cJSON_GetObjectItemCaseSensitive(item, "value")->valuestring;
+		struct observable *o = &list->items[list->count];
+		if (!(o->type = lowercase_dup(type)) || !(o->value = strdup(value)))
+			goto out_item;
+		/* The key joins type and value with a byte neither can hold. */
+		size_t klen = strlen(o->type) + strlen(o->value) + 2;
+		char *key = malloc(klen);
+		if (!key)
+			goto out_item;
+		snprintf(key, klen, "%s\x1f%s", o->type, o->value);
+		ENTRY e = {.key = key, .data = NULL}, *found = NULL;
+		if (!hsearch_r(e, FIND, &found, &seen) || !found) {
+			if (!hsearch_r(e, ENTER, &found, &seen)) {
+				free(key);
+				goto out_item;
+			}
+			keys[list->count] = key;
+			list->count++;
+		} else {
+			free(key);
+			free(o->type);
+			free(o->value);
+			o->type = o->value = NULL;
+		}
+		continue;
+out_item:
+		free(o->type);
+		free(o->value);
+		o->type = o->value = NULL;
+		goto out;
+	}
+	if (dropped) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "Invalid JSON payload received. %zu more invalid observables.",
+			 dropped);
+		if (!(list->problems[list->n_problems] = strdup(msg)))
+			goto out;
+		list->n_problems++;
+	}
+	rc = 0;
+out:
+	if (have_table)
+		hdestroy_r(&seen);
+	for (size_t i = 0; keys && i < n; i++)
+		free(keys[i]);
+	free(keys);
+	return rc;
+}
+
+enum relay_err observables_parse(const char *body, size_t len, struct observable_list *list,
+				 char *err, size_t errlen)
+{
+	memset(list, 0, sizeof(*list));
+	cJSON *json = NULL;
+	enum relay_err rc = json_parse_body(body, len, &json, err, errlen);
+	if (rc != RELAY_OK)
+		return rc;
+	if (!cJSON_IsArray(json)) {
+		cJSON_Delete(json);
+		snprintf(err, errlen,
+			 "Invalid JSON payload received. Expected an array of observables, "
+			 "each {\"type\": ..., \"value\": ...}.");
+		return RELAY_ERR_INVALID_ARGUMENT;
+	}
+	int ok = collect(json, list);
+	cJSON_Delete(json);
+	if (ok != 0) {
+		snprintf(err, errlen, "out of memory");
+		return RELAY_ERR_INTERNAL;
+	}
+	return RELAY_OK;
+}
