@@ -128,8 +128,16 @@ int jwks_parse(const char *json, size_t len, struct jwks_set *set)
 	memset(set, 0, sizeof(*set));
 	if (!json)
 		return -1;
-	/* The answer is a strbuf, NUL-terminated; cJSON reads at most `len`. */
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	/* cJSON reads at most `len` bytes; anything but whitespace after the
+	 * document makes it invalid. */
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	while (root && end < json + len && strchr(" \t\r\n", *end) && *end)
+		end++;
+	if (root && end != json + len) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
 	const cJSON *keys = cJSON_GetObjectItemCaseSensitive(root, "keys");
 	if (!cJSON_IsObject(root) || !cJSON_IsArray(keys)) {
 		cJSON_Delete(root);
@@ -301,13 +309,12 @@ static int fetch_set(const char *host, jwks_fetch_fn fetcher, struct jwks_set *s
 		return -1;
 	struct strbuf body;
 	strbuf_init(&body, JWKS_MAX_BYTES);
-	int rc = fetcher(url, &body);
-	if (rc == 0 && body.data && !body.failed)
+	int rc = -1;
+	if (fetcher(url, &body) == 0 && body.data && !body.failed) {
 		rc = jwks_parse(body.data, body.len, set);
-	else
-		rc = -1;
-	if (rc != 0)
-		fprintf(stderr, "securex-relay: jwks: %s: no usable key set\n", url);
+		if (rc != 0)
+			fprintf(stderr, "securex-relay: jwks: %s: not a JWKS document\n", url);
+	}
 	strbuf_free(&body);
 	return rc;
 }

@@ -1,0 +1,300 @@
+/* test_router.c: routing, the envelope, body validation and configuration. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "observables.h"
+#include "router.h"
+#include "testutil.h"
+#include "tweettioc/refresh.h"
+
+static struct relay_config cfg;
+
+static void setup(void)
+{
+	static const char *const env[] = {"RELAY_MODULES", "tweettioc", NULL};
+	test_config_load(&cfg, env);
+}
+
+static void teardown(void)
+{
+	feed_store_clear();
+	config_free(&cfg);
+}
+
+static void assert_route(const char *method, const char *path, int found, int method_ok,
+			 enum route_endpoint ep)
+{
+	struct route_match m;
+	char msg[256];
+	int rc = route_find(&cfg, method, path, &m, msg, sizeof(msg));
+	ck_assert_msg((rc == 0) == found, "%s %s: found=%d", method, path, rc == 0);
+	if (found) {
+		ck_assert_msg(m.method_ok == method_ok, "%s %s: method_ok=%d", method, path,
+			      m.method_ok);
+		ck_assert_int_eq(m.endpoint, ep);
+	}
+}
+
+START_TEST(route_accepts_module_bare_prefixed_and_trailing_slash_paths)
+{
+	assert_route("POST", "/tweettioc/health", 1, 1, ROUTE_HEALTH);
+	assert_route("POST", "/health", 1, 1, ROUTE_HEALTH);
+	assert_route("POST", "/relay/tweettioc/health", 1, 1, ROUTE_HEALTH);
+	assert_route("POST", "/relay/health/", 1, 1, ROUTE_HEALTH);
+	assert_route("POST", "/tweettioc/observe/observables/", 1, 1, ROUTE_OBSERVE);
+	assert_route("POST", "/deliberate/observables", 1, 1, ROUTE_DELIBERATE);
+	assert_route("POST", "/refer/observables", 1, 1, ROUTE_REFER);
+	assert_route("POST", "/version", 1, 1, ROUTE_VERSION);
+	assert_route("GET", "/watchdog", 1, 1, ROUTE_WATCHDOG);
+}
+END_TEST
+
+START_TEST(route_refuses_unknown_paths_and_wrong_methods)
+{
+	assert_route("POST", "/nothing", 0, 0, ROUTE_HEALTH);
+	assert_route("POST", "", 0, 0, ROUTE_HEALTH);
+	assert_route("POST", "health", 0, 0, ROUTE_HEALTH);
+	assert_route("POST", "/xhealth", 0, 0, ROUTE_HEALTH);
+	assert_route("POST", "/observables", 0, 0, ROUTE_HEALTH);
+	assert_route("GET", "/health", 1, 0, ROUTE_HEALTH);
+	assert_route("POST", "/watchdog", 1, 0, ROUTE_WATCHDOG);
+	/* a compiled-in module that RELAY_MODULES does not enable */
+	assert_route("POST", "/cybercrime/health", 0, 0, ROUTE_HEALTH);
+}
+END_TEST
+
+START_TEST(route_refuses_an_overlong_path)
+{
+	char *path = malloc(REQUEST_MAX_PATH + 32);
+	memset(path, 'a', REQUEST_MAX_PATH + 20);
+	path[0] = '/';
+	memcpy(path + REQUEST_MAX_PATH + 10, "/health", 8);
+	assert_route("POST", path, 0, 0, ROUTE_HEALTH);
+	free(path);
+}
+END_TEST
+
+START_TEST(not_found_and_method_errors_carry_the_status_in_json)
+{
+	int status;
+	cJSON *a = test_call(&cfg, "POST", "/unknown", NULL, &status, NULL);
+	ck_assert_int_eq(status, 404);
+	ck_assert_int_eq(cJSON_GetObjectItem(a, "code")->valueint, 404);
+	ck_assert(cJSON_IsString(cJSON_GetObjectItem(a, "message")));
+	cJSON_Delete(a);
+	a = test_call(&cfg, "GET", "/tweettioc/observe/observables", NULL, &status, NULL);
+	ck_assert_int_eq(status, 405);
+	ck_assert_int_eq(cJSON_GetObjectItem(a, "code")->valueint, 405);
+	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(version_has_no_envelope)
+{
+	int status;
+	cJSON *a = test_call(&cfg, "POST", "/version", NULL, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(cJSON_GetObjectItem(a, "version")->valuestring, "1.0.0");
+	ck_assert_ptr_null(cJSON_GetObjectItem(a, "data"));
+	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(watchdog_echoes_the_header_or_fails_without_it)
+{
+	int status;
+	cJSON *a = test_call(&cfg, "GET", "/watchdog", NULL, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(test_error_code(a, 0), "health check failed");
+	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(observables_that_are_not_json_are_an_invalid_argument)
+{
+	const char *bodies[] = {"", "nope", "{\"type\":\"ip\"}", "\"x\"", "[1", "[] junk", "null"};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		int status;
+		cJSON *a = test_call(&cfg, "POST", "/deliberate/observables", bodies[i], &status,
+				     NULL);
+		ck_assert_int_eq(status, 200);
+		ck_assert_msg(test_error_code(a, 0) &&
+				      strcmp(test_error_code(a, 0), "invalid argument") == 0,
+			      "body %s", bodies[i]);
+		cJSON_Delete(a);
+	}
+}
+END_TEST
+
+START_TEST(observables_parse_names_the_bad_item_and_keeps_the_good_ones)
+{
+	struct observable_list list;
+	char err[256];
+	const char *body = "[{\"type\":\"IP\",\"value\":\"1.2.3.4\"},7,{\"type\":\"ip\"},"
+			   "{\"type\":\"ip\",\"value\":\"\"},{\"type\":5,\"value\":\"x\"},"
+			   "{\"type\":\"ip\",\"value\":\"1.2.3.4\"},{\"type\":\"ip\",\"value\":"
+			   "\"1.2.3.4\",\"extra\":1}]";
+	ck_assert_int_eq(observables_parse(body, strlen(body), &list, err, sizeof(err)), RELAY_OK);
+	ck_assert_uint_eq(list.count, 1); /* duplicates, type case-insensitive, kept once */
+	ck_assert_str_eq(list.items[0].type, "ip");
+	ck_assert_str_eq(list.items[0].value, "1.2.3.4");
+	ck_assert_uint_eq(list.n_problems, 4);
+	ck_assert_ptr_nonnull(strstr(list.problems[0], "observables[1]"));
+	ck_assert_ptr_nonnull(strstr(list.problems[1], "observables[2].value"));
+	ck_assert_ptr_nonnull(strstr(list.problems[2], "observables[3].value: must be a non-empty"));
+	ck_assert_ptr_nonnull(strstr(list.problems[3], "observables[4].type: must be a string"));
+	observables_free(&list);
+}
+END_TEST
+
+START_TEST(observables_parse_refuses_invalid_utf8_and_deep_nesting)
+{
+	struct observable_list list;
+	char err[256];
+	const char bad[] = "[{\"type\":\"ip\",\"value\":\"\xff\xfe\"}]";
+	ck_assert_int_eq(observables_parse(bad, strlen(bad), &list, err, sizeof(err)),
+			 RELAY_ERR_INVALID_ARGUMENT);
+	ck_assert_ptr_nonnull(strstr(err, "UTF-8"));
+	observables_free(&list);
+
+	size_t depth = 100000;
+	char *deep = malloc(depth * 2 + 1);
+	memset(deep, '[', depth);
+	memset(deep + depth, ']', depth);
+	deep[depth * 2] = '\0';
+	ck_assert_int_eq(observables_parse(deep, depth * 2, &list, err, sizeof(err)),
+			 RELAY_ERR_INVALID_ARGUMENT);
+	observables_free(&list);
+	free(deep);
+}
+END_TEST
+
+START_TEST(observables_parse_handles_thousands_of_items)
+{
+	size_t n = 20000;
+	char *body = malloc(n * 48 + 8);
+	size_t o = 0;
+	body[o++] = '[';
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(body + o, 48, "%s{\"type\":\"ip\",\"value\":\"10.%zu.%zu.1\"}",
+				      i ? "," : "", i / 256, i % 256);
+	body[o++] = ']';
+	body[o] = '\0';
+	struct observable_list list;
+	char err[256];
+	ck_assert_int_eq(observables_parse(body, o, &list, err, sizeof(err)), RELAY_OK);
+	ck_assert_uint_eq(list.count, n);
+	observables_free(&list);
+	free(body);
+}
+END_TEST
+
+START_TEST(partial_success_keeps_data_beside_item_errors)
+{
+	int status;
+	test_load_feed_json("[{\"ip\":[\"1.2.3.4\"],\"tweet\":{\"id\":\"1\",\"user\":\"a\",\"tweet\":"
+			    "\"t\",\"hashtags\":[],\"link\":\"https://x/1\",\"timestamp\":100}}]");
+	cJSON *a = test_call(&cfg, "POST", "/deliberate/observables",
+			     "[{\"type\":\"ip\",\"value\":\"1.2.3.4\"},{\"type\":\"ip\"}]", &status,
+			     NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(test_error_code(a, 0), "invalid argument");
+	const cJSON *verdicts = cJSON_GetObjectItem(cJSON_GetObjectItem(a, "data"), "verdicts");
+	ck_assert_int_eq(cJSON_GetObjectItem(verdicts, "count")->valueint, 1);
+	cJSON_Delete(a);
+}
+END_TEST
+
+static const char *bad_value;
+static const char *bad_name;
+static const char *single_getenv(const char *name)
+{
+	if (strcmp(name, bad_name) == 0)
+		return bad_value;
+	return NULL;
+}
+
+START_TEST(config_refuses_bad_values_naming_the_variable)
+{
+	static const char *const cases[][2] = {
+		{"RELAY_MODULES", "tweettioc,nosuch"}, {"RELAY_AUTH", "bogus"},
+		{"RELAY_MAX_BODY", "12abc"},	       {"RELAY_UPSTREAM_TIMEOUT_MS", "-5"},
+		{"TWEETTIOC_URL", "ftp://x"},	       {"TWEETTIOC_REFRESH_SECONDS", "0"},
+		{"CYBERCRIME_CACHE_SECONDS", "soon"},  {"RELAY_MODULES", "tweettioc,tweettioc"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct relay_config c;
+		char err[256] = "";
+		bad_name = cases[i][0];
+		bad_value = cases[i][1];
+		ck_assert_int_eq(config_load(&c, single_getenv, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, cases[i][0]) != NULL, "%s: %s", cases[i][0], err);
+	}
+}
+END_TEST
+
+START_TEST(config_defaults_follow_the_contract)
+{
+	struct relay_config c;
+	char err[256];
+	bad_name = "NONE";
+	ck_assert_int_eq(config_load(&c, single_getenv, err, sizeof(err)), 0);
+	ck_assert_str_eq(c.modules[0], "tweettioc");
+	ck_assert_int_eq(c.auth_mode, AUTH_MODE_JWT);
+	ck_assert_uint_eq(c.n_jwks_hosts, 3);
+	ck_assert_uint_eq(c.max_body, 1048576);
+	ck_assert_int_eq(c.upstream_timeout_ms, 10000);
+	ck_assert_int_eq(c.entities_limit, 100);
+	ck_assert_str_eq(c.tweettioc_url, "http://www.tweettioc.com");
+	ck_assert_int_eq(c.tweettioc_refresh_seconds, 300);
+	ck_assert_str_eq(c.cybercrime_url, "http://cybercrime-tracker.net");
+	ck_assert_int_eq(c.cybercrime_cache_seconds, 3600);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(entities_limit_falls_back_on_invalid_values)
+{
+	ck_assert_int_eq(config_parse_entities_limit("5", 100), 5);
+	ck_assert_int_eq(config_parse_entities_limit("0", 100), 100);
+	ck_assert_int_eq(config_parse_entities_limit("-3", 100), 100);
+	ck_assert_int_eq(config_parse_entities_limit("ten", 100), 100);
+	ck_assert_int_eq(config_parse_entities_limit("", 100), 100);
+	ck_assert_int_eq(config_parse_entities_limit(NULL, 100), 100);
+}
+END_TEST
+
+static Suite *router_suite(void)
+{
+	Suite *s = suite_create("router");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, route_accepts_module_bare_prefixed_and_trailing_slash_paths);
+	tcase_add_test(tc, route_refuses_unknown_paths_and_wrong_methods);
+	tcase_add_test(tc, route_refuses_an_overlong_path);
+	tcase_add_test(tc, not_found_and_method_errors_carry_the_status_in_json);
+	tcase_add_test(tc, version_has_no_envelope);
+	tcase_add_test(tc, watchdog_echoes_the_header_or_fails_without_it);
+	tcase_add_test(tc, observables_that_are_not_json_are_an_invalid_argument);
+	tcase_add_test(tc, observables_parse_names_the_bad_item_and_keeps_the_good_ones);
+	tcase_add_test(tc, observables_parse_refuses_invalid_utf8_and_deep_nesting);
+	tcase_add_test(tc, observables_parse_handles_thousands_of_items);
+	tcase_add_test(tc, partial_success_keeps_data_beside_item_errors);
+	tcase_add_test(tc, config_refuses_bad_values_naming_the_variable);
+	tcase_add_test(tc, config_defaults_follow_the_contract);
+	tcase_add_test(tc, entities_limit_falls_back_on_invalid_values);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(router_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,365 @@
+/* test_tweettioc.c: matching, feed parsing, the index and the CTIM it yields. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "testutil.h"
+#include "tweettioc/feed.h"
+#include "tweettioc/index.h"
+#include "tweettioc/normalize.h"
+#include "tweettioc/refresh.h"
+
+static struct relay_config cfg;
+
+/* Three tweets (t=300 newest): 1.2.3.4 in two of them, a defanged URL,
+ * an uppercase hash, and an IP that contains 1.2.3.4 as a substring. */
+static const char feed_json[] =
+	"[{\"ip\":[\"1.2.3.4\",\"11.2.3.45\"],\"md5\":[\"0C62A0D991DC53EF70A56F15AE2234D8\"],"
+	"\"tweet\":{\"id\":\"100\",\"user\":\"alice\",\"tweet\":\"first | text\",\"hashtags\":"
+	"[\"#emotet\",\"c2\"],\"link\":\"https://twitter.com/alice/status/100\",\"timestamp\":100}},"
+	"{\"url\":[\"hxxps://evil[.]example[.]com/Path/x.exe\"],\"ip\":[\"1.2.3.4\"],\"tweet\":{"
+	"\"id\":300,\"user\":\"bob\",\"tweet\":\"hxxps://evil[.]example[.]com/Path/x.exe\","
+	"\"hashtags\":[],\"link\":\"https://twitter.com/bob/status/300\",\"timestamp\":300.5}},"
+	"{\"domain\":[\"Evil.Example.com\"],\"mail\":[\"bad[at]evil[.]example.com\"],\"tweet\":{"
+	"\"id\":\"200\",\"user\":\"alice\",\"tweet\":\"d\",\"link\":\"https://twitter.com/alice/"
+	"status/200\",\"timestamp\":200}},"
+	"{\"ip\":[\"9.9.9.9\"]},"
+	"{\"tweet\":{\"id\":\"5\",\"user\":\"x\",\"tweet\":\"no link\",\"timestamp\":1}},"
+	"\"not an object\"]";
+
+static void setup(void)
+{
+	static const char *const env[] = {"CTR_ENTITIES_LIMIT", "100", NULL};
+	test_config_load(&cfg, env);
+	test_load_feed_json(feed_json);
+}
+
+static void teardown(void)
+{
+	feed_store_clear();
+	config_free(&cfg);
+}
+
+static cJSON *call(const char *path, const char *body)
+{
+	int status;
+	cJSON *a = test_call(&cfg, "POST", path, body, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(a);
+	return a;
+}
+
+static int docs_count(const cJSON *a, const char *list)
+{
+	const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(a, "data"), list);
+	if (!d)
+		return 0;
+	return cJSON_GetObjectItem(d, "count")->valueint;
+}
+
+static const cJSON *doc(const cJSON *a, const char *list, int i)
+{
+	const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(a, "data"), list);
+	return cJSON_GetArrayItem(cJSON_GetObjectItem(d, "docs"), i);
+}
+
+static size_t lookup(const char *type, const char *value)
+{
+	const struct feed_index *idx = feed_store_acquire();
+	const uint32_t *ids;
+	size_t n = feed_index_lookup(idx, type, value, &ids);
+	feed_store_release(idx);
+	return n;
+}
+
+START_TEST(refang_restores_the_common_defanged_forms)
+{
+	char out[256];
+	ck_assert_int_gt(ioc_refang("hXXps://a[.]b(.)c[:]8080/x", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "https://a.b.c:8080/x");
+	ck_assert_int_gt(ioc_refang("me[at]example[dot]org", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "me@example.org");
+	ck_assert_int_eq(ioc_refang("toolong", out, 4), -1);
+}
+END_TEST
+
+START_TEST(keys_lowercase_what_is_case_insensitive_and_keep_url_paths)
+{
+	char k[IOC_KEY_MAX], alt[IOC_KEY_MAX];
+	ck_assert_int_eq(ioc_key(IOC_CLASS_URL, "HTTP://Evil.COM/Path?Q=A", k, sizeof(k), alt,
+				 sizeof(alt)),
+			 0);
+	ck_assert_str_eq(k, "u:http://evil.com/Path?Q=A");
+	ck_assert_str_eq(alt, "v:evil.com/Path?Q=A");
+	ck_assert_int_eq(ioc_key(IOC_CLASS_URL, "evil.com", k, sizeof(k), alt, sizeof(alt)), 0);
+	ck_assert_str_eq(k, "v:evil.com/");
+	ck_assert_str_eq(alt, "");
+	ck_assert_int_eq(ioc_key(IOC_CLASS_HASH, " ABCDEF ", k, sizeof(k), NULL, 0), 0);
+	ck_assert_str_eq(k, "h:abcdef");
+	ck_assert_int_eq(ioc_key(IOC_CLASS_DOMAIN, "Example.COM.", k, sizeof(k), NULL, 0), 0);
+	ck_assert_str_eq(k, "d:example.com");
+	ck_assert_int_eq(ioc_key(IOC_CLASS_IP, "2001:DB8:0:0::1", k, sizeof(k), NULL, 0), 0);
+	ck_assert_str_eq(k, "i:2001:db8::1");
+	ck_assert_int_eq(ioc_key(IOC_CLASS_IP, "   ", k, sizeof(k), NULL, 0), -1);
+}
+END_TEST
+
+START_TEST(feed_parse_skips_items_of_the_wrong_shape)
+{
+	struct feed *feed;
+	char err[128];
+	ck_assert_int_eq(feed_parse(feed_json, strlen(feed_json), &feed, err, sizeof(err)),
+			 RELAY_OK);
+	ck_assert_uint_eq(feed->n_tweets, 3);
+	ck_assert_uint_eq(feed->n_skipped, 3);
+	ck_assert_uint_eq(feed->n_accounts, 2);
+	/* newest first, numeric ids become text, hashtags lose their '#' */
+	ck_assert_str_eq(feed->tweets[0].id, "300");
+	ck_assert_str_eq(feed->tweets[2].id, "100");
+	ck_assert_str_eq(feed->tweets[2].hashtags[0], "emotet");
+	ck_assert_ptr_eq(feed->tweets[1].user, feed->tweets[2].user);
+	ck_assert_str_eq(feed->tweets[0].iocs[1].value, "https://evil.example.com/Path/x.exe");
+	feed_free(feed);
+}
+END_TEST
+
+START_TEST(feed_parse_refuses_a_body_that_is_not_an_array)
+{
+	const char *bodies[] = {"{}", "nope", "", "[{\"tweet\":1},{\"ip\":[]}]"};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct feed *feed = (struct feed *)1;
+		char err[128];
+		ck_assert_int_eq(feed_parse(bodies[i], strlen(bodies[i]), &feed, err, sizeof(err)),
+				 RELAY_ERR_KEY_ERROR);
+		ck_assert_ptr_null(feed);
+	}
+}
+END_TEST
+
+START_TEST(an_ip_inside_a_longer_ip_does_not_match)
+{
+	ck_assert_uint_eq(lookup("ip", "1.2.3.4"), 2);
+	ck_assert_uint_eq(lookup("ip", "11.2.3.45"), 1);
+	ck_assert_uint_eq(lookup("ip", "1.2.3.45"), 0);
+	ck_assert_uint_eq(lookup("ip", "2.3.4"), 0);
+	ck_assert_uint_eq(lookup("domain", "example.com"), 0);
+}
+END_TEST
+
+START_TEST(hashes_domains_and_emails_match_case_insensitively)
+{
+	ck_assert_uint_eq(lookup("md5", "0c62a0d991dc53ef70a56f15ae2234d8"), 1);
+	ck_assert_uint_eq(lookup("md5", "0C62A0D991DC53EF70A56F15AE2234D8"), 1);
+	ck_assert_uint_eq(lookup("domain", "EVIL.example.COM"), 1);
+	ck_assert_uint_eq(lookup("email", "BAD@evil.example.com"), 1);
+	ck_assert_uint_eq(lookup("file_name", "x.exe"), 0);
+}
+END_TEST
+
+START_TEST(a_defanged_url_is_found_by_its_refanged_form_with_or_without_scheme)
+{
+	ck_assert_uint_eq(lookup("url", "https://evil.example.com/Path/x.exe"), 1);
+	ck_assert_uint_eq(lookup("url", "HTTPS://EVIL.example.com/Path/x.exe"), 1);
+	ck_assert_uint_eq(lookup("url", "evil.example.com/Path/x.exe"), 1);
+	ck_assert_uint_eq(lookup("url", "http://evil.example.com/Path/x.exe"), 0);
+	ck_assert_uint_eq(lookup("url", "https://evil.example.com/path/x.exe"), 0);
+	ck_assert_uint_eq(lookup("url", "https://evil.example.com/Path/x.ex"), 0);
+}
+END_TEST
+
+START_TEST(observe_gives_one_sighting_per_tweet_newest_first_and_a_judgement)
+{
+	cJSON *a = call("/observe/observables", "[{\"type\":\"IP\",\"value\":\"1.2.3.4\"}]");
+	ck_assert_int_eq(docs_count(a, "sightings"), 2);
+	ck_assert_int_eq(docs_count(a, "judgements"), 1);
+	ck_assert_int_eq(docs_count(a, "verdicts"), 1);
+	const cJSON *s0 = doc(a, "sightings", 0), *s1 = doc(a, "sightings", 1);
+	ck_assert_str_eq(cJSON_GetObjectItem(s0, "source_uri")->valuestring,
+			 "https://twitter.com/bob/status/300");
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(s0, "observed_time"),
+					     "start_time")->valuestring,
+			 "1970-01-01T00:05:00.500Z");
+	ck_assert_str_eq(cJSON_GetObjectItem(s1, "source_uri")->valuestring,
+			 "https://twitter.com/alice/status/100");
+	ck_assert_str_eq(cJSON_GetObjectItem(s0, "source")->valuestring, "Twitter IOC Hunter");
+	/* relations to the other IOCs of the same tweet, not to itself */
+	const cJSON *rel = cJSON_GetObjectItem(s1, "relations");
+	ck_assert_int_eq(cJSON_GetArraySize(rel), 2);
+	const cJSON *related = cJSON_GetObjectItem(cJSON_GetArrayItem(rel, 0), "related");
+	ck_assert_str_eq(cJSON_GetObjectItem(related, "value")->valuestring, "11.2.3.45");
+	/* the data table's one row */
+	const cJSON *row = cJSON_GetArrayItem(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(s1, "data"), "rows"), 0);
+	ck_assert_str_eq(cJSON_GetArrayItem(row, 0)->valuestring, "@alice");
+	ck_assert_str_eq(cJSON_GetArrayItem(row, 2)->valuestring, "#emotet #c2");
+	/* the observable exactly as sent, type lowercased */
+	const cJSON *obs = cJSON_GetArrayItem(cJSON_GetObjectItem(s0, "observables"), 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(obs, "type")->valuestring, "ip");
+	const cJSON *j = doc(a, "judgements", 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "reason")->valuestring,
+			 "Mentioned in 2 tweets by 2 accounts");
+	ck_assert_int_eq(cJSON_GetObjectItem(j, "priority")->valueint, 85);
+	ck_assert_int_eq(cJSON_GetObjectItem(j, "disposition")->valueint, 3);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "source_uri")->valuestring,
+			 "https://twitter.com/bob/status/300");
+	const cJSON *v = doc(a, "verdicts", 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(v, "judgement_id")->valuestring,
+			 cJSON_GetObjectItem(j, "id")->valuestring);
+	ck_assert_ptr_null(cJSON_GetObjectItem(a, "errors"));
+	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(the_entities_limit_keeps_the_newest_and_warns)
+{
+	cfg.entities_limit = 1;
+	cJSON *a = call("/observe/observables", "[{\"type\":\"ip\",\"value\":\"1.2.3.4\"}]");
+	ck_assert_int_eq(docs_count(a, "sightings"), 1);
+	ck_assert_str_eq(cJSON_GetObjectItem(doc(a, "sightings", 0), "source_uri")->valuestring,
+			 "https://twitter.com/bob/status/300");
+	ck_assert_str_eq(test_error_code(a, 0), "too-many-entities");
+	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(a, "errors"), 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(e, "type")->valuestring, "warning");
+	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(deliberate_returns_only_verdicts_and_nothing_for_unknown_values)
+{
+	cJSON *a = call("/deliberate/observables",
+			"[{\"type\":\"md5\",\"value\":\"0C62A0D991DC53EF70A56F15AE2234D8\"},"
+			"{\"type\":\"ip\",\"value\":\"8.8.8.8\"},{\"type\":\"file_name\",\"value\":"
+			"\"x\"}]");
+	ck_assert_int_eq(docs_count(a, "verdicts"), 1);
+	ck_assert_int_eq(docs_count(a, "sightings"), 0);
+	ck_assert_int_eq(docs_count(a, "judgements"), 0);
+	const cJSON *obs = cJSON_GetObjectItem(doc(a, "verdicts", 0), "observable");
+	ck_assert_str_eq(cJSON_GetObjectItem(obs, "value")->valuestring,
+			 "0C62A0D991DC53EF70A56F15AE2234D8");
+	cJSON_Delete(a);
+	a = call("/deliberate/observables", "[{\"type\":\"ip\",\"value\":\"8.8.8.8\"}]");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a, "data")), 0);
+	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(refer_gives_search_for_all_and_browse_for_hits)
+{
+	cJSON *a = call("/refer/observables", "[{\"type\":\"url\",\"value\":\"evil.example.com/"
+					      "Path/x.exe\"},{\"type\":\"ip\",\"value\":\"8.8.8.8\"},"
+					      "{\"type\":\"file_name\",\"value\":\"x\"}]");
+	const cJSON *data = cJSON_GetObjectItem(a, "data");
+	ck_assert_int_eq(cJSON_GetArraySize(data), 3);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 0), "id")->valuestring,
+			 "ref-tweettioc-search-url-evil.example.com%2FPath%2Fx.exe");
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 1), "id")->valuestring,
+			 "ref-tweettioc-browse-url-evil.example.com%2FPath%2Fx.exe");
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 1), "url")->valuestring,
+			 "https://twitter.com/bob/status/300");
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 2), "id")->valuestring,
+			 "ref-tweettioc-search-ip-8.8.8.8");
+	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(requests_before_the_first_copy_get_service_unavailable)
+{
+	feed_store_clear();
+	cJSON *a = call("/observe/observables", "[{\"type\":\"ip\",\"value\":\"1.2.3.4\"}]");
+	ck_assert_str_eq(test_error_code(a, 0), "service unavailable");
+	cJSON_Delete(a);
+	a = call("/health", NULL);
+	ck_assert_str_eq(test_error_code(a, 0), "service unavailable");
+	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(health_is_ok_with_a_fresh_copy)
+{
+	cJSON *a = call("/tweettioc/health", NULL);
+	const cJSON *status = cJSON_GetObjectItem(cJSON_GetObjectItem(a, "data"), "status");
+	ck_assert_str_eq(status->valuestring, "ok");
+	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(a_reader_keeps_its_copy_across_a_swap)
+{
+	const struct feed_index *old = feed_store_acquire();
+	test_load_feed_json("[{\"ip\":[\"5.5.5.5\"],\"tweet\":{\"id\":\"1\",\"user\":\"u\","
+			    "\"tweet\":\"t\",\"link\":\"https://x/1\",\"timestamp\":1}}]");
+	const uint32_t *ids;
+	ck_assert_uint_eq(feed_index_lookup(old, "ip", "1.2.3.4", &ids), 2);
+	ck_assert_uint_eq(lookup("ip", "1.2.3.4"), 0);
+	ck_assert_uint_eq(lookup("ip", "5.5.5.5"), 1);
+	feed_store_release(old); /* frees the old copy; ASan would report a leak otherwise */
+}
+END_TEST
+
+START_TEST(the_fixture_feed_indexes_every_mention)
+{
+	size_t len;
+	char *json = test_read_file("fixtures/tweettioc-feed-2000.json", &len);
+	struct feed *feed;
+	char err[128];
+	ck_assert_int_eq(feed_parse(json, len, &feed, err, sizeof(err)), RELAY_OK);
+	free(json);
+	ck_assert_uint_eq(feed->n_tweets, 2000);
+	struct feed_index *idx = feed_index_build(feed);
+	ck_assert_ptr_nonnull(idx);
+	/* Every IOC of every tweet finds that tweet, and lists are newest first. */
+	for (size_t i = 0; i < idx->feed->n_tweets; i++) {
+		const struct feed_tweet *t = &idx->feed->tweets[i];
+		for (size_t j = 0; j < t->n_iocs; j++) {
+			const uint32_t *ids;
+			size_t n = feed_index_lookup(idx, t->iocs[j].ctim_type, t->iocs[j].value,
+						     &ids);
+			int seen = 0;
+			for (size_t k = 0; k < n; k++) {
+				seen |= ids[k] == i;
+				if (k)
+					ck_assert(idx->feed->tweets[ids[k - 1]].timestamp >=
+						  idx->feed->tweets[ids[k]].timestamp);
+			}
+			ck_assert_msg(seen, "%s not found", t->iocs[j].value);
+		}
+	}
+	feed_index_free(idx);
+}
+END_TEST
+
+static Suite *tweettioc_suite(void)
+{
+	Suite *s = suite_create("tweettioc");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, refang_restores_the_common_defanged_forms);
+	tcase_add_test(tc, keys_lowercase_what_is_case_insensitive_and_keep_url_paths);
+	tcase_add_test(tc, feed_parse_skips_items_of_the_wrong_shape);
+	tcase_add_test(tc, feed_parse_refuses_a_body_that_is_not_an_array);
+	tcase_add_test(tc, an_ip_inside_a_longer_ip_does_not_match);
+	tcase_add_test(tc, hashes_domains_and_emails_match_case_insensitively);
+	tcase_add_test(tc, a_defanged_url_is_found_by_its_refanged_form_with_or_without_scheme);
+	tcase_add_test(tc, observe_gives_one_sighting_per_tweet_newest_first_and_a_judgement);
+	tcase_add_test(tc, the_entities_limit_keeps_the_newest_and_warns);
+	tcase_add_test(tc, deliberate_returns_only_verdicts_and_nothing_for_unknown_values);
+	tcase_add_test(tc, refer_gives_search_for_all_and_browse_for_hits);
+	tcase_add_test(tc, requests_before_the_first_copy_get_service_unavailable);
+	tcase_add_test(tc, health_is_ok_with_a_fresh_copy);
+	tcase_add_test(tc, a_reader_keeps_its_copy_across_a_swap);
+	tcase_add_test(tc, the_fixture_feed_indexes_every_mention);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(tweettioc_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

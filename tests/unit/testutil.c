@@ -1,0 +1,107 @@
+/* testutil.c: shared helpers for the Check unit tests. */
+#include "testutil.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "request.h"
+#include "response.h"
+#include "router.h"
+#include "tweettioc/refresh.h"
+
+static const char *const *test_env;
+
+static const char *test_getenv(const char *name)
+{
+	if (strcmp(name, "RELAY_AUTH") == 0) {
+		for (const char *const *e = test_env; e && e[0]; e += 2)
+			if (strcmp(e[0], name) == 0)
+				return e[1];
+		return "none";
+	}
+	for (const char *const *e = test_env; e && e[0]; e += 2)
+		if (strcmp(e[0], name) == 0)
+			return e[1];
+	return NULL;
+}
+
+void test_config_load(struct relay_config *cfg, const char *const *env)
+{
+	char err[256];
+	test_env = env;
+	int rc = config_load(cfg, test_getenv, err, sizeof(err));
+	ck_assert_msg(rc == 0, "config_load: %s", err);
+	config_set(cfg);
+}
+
+cJSON *test_call(const struct relay_config *cfg, const char *method, const char *path,
+		 const char *body, int *status, char **raw)
+{
+	struct relay_request req;
+	struct relay_response res;
+	struct route_match match;
+	memset(&req, 0, sizeof(req));
+	response_init(&res);
+	req.cfg = cfg;
+	req.method = method;
+	req.path = path;
+	req.host = "relay.example";
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.entities_limit = cfg->entities_limit;
+	if (router_precheck(cfg, &req, &match, &res) == RELAY_OK)
+		router_handle(&req, &match, &res);
+	size_t len;
+	char *text = response_render(&res, &len);
+	ck_assert_ptr_nonnull(text);
+	*status = res.status;
+	response_free(&res);
+	cJSON *json = cJSON_Parse(text);
+	if (raw)
+		*raw = text;
+	else
+		free(text);
+	return json;
+}
+
+char *test_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+void test_load_feed_json(const char *json)
+{
+	char err[256];
+	enum relay_err rc = feed_load_json(json, strlen(json), err, sizeof(err));
+	ck_assert_msg(rc == RELAY_OK, "feed_load_json: %s", err);
+}
+
+void test_load_feed_file(const char *path)
+{
+	size_t len;
+	char *json = test_read_file(path, &len);
+	test_load_feed_json(json);
+	free(json);
+}
+
+const char *test_error_code(const cJSON *answer, int index)
+{
+	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(answer, "errors");
+	const cJSON *e = cJSON_GetArrayItem(errors, index);
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+	return cJSON_IsString(code) ? code->valuestring : NULL;
+}
