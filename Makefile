@@ -11,6 +11,8 @@
 # what is missing with apt-get (as root) or prints the exact command.
 
 CC      ?= cc
+# V=1 shows the full compiler command lines.
+Q       := $(if $(V),,@)
 PKGS    := libcurl libcjson libcrypto
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wno-format-nonliteral -Werror
@@ -43,22 +45,27 @@ deps:
 	@scripts/deps.sh build
 
 build/securex-relay: $(OPT_OBJS)
-	$(CC) $(OPT_FLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(OPT_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(OPT_FLAGS) -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(WARN) $(OPT_FLAGS) -Iinclude $(PKG_CFLAGS) -c -o $@ $<
 
 build/asan/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+	@echo "  CC      $< (asan)"
+	$(Q)$(CC) $(WARN) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) -c -o $@ $<
 
 build/asan/securex-relay: $(SAN_OBJS)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/asan/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(SAN_LIB_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(SAN_FLAGS) -Iinclude -Itests/unit $(PKG_CFLAGS) -o $@ $< $(UNIT_HELPERS) \
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(WARN) $(SAN_FLAGS) -Iinclude -Itests/unit $(PKG_CFLAGS) -o $@ $< $(UNIT_HELPERS) \
 		$(SAN_LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
 build-asan: build/asan/securex-relay $(UNIT_BINS)

@@ -7,12 +7,16 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,8 +35,15 @@ struct server_io {
 	const char *(*param)(void *ctx, const char *name);
 	long (*read)(void *ctx, char *buf, size_t n);
 	int (*write)(void *ctx, const char *buf, size_t n);
+	/* Reads and drops what is left of the body, at most `max` bytes;
+	 * returns -1 when more was left (the connection must not be reused). */
+	int (*discard)(void *ctx, size_t max);
 	void *ctx;
 };
+
+/* Bytes of an unread body the relay swallows to keep a FastCGI connection
+ * reusable; past this the connection is closed instead. */
+#define SERVER_DISCARD_MAX (8 * 1024 * 1024)
 
 static const char *status_text(int status)
 {
@@ -181,6 +192,11 @@ static void serve_one(const struct relay_config *cfg, struct server_io *io)
 	}
 	router_handle(&req, &match, &res);
 write:
+	/* A request whose body was not read (404, 405, 413, or an endpoint
+	 * that ignores it) leaves STDIN records on a kept-alive connection;
+	 * they must be gone before the next request is read from it. */
+	if (io->discard)
+		io->discard(io->ctx, SERVER_DISCARD_MAX);
 	write_response(io, &res);
 	response_free(&res);
 	free(body);
@@ -206,28 +222,122 @@ static int fcgi_write(void *ctx, const char *buf, size_t n)
 	return FCGX_PutStr(buf, (int)n, r->out) == (int)n ? 0 : -1;
 }
 
-struct worker {
-	pthread_t thread;
-	const struct relay_config *cfg;
-	int sock;
+static int fcgi_discard(void *ctx, size_t max)
+{
+	FCGX_Request *r = ctx;
+	char buf[16384];
+	size_t total = 0;
+	int n;
+	while ((n = FCGX_GetStr(buf, sizeof(buf), r->in)) > 0) {
+		total += (size_t)n;
+		if (total > max) {
+			r->keepConnection = 0;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Connections are owned by one dispatcher (the thread that called
+ * server_run_fastcgi) and lent to workers one request at a time. libfcgi on
+ * its own binds a kept-alive connection to the thread that accepted it, so a
+ * web server holding more keep-alive connections than there are threads
+ * would see requests stall. Here an idle connection costs no thread: the
+ * dispatcher watches every idle connection with epoll and queues the ones
+ * that have a request waiting; a worker hands the connection to
+ * FCGX_Accept_r() as already open (ipcFd set, listen socket -1 so libfcgi
+ * never accepts on its own), serves one request, and gives it back.
+ */
+
+struct work_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t ready;
+	int *fds;
+	size_t head, count, cap;
+	int stopping;
 };
 
-static atomic_int server_stopping;
+struct server {
+	const struct relay_config *cfg;
+	int epoll_fd;
+	struct work_queue queue;
+};
+
+/* Appends a connection; returns -1 when out of memory. */
+static int queue_push(struct work_queue *q, int fd)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->count == q->cap) {
+		size_t ncap = q->cap ? q->cap * 2 : 64;
+		int *nfds = malloc(ncap * sizeof(*nfds));
+		if (!nfds) {
+			pthread_mutex_unlock(&q->lock);
+			return -1;
+		}
+		for (size_t i = 0; i < q->count; i++)
+			nfds[i] = q->fds[(q->head + i) % q->cap];
+		free(q->fds);
+		q->fds = nfds;
+		q->cap = ncap;
+		q->head = 0;
+	}
+	q->fds[(q->head + q->count) % q->cap] = fd;
+	q->count++;
+	pthread_cond_signal(&q->ready);
+	pthread_mutex_unlock(&q->lock);
+	return 0;
+}
+
+/* Waits for a connection; -1 when the server stops. */
+static int queue_pop(struct work_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->count == 0 && !q->stopping)
+		pthread_cond_wait(&q->ready, &q->lock);
+	int fd = -1;
+	if (q->count > 0) {
+		fd = q->fds[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->count--;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return fd;
+}
+
+/* Watches a connection for its next request (one-shot: one worker at a time). */
+static int watch(struct server *srv, int fd, int op)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.fd = fd};
+	return epoll_ctl(srv->epoll_fd, op, fd, &ev);
+}
 
 static void *worker_main(void *arg)
 {
-	struct worker *w = arg;
+	struct server *srv = arg;
 	FCGX_Request r;
-	if (FCGX_InitRequest(&r, w->sock, 0) != 0)
+	if (FCGX_InitRequest(&r, -1, 0) != 0)
 		return NULL;
-	while (!atomic_load(&server_stopping)) {
-		if (FCGX_Accept_r(&r) < 0)
+	for (;;) {
+		int fd = queue_pop(&srv->queue);
+		if (fd < 0)
 			break;
-		struct server_io io = {fcgi_param, fcgi_read, fcgi_write, &r};
-		serve_one(w->cfg, &io);
+		r.ipcFd = fd;
+		r.keepConnection = 1; /* so FCGX_Accept_r's opening Finish keeps fd */
+		if (FCGX_Accept_r(&r) < 0) {
+			/* The peer closed the connection or spoke garbage; libfcgi has
+			 * closed it. */
+			r.ipcFd = -1;
+			continue;
+		}
+		struct server_io io = {fcgi_param, fcgi_read, fcgi_write, fcgi_discard, &r};
+		serve_one(srv->cfg, &io);
 		FCGX_Finish_r(&r);
+		if (r.ipcFd >= 0 && watch(srv, r.ipcFd, EPOLL_CTL_MOD) != 0)
+			close(r.ipcFd);
+		r.ipcFd = -1;
 	}
-	FCGX_Free(&r, 1);
+	FCGX_Free(&r, 0);
 	return NULL;
 }
 
@@ -236,12 +346,8 @@ int server_fd0_is_fastcgi(void)
 	return !FCGX_IsCGI();
 }
 
-int server_run_fastcgi(const struct relay_config *cfg, const char *listen_addr, int threads)
+static int open_listener(const char *listen_addr)
 {
-	if (FCGX_Init() != 0) {
-		fprintf(stderr, "securex-relay: cannot initialise libfcgi\n");
-		return -1;
-	}
 	int sock = 0;
 	if (listen_addr) {
 		if (strchr(listen_addr, '/'))
@@ -255,42 +361,116 @@ int server_run_fastcgi(const struct relay_config *cfg, const char *listen_addr, 
 		if (strchr(listen_addr, '/'))
 			chmod(listen_addr, 0666);
 	}
+	int flags = fcntl(sock, F_GETFL, 0);
+	if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -1;
+	return sock;
+}
 
-	/* Workers inherit a mask without the stop signals; this thread waits
-	 * for them. SIGPIPE from a vanished peer must not kill the process. */
+/* Accepts every pending connection and starts watching it. */
+static void accept_all(struct server *srv, int sock)
+{
+	for (;;) {
+		int fd = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return; /* EAGAIN, or a transient error the next event retries */
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (watch(srv, fd, EPOLL_CTL_ADD) != 0)
+			close(fd);
+	}
+}
+
+int server_run_fastcgi(const struct relay_config *cfg, const char *listen_addr, int threads)
+{
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "securex-relay: cannot initialise libfcgi\n");
+		return -1;
+	}
+	int sock = open_listener(listen_addr);
+	if (sock < 0)
+		return -1;
+
+	/* main() blocked the stop signals in every thread before starting
+	 * any; the dispatcher reads them from a signalfd. */
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
-	struct worker *ws = calloc((size_t)threads, sizeof(*ws));
-	if (!ws)
-		return -1;
-	int started = 0;
-	for (int i = 0; i < threads; i++) {
-		ws[i].cfg = cfg;
-		ws[i].sock = sock;
-		if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0)
-			break;
-		started++;
+	struct server srv = {.cfg = cfg};
+	pthread_mutex_init(&srv.queue.lock, NULL);
+	pthread_cond_init(&srv.queue.ready, NULL);
+	int sig_fd = signalfd(-1, &stop, SFD_CLOEXEC);
+	srv.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = sock};
+	struct epoll_event sev = {.events = EPOLLIN, .data.fd = sig_fd};
+	pthread_t *ws = calloc((size_t)threads, sizeof(*ws));
+	int started = 0, rc = -1;
+	if (sig_fd < 0 || srv.epoll_fd < 0 || !ws ||
+	    epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, sock, &ev) != 0 ||
+	    epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, sig_fd, &sev) != 0) {
+		fprintf(stderr, "securex-relay: cannot set up the dispatcher: %s\n",
+			strerror(errno));
+		goto out;
 	}
+	for (; started < threads; started++)
+		if (pthread_create(&ws[started], NULL, worker_main, &srv) != 0)
+			break;
+	if (started == 0)
+		goto out;
 	fprintf(stderr, "securex-relay: serving FastCGI on %s with %d threads\n",
 		listen_addr ? listen_addr : "fd 0", started);
-	int sig = 0;
-	sigwait(&stop, &sig);
-	fprintf(stderr, "securex-relay: signal %d, stopping\n", sig);
-	atomic_store(&server_stopping, 1);
-	shutdown(sock, SHUT_RDWR);
+	for (;;) {
+		struct epoll_event events[64];
+		int n = epoll_wait(srv.epoll_fd, events, 64, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		int stopping = 0;
+		for (int i = 0; i < n; i++) {
+			int fd = events[i].data.fd;
+			if (fd == sock) {
+				accept_all(&srv, sock);
+			} else if (fd == sig_fd) {
+				struct signalfd_siginfo si;
+				if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+					fprintf(stderr, "securex-relay: signal %u, stopping\n",
+						si.ssi_signo);
+				stopping = 1;
+			} else if (queue_push(&srv.queue, fd) != 0) {
+				epoll_ctl(srv.epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+				close(fd);
+			}
+		}
+		if (stopping)
+			break;
+	}
+	rc = 0;
+out:
+	pthread_mutex_lock(&srv.queue.lock);
+	srv.queue.stopping = 1;
+	pthread_cond_broadcast(&srv.queue.ready);
+	pthread_mutex_unlock(&srv.queue.lock);
 	for (int i = 0; i < started; i++)
-		pthread_join(ws[i].thread, NULL);
+		pthread_join(ws[i], NULL);
+	/* Connections still queued were never served; close them. */
+	for (size_t i = 0; i < srv.queue.count; i++)
+		close(srv.queue.fds[(srv.queue.head + i) % srv.queue.cap]);
+	free(srv.queue.fds);
 	free(ws);
+	if (srv.epoll_fd >= 0)
+		close(srv.epoll_fd);
+	if (sig_fd >= 0)
+		close(sig_fd);
 	close(sock);
 	if (listen_addr && strchr(listen_addr, '/'))
 		unlink(listen_addr);
-	return started > 0 ? 0 : -1;
+	pthread_cond_destroy(&srv.queue.ready);
+	pthread_mutex_destroy(&srv.queue.lock);
+	return rc;
 }
 
 /* ---- CGI ---- */
@@ -316,7 +496,7 @@ static int cgi_write(void *ctx, const char *buf, size_t n)
 
 int server_run_cgi(const struct relay_config *cfg)
 {
-	struct server_io io = {cgi_param, cgi_read, cgi_write, NULL};
+	struct server_io io = {cgi_param, cgi_read, cgi_write, NULL, NULL};
 	serve_one(cfg, &io);
 	return fflush(stdout) == 0 ? 0 : -1;
 }

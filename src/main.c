@@ -4,6 +4,8 @@
  * Start-up refuses a bad configuration with a message naming the variable.
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+
+	/* Block the stop signals before any thread exists, so that every
+	 * thread inherits the mask and only the server's signalfd sees them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
 	struct relay_config cfg;
 	char err[512];

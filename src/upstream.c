@@ -61,6 +61,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* Lets a shutdown stop a long transfer (a feed download) within ~1 s. */
+static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct transfer *t = userp;
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return t->req->cancel && *t->req->cancel;
+}
+
 static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 {
 	struct upstream_request *req = t->req;
@@ -99,6 +108,11 @@ static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	if (req->cancel) {
+		bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, t) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
+	}
 	if (cfg && cfg->ca_file)
 		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK;
 	return bad ? -1 : 0;

@@ -23,7 +23,8 @@ static pthread_cond_t store_cond = PTHREAD_COND_INITIALIZER;
 static struct feed_index *current;
 static struct feed_status status;
 static pthread_t refresh_thread;
-static int thread_running, stop_requested;
+static int thread_running;
+static volatile int stop_requested; /* also read by libcurl's progress callback */
 static const struct relay_config *refresh_cfg;
 
 static double now_seconds(void)
@@ -145,7 +146,8 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 		record_attempt(RELAY_ERR_INTERNAL, "TWEETTIOC_URL is too long", started);
 		return RELAY_ERR_INTERNAL;
 	}
-	struct upstream_request req = {.url = url, .max_bytes = cfg->tweettioc_max_bytes};
+	struct upstream_request req = {
+		.url = url, .max_bytes = cfg->tweettioc_max_bytes, .cancel = &stop_requested};
 	enum relay_err rc = upstream_get(cfg, &req);
 	if (rc != RELAY_OK) {
 		snprintf(why, sizeof(why), "download failed: %s", req.detail);

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# demo.sh: the relay behind nginx on http://127.0.0.1:8080, for `make demo`.
+#
+#   scripts/demo.sh           bundled feed (fixtures/tweettioc-feed-2000.json,
+#                             served by scripts/demo_feed_server.py, timestamps
+#                             moved to now)
+#   scripts/demo.sh --live    the real feed, http://www.tweettioc.com
+#
+# DEMO_PORT overrides 8080. Ctrl-C (or SIGTERM) stops everything this script
+# started and removes its temp dir. nginx uses the same config template as
+# the end-to-end tests: deploy/nginx/local.conf.template.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+live=0
+case "${1:-}" in
+"") ;;
+--live) live=1 ;;
+*)
+	echo "usage: $0 [--live]" >&2
+	exit 2
+	;;
+esac
+
+port=${DEMO_PORT:-8080}
+relay_bin=${RELAY_BIN:-$top/build/securex-relay}
+feed_file=$top/fixtures/tweettioc-feed-2000.json
+base=http://127.0.0.1:$port
+
+die() {
+	echo "demo: $*" >&2
+	exit 1
+}
+
+[ -x "$relay_bin" ] || die "$relay_bin not found; run 'make demo' (or make) first"
+nginx_bin=$(command -v nginx || true)
+[ -n "$nginx_bin" ] || { [ -x /usr/sbin/nginx ] && nginx_bin=/usr/sbin/nginx; } ||
+	die "nginx not found (scripts/deps.sh demo installs it)"
+
+port_taken() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+if port_taken "$port"; then
+	echo "demo: port $port on 127.0.0.1 is already in use." >&2
+	echo "demo: stop whatever listens there, or pick another port: DEMO_PORT=8081 make demo" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/securex-relay-demo.XXXXXX")
+pids=()
+cleanup() {
+	local status=$?
+	trap - EXIT INT TERM
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill -TERM "${pids[i]}" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+	[ $status -eq 0 ] || [ $status -ge 128 ] || echo "demo: stopped (status $status)" >&2
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'echo; echo "demo: stopping..." >&2; exit 130' INT
+trap 'exit 143' TERM
+
+# 1. The feed: a local file server, or the real thing.
+if [ $live -eq 1 ]; then
+	feed_url=http://www.tweettioc.com
+else
+	feed_port=$(free_port)
+	python3 scripts/demo_feed_server.py --port "$feed_port" --file "$feed_file" \
+		2>"$tmp/feed.log" &
+	pids+=($!)
+	feed_url=http://127.0.0.1:$feed_port
+fi
+
+# 2. The relay, FastCGI on a loopback port.
+relay_port=$(free_port)
+RELAY_AUTH=none TWEETTIOC_URL=$feed_url \
+	"$relay_bin" --listen "127.0.0.1:$relay_port" 2>"$tmp/relay.log" &
+pids+=($!)
+
+# 3. nginx in front, config rendered from the shared template.
+user_line=""
+[ "$(id -u)" -eq 0 ] && user_line="user root;"
+sed -e "s|@PREFIX@|$tmp|g" -e "s|@USER_LINE@|$user_line|" -e "s|@MASTER@|on|" \
+	-e "s|@LISTEN@|127.0.0.1:$port|" -e "s|@UPSTREAM@|127.0.0.1:$relay_port|" \
+	-e "s|@MAX_BODY@|1m|" deploy/nginx/local.conf.template >"$tmp/nginx.conf"
+"$nginx_bin" -p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/error.log" &
+pids+=($!)
+
+# 4. Wait until /health says ok (the first feed download included).
+timeout=30
+[ $live -eq 1 ] && timeout=180
+echo "demo: starting (feed: $feed_url; logs in $tmp)..." >&2
+deadline=$((SECONDS + timeout))
+health=""
+while :; do
+	health=$(curl -s -m 5 -X POST "$base/health" 2>/dev/null | tr -d ' \t\r\n' || true)
+	[ "$health" = '{"data":{"status":"ok"}}' ] && break
+	for pid in "${pids[@]}"; do
+		kill -0 "$pid" 2>/dev/null && continue
+		echo "demo: a process exited during start-up. Logs:" >&2
+		tail -n 20 "$tmp"/*.log >&2 || true
+		exit 1
+	done
+	if [ $SECONDS -ge $deadline ]; then
+		echo "demo: /health did not answer ok within ${timeout}s; last answer: ${health:-none}" >&2
+		tail -n 20 "$tmp/relay.log" >&2 || true
+		exit 1
+	fi
+	sleep 0.3
+done
+
+# 5. Ready-to-paste commands with observables that are really in the feed.
+pick() { # type -> value (the most mentioned IOC of that type in the bundled feed)
+	awk -v t="$1" '$1 == t { print $2; exit }' "$tmp/examples"
+}
+python3 scripts/demo_feed_server.py --examples --file "$feed_file" >"$tmp/examples"
+md5=$(pick md5)
+ip=$(pick ip)
+domain=$(pick domain)
+url=$(pick url)
+json="-H 'Content-Type: application/json'"
+pp="| python3 -m json.tool"
+
+note=""
+[ $live -eq 1 ] &&
+	note="Live feed: these observables come from the bundled sample; today's feed may not have them."
+cat <<EOF
+
+securex-relay demo is up: $base  (module: tweettioc, auth: none)
+${note:+$note
+}
+  # health, version, watchdog
+  curl -s -X POST $base/tweettioc/health
+  curl -s -X POST $base/version
+  curl -s -H 'Health-Check: hello' $base/watchdog
+
+  # verdicts (deliberate)
+  curl -s -X POST $base/tweettioc/deliberate/observables $json \\
+       -d '[{"type":"md5","value":"$md5"},{"type":"ip","value":"$ip"}]' $pp
+
+  # sightings, judgements and verdicts (observe)
+  curl -s -X POST $base/tweettioc/observe/observables $json \\
+       -d '[{"type":"domain","value":"$domain"}]' $pp
+
+  # refer links
+  curl -s -X POST $base/tweettioc/refer/observables $json \\
+       -d '[{"type":"url","value":"$url"}]' $pp
+
+  # dashboard tiles
+  curl -s -X POST $base/tweettioc/tiles $pp
+  curl -s -X POST $base/tweettioc/tiles/tile-data $json \\
+       -d '{"tile_id":"tweettioc-summary","period":"last_7_days"}' $pp
+
+  # Prometheus metrics
+  curl -s $base/metrics
+
+Logs: $tmp/relay.log, $tmp/error.log. Press Ctrl-C to stop.
+EOF
+
+# Run until interrupted, or until one of the processes dies.
+while :; do
+	for pid in "${pids[@]}"; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "demo: process $pid exited unexpectedly; logs:" >&2
+			tail -n 20 "$tmp"/*.log >&2 || true
+			exit 1
+		fi
+	done
+	sleep 1 &
+	wait $! || true
+done

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# deps.sh: installs the Debian packages a make target needs.
+#
+#   scripts/deps.sh <build|test|demo|bench|fuzz>
+#
+# Checks each package with dpkg-query; when something is missing it runs
+# apt-get update + apt-get install (as root), or prints the exact sudo
+# command and exits 1 (not root). Prints nothing when all is there.
+# A group written "a|b|c" is satisfied by any one of them; "a" is installed.
+set -euo pipefail
+
+usage() {
+	echo "usage: $0 <build|test|demo|bench|fuzz>" >&2
+	exit 2
+}
+
+[ $# -eq 1 ] || usage
+target=$1
+
+build_pkgs=(gcc make "pkg-config|pkgconf" libcurl4-openssl-dev libcjson-dev libfcgi-dev libssl-dev)
+nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
+test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates)
+
+case $target in
+build) want=("${build_pkgs[@]}") ;;
+test) want=("${test_pkgs[@]}") ;;
+demo) want=("${build_pkgs[@]}" "$nginx_pkg" python3 curl) ;;
+bench) want=("${test_pkgs[@]}" wrk) ;;
+fuzz) want=("${test_pkgs[@]}" clang @clang-rt) ;;
+*) usage ;;
+esac
+
+installed() {
+	local status
+	status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+	[ "$status" = "install ok installed" ]
+}
+
+apt_updated=0
+apt_update() {
+	if [ $apt_updated -eq 0 ]; then
+		echo "deps.sh: apt-get update" >&2
+		apt-get update -q >&2
+		apt_updated=1
+	fi
+}
+
+# The compiler-rt package (libFuzzer, sanitizer runtimes) that matches the
+# clang apt installs or already has: libclang-rt-<major>-dev.
+clang_rt_pkg() {
+	local major=""
+	if command -v clang >/dev/null 2>&1; then
+		major=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+	fi
+	if [ -z "$major" ]; then
+		# Never ran apt-get update on a fresh machine: the candidate is unknown.
+		if [ "$(id -u)" -eq 0 ] && ! apt-cache show clang >/dev/null 2>&1; then
+			apt_update
+		fi
+		major=$(apt-cache depends clang 2>/dev/null |
+			sed -n 's/^ *Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -n1)
+	fi
+	if [ -n "$major" ]; then
+		echo "libclang-rt-$major-dev"
+	else
+		echo "libclang-rt-dev"
+	fi
+}
+
+missing=()
+for group in "${want[@]}"; do
+	if [ "$group" = "@clang-rt" ]; then
+		group=$(clang_rt_pkg)
+	fi
+	ok=0
+	IFS='|' read -r -a alts <<<"$group"
+	for p in "${alts[@]}"; do
+		if installed "$p"; then
+			ok=1
+			break
+		fi
+	done
+	[ $ok -eq 1 ] || missing+=("${alts[0]}")
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages for '$target': ${missing[*]}" >&2
+	echo "Install them with:" >&2
+	echo "sudo apt-get install -y ${missing[*]}"
+	exit 1
+fi
+
+echo "deps.sh: installing for '$target': ${missing[*]}" >&2
+apt_update
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2

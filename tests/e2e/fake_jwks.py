@@ -1,0 +1,256 @@
+"""fake_jwks.py: a local HTTPS JWKS host, a test PKI and RS256 signing, all made at test time.
+
+TestPki makes a throw-away CA and a server certificate for localhost /
+127.0.0.1 with the `openssl` CLI in a temp dir, and RSA signing keys whose
+public half it can publish as a JWK. FakeJwks is an HTTPS server (Python's
+ssl module) serving GET /.well-known/jwks; it counts TCP connections and
+HTTP requests so tests can prove that a host received nothing. Tokens are
+signed with `openssl dgst -sha256 -sign` (the Python standard library has no
+RSA). Nothing here is committed key material: every key dies with its temp
+dir.
+"""
+
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+
+
+def b64url(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _json_part(obj):
+    if isinstance(obj, (bytes, str)):
+        return b64url(obj)
+    return b64url(json.dumps(obj, separators=(",", ":")))
+
+
+def openssl(*args, stdin=None):
+    """Runs the openssl CLI; returns stdout bytes, raises with stderr on failure."""
+    r = subprocess.run(["openssl"] + list(args), input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("openssl %s failed: %s" % (" ".join(args), r.stderr.decode()))
+    return r.stdout
+
+
+class SigningKey:
+    """An RSA key pair made with `openssl genpkey`, with its JWK and PEM."""
+
+    def __init__(self, path):
+        self.path = path
+        modulus = openssl("rsa", "-in", path, "-noout", "-modulus").decode().strip()
+        self.n = int(modulus.split("=", 1)[1], 16)
+        text = openssl("rsa", "-in", path, "-noout", "-text").decode()
+        line = next(l for l in text.splitlines() if l.startswith("publicExponent:"))
+        self.e = int(line.split()[1])
+        self.public_pem = openssl("rsa", "-in", path, "-pubout")
+        self.public_der = openssl("rsa", "-in", path, "-pubout", "-outform", "DER")
+
+    def jwk(self, kid):
+        def enc(i):
+            return b64url(i.to_bytes((i.bit_length() + 7) // 8, "big"))
+        return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+                "n": enc(self.n), "e": enc(self.e)}
+
+    def sign(self, data):
+        return openssl("dgst", "-sha256", "-sign", self.path, stdin=data)
+
+
+def token_rs256(key, payload, kid="k1", header=None):
+    """A compact JWS signed by `key` (a SigningKey) with RS256."""
+    hdr = header if header is not None else {"alg": "RS256", "typ": "JWT", "kid": kid}
+    if header is None and kid is None:
+        del hdr["kid"]
+    signing_input = "%s.%s" % (_json_part(hdr), _json_part(payload))
+    return "%s.%s" % (signing_input, b64url(key.sign(signing_input.encode())))
+
+
+def token_hs256(secret, payload, header=None):
+    if isinstance(secret, str):
+        secret = secret.encode()
+    hdr = header if header is not None else {"alg": "HS256", "typ": "JWT"}
+    signing_input = "%s.%s" % (_json_part(hdr), _json_part(payload))
+    mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return "%s.%s" % (signing_input, b64url(mac))
+
+
+def token_unsigned(payload, header=None):
+    hdr = header if header is not None else {"alg": "none", "typ": "JWT", "kid": "k1"}
+    return "%s.%s." % (_json_part(hdr), _json_part(payload))
+
+
+class Pki:
+    """A temp dir with a CA and a localhost server certificate signed by it.
+
+    ca_pem: the CA certificate (give it to the relay as RELAY_CA_FILE);
+    server_cert / server_key: for FakeJwks. another_ca() makes an unrelated
+    CA + certificate, for a server the relay must not trust."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="relay-pki-")
+        self.ca_pem, self.ca_key = self._ca("ca")
+        self.server_cert, self.server_key = self._server("server", self.ca_pem, self.ca_key)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _ca(self, name):
+        pem, key = self.path(name + ".pem"), self.path(name + ".key")
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pem,
+                "-days", "2", "-subj", "/CN=securex-relay test CA %s" % name,
+                "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        return pem, key
+
+    def _server(self, name, ca_pem, ca_key):
+        key, csr, cert = (self.path(name + ext) for ext in (".key", ".csr", ".pem"))
+        ext = self.path(name + ".ext")
+        with open(ext, "w") as f:
+            f.write("basicConstraints=CA:FALSE\n"
+                    "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                    "extendedKeyUsage=serverAuth\n"
+                    "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+                "-subj", "/CN=localhost")
+        openssl("x509", "-req", "-in", csr, "-CA", ca_pem, "-CAkey", ca_key, "-CAcreateserial",
+                "-out", cert, "-days", "2", "-extfile", ext)
+        return cert, key
+
+    def another_ca(self, name="untrusted"):
+        """(cert, key) for localhost signed by a CA the relay does not know."""
+        ca_pem, ca_key = self._ca(name + "-ca")
+        return self._server(name, ca_pem, ca_key)
+
+    def signing_key(self, name):
+        path = self.path(name + ".key")
+        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path)
+        return SigningKey(path)
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class _JwksHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    server_version = "FakeJwks/1.0"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def do_GET(self):
+        fake = self.server.fake
+        body = fake._record(self.path)
+        if self.path.split("?", 1)[0] != "/.well-known/jwks":
+            self._send(404, b'{"error": "not found"}')
+        else:
+            self._send(200, body)
+
+    def _send(self, status, body):
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            pass
+
+
+class _TlsServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        self.fake._connected()
+        # The handshake happens on the handler's first read, in its thread,
+        # so a client that fails TLS cannot block the accept loop.
+        return self.fake.context.wrap_socket(sock, server_side=True,
+                                             do_handshake_on_connect=False), addr
+
+    def handle_error(self, request, client_address):
+        pass  # failed handshakes are expected in some tests
+
+
+class FakeJwks:
+    """An HTTPS JWKS host on 127.0.0.1:<port> (reach it as localhost:<port>).
+
+    `keys` is a list of JWK dicts served as {"keys": [...]} at
+    /.well-known/jwks; set_keys() changes them. connections() and
+    requests() count what arrived (TCP accepts, HTTP requests by path)."""
+
+    def __init__(self, cert, key, keys=(), port=None):
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.port = port or _free_port()
+        self._lock = threading.Lock()
+        self._connections = 0
+        self._requests = {}
+        self._server = None
+        self._thread = None
+        self.set_keys(keys)
+
+    @property
+    def host(self):
+        return "localhost:%d" % self.port
+
+    def set_keys(self, keys):
+        with self._lock:
+            self._body = json.dumps({"keys": list(keys)}).encode()
+
+    def start(self):
+        self._server = _TlsServer(("127.0.0.1", self.port), _JwksHandler)
+        self._server.fake = self
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+        self._server = None
+
+    def _connected(self):
+        with self._lock:
+            self._connections += 1
+
+    def _record(self, path):
+        with self._lock:
+            self._requests[path] = self._requests.get(path, 0) + 1
+            return self._body
+
+    def connections(self):
+        with self._lock:
+            return self._connections
+
+    def requests(self, path=None):
+        """Requests for `path`, or for any path when None."""
+        with self._lock:
+            if path is None:
+                return sum(self._requests.values())
+            return self._requests.get(path, 0)
+
+    def downloads(self):
+        return self.requests("/.well-known/jwks")
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
