@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -239,103 +241,95 @@ static int fcgi_discard(void *ctx, size_t max)
 }
 
 /*
- * Connections are owned by one dispatcher (the thread that called
- * server_run_fastcgi) and lent to workers one request at a time. libfcgi on
- * its own binds a kept-alive connection to the thread that accepted it, so a
- * web server holding more keep-alive connections than there are threads
- * would see requests stall. Here an idle connection costs no thread: the
- * dispatcher watches every idle connection with epoll and queues the ones
- * that have a request waiting; a worker hands the connection to
- * FCGX_Accept_r() as already open (ipcFd set, listen socket -1 so libfcgi
- * never accepts on its own), serves one request, and gives it back.
+ * Every worker thread waits on one shared epoll set that holds the listening
+ * socket, each idle connection, a signalfd and a stop eventfd. libfcgi on its
+ * own binds a kept-alive connection to the thread that accepted it, so a web
+ * server holding more keep-alive connections than there are threads would
+ * see requests stall; here an idle connection costs no thread. All watches
+ * are one-shot, so one event goes to exactly one worker: for a connection,
+ * that worker hands it to FCGX_Accept_r() as already open (ipcFd set,
+ * listen socket -1 so libfcgi never accepts on its own), serves one request
+ * and re-arms the watch. The thread that reads a stop signal sets the
+ * eventfd, which stays readable and wakes every worker to leave.
  */
-
-struct work_queue {
-	pthread_mutex_t lock;
-	pthread_cond_t ready;
-	int *fds;
-	size_t head, count, cap;
-	int stopping;
-};
 
 struct server {
 	const struct relay_config *cfg;
-	int epoll_fd;
-	struct work_queue queue;
+	int epoll_fd, listen_fd, signal_fd, stop_fd;
 };
 
-/* Appends a connection; returns -1 when out of memory. */
-static int queue_push(struct work_queue *q, int fd)
+/* (Re-)arms a one-shot watch on fd. */
+static int watch(const struct server *srv, int fd, int op)
 {
-	pthread_mutex_lock(&q->lock);
-	if (q->count == q->cap) {
-		size_t ncap = q->cap ? q->cap * 2 : 64;
-		int *nfds = malloc(ncap * sizeof(*nfds));
-		if (!nfds) {
-			pthread_mutex_unlock(&q->lock);
-			return -1;
-		}
-		for (size_t i = 0; i < q->count; i++)
-			nfds[i] = q->fds[(q->head + i) % q->cap];
-		free(q->fds);
-		q->fds = nfds;
-		q->cap = ncap;
-		q->head = 0;
-	}
-	q->fds[(q->head + q->count) % q->cap] = fd;
-	q->count++;
-	pthread_cond_signal(&q->ready);
-	pthread_mutex_unlock(&q->lock);
-	return 0;
-}
-
-/* Waits for a connection; -1 when the server stops. */
-static int queue_pop(struct work_queue *q)
-{
-	pthread_mutex_lock(&q->lock);
-	while (q->count == 0 && !q->stopping)
-		pthread_cond_wait(&q->ready, &q->lock);
-	int fd = -1;
-	if (q->count > 0) {
-		fd = q->fds[q->head];
-		q->head = (q->head + 1) % q->cap;
-		q->count--;
-	}
-	pthread_mutex_unlock(&q->lock);
-	return fd;
-}
-
-/* Watches a connection for its next request (one-shot: one worker at a time). */
-static int watch(struct server *srv, int fd, int op)
-{
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.fd = fd};
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = fd};
+	if (fd != srv->listen_fd)
+		ev.events |= EPOLLRDHUP;
 	return epoll_ctl(srv->epoll_fd, op, fd, &ev);
+}
+
+/* Accepts every pending connection and starts watching it. */
+static void accept_all(const struct server *srv)
+{
+	for (;;) {
+		int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			break; /* EAGAIN, or a transient error the next event retries */
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (watch(srv, fd, EPOLL_CTL_ADD) != 0)
+			close(fd);
+	}
+	watch(srv, srv->listen_fd, EPOLL_CTL_MOD);
+}
+
+/* Serves the request waiting on fd, then re-arms fd (or it is closed). */
+static void serve_connection(const struct server *srv, FCGX_Request *r, int fd)
+{
+	r->ipcFd = fd;
+	r->keepConnection = 1; /* so FCGX_Accept_r's opening Finish keeps fd */
+	if (FCGX_Accept_r(r) < 0) {
+		/* The peer closed the connection or spoke garbage; libfcgi has
+		 * closed it (and closing drops it from the epoll set). */
+		r->ipcFd = -1;
+		return;
+	}
+	struct server_io io = {fcgi_param, fcgi_read, fcgi_write, fcgi_discard, r};
+	serve_one(srv->cfg, &io);
+	FCGX_Finish_r(r);
+	if (r->ipcFd >= 0 && watch(srv, r->ipcFd, EPOLL_CTL_MOD) != 0)
+		close(r->ipcFd);
+	r->ipcFd = -1;
 }
 
 static void *worker_main(void *arg)
 {
-	struct server *srv = arg;
+	const struct server *srv = arg;
 	FCGX_Request r;
 	if (FCGX_InitRequest(&r, -1, 0) != 0)
 		return NULL;
 	for (;;) {
-		int fd = queue_pop(&srv->queue);
-		if (fd < 0)
-			break;
-		r.ipcFd = fd;
-		r.keepConnection = 1; /* so FCGX_Accept_r's opening Finish keeps fd */
-		if (FCGX_Accept_r(&r) < 0) {
-			/* The peer closed the connection or spoke garbage; libfcgi has
-			 * closed it. */
-			r.ipcFd = -1;
+		struct epoll_event ev;
+		int n = epoll_wait(srv->epoll_fd, &ev, 1, -1);
+		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0)
+			break;
+		int fd = ev.data.fd;
+		if (fd == srv->stop_fd)
+			break;
+		if (fd == srv->listen_fd) {
+			accept_all(srv);
+		} else if (fd == srv->signal_fd) {
+			struct signalfd_siginfo si;
+			if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				fprintf(stderr, "securex-relay: signal %u, stopping\n", si.ssi_signo);
+			uint64_t one = 1;
+			if (write(srv->stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+				fprintf(stderr, "securex-relay: cannot signal the workers\n");
+			break;
+		} else {
+			serve_connection(srv, &r, fd);
 		}
-		struct server_io io = {fcgi_param, fcgi_read, fcgi_write, fcgi_discard, &r};
-		serve_one(srv->cfg, &io);
-		FCGX_Finish_r(&r);
-		if (r.ipcFd >= 0 && watch(srv, r.ipcFd, EPOLL_CTL_MOD) != 0)
-			close(r.ipcFd);
-		r.ipcFd = -1;
 	}
 	FCGX_Free(&r, 0);
 	return NULL;
@@ -367,109 +361,57 @@ static int open_listener(const char *listen_addr)
 	return sock;
 }
 
-/* Accepts every pending connection and starts watching it. */
-static void accept_all(struct server *srv, int sock)
-{
-	for (;;) {
-		int fd = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			return; /* EAGAIN, or a transient error the next event retries */
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (watch(srv, fd, EPOLL_CTL_ADD) != 0)
-			close(fd);
-	}
-}
-
 int server_run_fastcgi(const struct relay_config *cfg, const char *listen_addr, int threads)
 {
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "securex-relay: cannot initialise libfcgi\n");
 		return -1;
 	}
-	int sock = open_listener(listen_addr);
-	if (sock < 0)
+	struct server srv = {.cfg = cfg, .epoll_fd = -1, .signal_fd = -1, .stop_fd = -1};
+	if ((srv.listen_fd = open_listener(listen_addr)) < 0)
 		return -1;
 
 	/* main() blocked the stop signals in every thread before starting
-	 * any; the dispatcher reads them from a signalfd. */
+	 * any; a worker reads them from the signalfd. */
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGHUP);
-
-	struct server srv = {.cfg = cfg};
-	pthread_mutex_init(&srv.queue.lock, NULL);
-	pthread_cond_init(&srv.queue.ready, NULL);
-	int sig_fd = signalfd(-1, &stop, SFD_CLOEXEC);
+	srv.signal_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	srv.stop_fd = eventfd(0, EFD_CLOEXEC);
 	srv.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = sock};
-	struct epoll_event sev = {.events = EPOLLIN, .data.fd = sig_fd};
+	struct epoll_event stop_ev = {.events = EPOLLIN, .data.fd = srv.stop_fd};
 	pthread_t *ws = calloc((size_t)threads, sizeof(*ws));
 	int started = 0, rc = -1;
-	if (sig_fd < 0 || srv.epoll_fd < 0 || !ws ||
-	    epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, sock, &ev) != 0 ||
-	    epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, sig_fd, &sev) != 0) {
-		fprintf(stderr, "securex-relay: cannot set up the dispatcher: %s\n",
-			strerror(errno));
+	if (srv.signal_fd < 0 || srv.stop_fd < 0 || srv.epoll_fd < 0 || !ws ||
+	    watch(&srv, srv.listen_fd, EPOLL_CTL_ADD) != 0 ||
+	    watch(&srv, srv.signal_fd, EPOLL_CTL_ADD) != 0 ||
+	    epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, srv.stop_fd, &stop_ev) != 0) {
+		fprintf(stderr, "securex-relay: cannot set up the workers: %s\n", strerror(errno));
 		goto out;
 	}
 	for (; started < threads; started++)
 		if (pthread_create(&ws[started], NULL, worker_main, &srv) != 0)
 			break;
-	if (started == 0)
-		goto out;
-	fprintf(stderr, "securex-relay: serving FastCGI on %s with %d threads\n",
-		listen_addr ? listen_addr : "fd 0", started);
-	for (;;) {
-		struct epoll_event events[64];
-		int n = epoll_wait(srv.epoll_fd, events, 64, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		int stopping = 0;
-		for (int i = 0; i < n; i++) {
-			int fd = events[i].data.fd;
-			if (fd == sock) {
-				accept_all(&srv, sock);
-			} else if (fd == sig_fd) {
-				struct signalfd_siginfo si;
-				if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-					fprintf(stderr, "securex-relay: signal %u, stopping\n",
-						si.ssi_signo);
-				stopping = 1;
-			} else if (queue_push(&srv.queue, fd) != 0) {
-				epoll_ctl(srv.epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-				close(fd);
-			}
-		}
-		if (stopping)
-			break;
+	if (started > 0) {
+		fprintf(stderr, "securex-relay: serving FastCGI on %s with %d threads\n",
+			listen_addr ? listen_addr : "fd 0", started);
+		rc = 0;
 	}
-	rc = 0;
-out:
-	pthread_mutex_lock(&srv.queue.lock);
-	srv.queue.stopping = 1;
-	pthread_cond_broadcast(&srv.queue.ready);
-	pthread_mutex_unlock(&srv.queue.lock);
 	for (int i = 0; i < started; i++)
 		pthread_join(ws[i], NULL);
-	/* Connections still queued were never served; close them. */
-	for (size_t i = 0; i < srv.queue.count; i++)
-		close(srv.queue.fds[(srv.queue.head + i) % srv.queue.cap]);
-	free(srv.queue.fds);
+out:
 	free(ws);
 	if (srv.epoll_fd >= 0)
 		close(srv.epoll_fd);
-	if (sig_fd >= 0)
-		close(sig_fd);
-	close(sock);
+	if (srv.signal_fd >= 0)
+		close(srv.signal_fd);
+	if (srv.stop_fd >= 0)
+		close(srv.stop_fd);
+	close(srv.listen_fd);
 	if (listen_addr && strchr(listen_addr, '/'))
 		unlink(listen_addr);
-	pthread_cond_destroy(&srv.queue.ready);
-	pthread_mutex_destroy(&srv.queue.lock);
 	return rc;
 }
 

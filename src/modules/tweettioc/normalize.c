@@ -32,13 +32,19 @@ static const struct {
 	{"(at)", "@"},	    {"[@]", "@"},
 };
 
+/* Only these characters can start a defanged spelling. */
+static int may_start_fang(char c)
+{
+	return c == '[' || c == '(' || c == '{' || c == 'h' || c == 'H';
+}
+
 long ioc_refang(const char *s, char *out, size_t outlen)
 {
 	size_t o = 0;
 	while (*s) {
 		const char *to = NULL;
 		size_t from_len = 0;
-		for (size_t i = 0; i < sizeof(fangs) / sizeof(fangs[0]); i++) {
+		for (size_t i = 0; may_start_fang(*s) && i < sizeof(fangs) / sizeof(fangs[0]); i++) {
 			size_t n = strlen(fangs[i].from);
 			if (strncasecmp(s, fangs[i].from, n) == 0) {
 				to = fangs[i].to;
