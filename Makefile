@@ -13,7 +13,7 @@
 CC      ?= cc
 # V=1 shows the full compiler command lines.
 Q       := $(if $(V),,@)
-PKGS    := libcurl libcjson libcrypto
+PKGS    := libcurl libcjson libcrypto glib-2.0
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wno-format-nonliteral -Werror
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

@@ -80,6 +80,13 @@ else
 		2>"$tmp/feed.log" &
 	pids+=($!)
 	feed_url=http://127.0.0.1:$feed_port
+	# The relay downloads the feed as soon as it starts: have it ready.
+	for _ in $(seq 1 100); do
+		port_taken "$feed_port" && break
+		kill -0 "${pids[0]}" 2>/dev/null || die "the feed server failed: $(cat "$tmp/feed.log")"
+		sleep 0.1
+	done
+	port_taken "$feed_port" || die "the feed server did not start"
 fi
 
 # 2. The relay, FastCGI on a loopback port.
@@ -104,8 +111,8 @@ echo "demo: starting (feed: $feed_url; logs in $tmp)..." >&2
 deadline=$((SECONDS + timeout))
 health=""
 while :; do
-	health=$(curl -s -m 5 -X POST "$base/health" 2>/dev/null | tr -d ' \t\r\n' || true)
-	[ "$health" = '{"data":{"status":"ok"}}' ] && break
+	health=$(curl -s -m 5 -X POST "$base/health" 2>/dev/null || true)
+	[ "$(printf '%s' "$health" | tr -d ' \t\r\n')" = '{"data":{"status":"ok"}}' ] && break
 	for pid in "${pids[@]}"; do
 		kill -0 "$pid" 2>/dev/null && continue
 		echo "demo: a process exited during start-up. Logs:" >&2

@@ -17,7 +17,7 @@ usage() {
 [ $# -eq 1 ] || usage
 target=$1
 
-build_pkgs=(gcc make "pkg-config|pkgconf" libcurl4-openssl-dev libcjson-dev libfcgi-dev libssl-dev)
+build_pkgs=(gcc make "pkg-config|pkgconf" libcurl4-openssl-dev libcjson-dev libfcgi-dev libssl-dev libglib2.0-dev)
 nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
 test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates)
 

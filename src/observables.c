@@ -8,10 +8,11 @@
 #include "observables.h"
 
 #include <ctype.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 /* At most this many per-item messages are kept; the rest are counted. */
 #define OBSERVABLES_MAX_PROBLEMS 10
@@ -142,17 +143,15 @@ static int collect(const cJSON *array, struct observable_list *list)
 {
 	size_t n = (size_t)cJSON_GetArraySize(array);
 	size_t dropped = 0, index = 0;
-	struct hsearch_data seen;
-	int have_table = 0;
+	/* type \x1f value -> present; keys are owned by `keys` */
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
 	int rc = -1;
 
 	list->items = calloc(n ? n : 1, sizeof(*list->items));
 	list->problems = calloc(OBSERVABLES_MAX_PROBLEMS + 1, sizeof(*list->problems));
 	char **keys = calloc(n ? n : 1, sizeof(*keys));
-	memset(&seen, 0, sizeof(seen));
-	if (!list->items || !list->problems || !keys || !hcreate_r(n * 2 + 8, &seen))
+	if (!list->items || !list->problems || !keys || !seen)
 		goto out;
-	have_table = 1;
 
 	const cJSON *item;
 	cJSON_ArrayForEach(item, array)
@@ -186,12 +185,8 @@ static int collect(const cJSON *array, struct observable_list *list)
 		if (!key)
 			goto out_item;
 		snprintf(key, klen, "%s\x1f%s", o->type, o->value);
-		ENTRY e = {.key = key, .data = NULL}, *found = NULL;
-		if (!hsearch_r(e, FIND, &found, &seen) || !found) {
-			if (!hsearch_r(e, ENTER, &found, &seen)) {
-				free(key);
-				goto out_item;
-			}
+		if (!g_hash_table_contains(seen, key)) {
+			g_hash_table_add(seen, key);
 			keys[list->count] = key;
 			list->count++;
 		} else {
@@ -217,8 +212,8 @@ out_item:
 	}
 	rc = 0;
 out:
-	if (have_table)
-		hdestroy_r(&seen);
+	if (seen)
+		g_hash_table_destroy(seen);
 	for (size_t i = 0; keys && i < n; i++)
 		free(keys[i]);
 	free(keys);

@@ -1,16 +1,15 @@
 /* index.h: the lookup index over one feed copy.
  *
  * For every IOC key (normalize.h) the index holds the tweets that mention it,
- * newest first, each tweet once. A lookup is one hash probe (glibc hsearch_r,
- * read-only after the build, so any number of threads may look up at once),
- * so its cost does not grow with the feed.
+ * newest first, each tweet once. A lookup is one hash probe (GLib's
+ * GHashTable, read-only after the build, so any number of threads may look
+ * up at once), so its cost does not grow with the feed.
  *
  * Ownership: the index owns its feed; feed_index_free() frees both.
  */
 #ifndef TWEETTIOC_INDEX_H
 #define TWEETTIOC_INDEX_H
 
-#include <search.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,7 +23,7 @@ struct feed_posting {
 
 struct feed_index {
 	struct feed *feed;
-	struct hsearch_data table;
+	struct _GHashTable *table; /* key (arena) -> struct feed_posting * */
 	struct feed_posting *postings;
 	size_t n_keys;
 	uint32_t *tweet_ids;   /* all posting lists, back to back */
@@ -44,6 +43,9 @@ void feed_index_free(struct feed_index *index);
  * index->feed->tweets, newest first. 0 for no match or unsupported type. */
 size_t feed_index_lookup(const struct feed_index *index, const char *type, const char *value,
 			 const uint32_t **ids);
+
+/* The posting of a match key (normalize.h), or NULL when not indexed. */
+const struct feed_posting *feed_index_posting(const struct feed_index *index, const char *key);
 
 /* Approximate bytes the index and its feed hold in memory. */
 size_t feed_index_memory(const struct feed_index *index);

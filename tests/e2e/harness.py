@@ -456,6 +456,17 @@ class Nginx:
             return port_open(self.port)
         wait_for(up, timeout, what="nginx to listen on port %d" % self.port)
 
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def restart(self):
+        """Starts nginx again on the same port (after something killed it)."""
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        self._out.close()
+        self.proc = None
+        self.start()
+
     def log(self):
         parts = []
         for name in ("nginx.out", "error.log"):
@@ -601,6 +612,15 @@ class RelayTestCase(unittest.TestCase):
         return self.fake.feed
 
     def tearDown(self):
+        if not self.nginx.alive():
+            # Not the relay's fault: something outside the test (a `pkill
+            # nginx` elsewhere on the machine) stopped our nginx. Restart it
+            # so the rest of the class runs, and say so.
+            log = self.nginx.log()
+            self.nginx.restart()
+            self.wait_healthy(self.health_timeout)
+            self.fail("this test class's nginx exited during the test; its log:\n%s"
+                      % log[-2000:])
         problem = self.relay.problems()
         if problem:
             # Restart so the rest of the class gets a chance, then fail this test.

@@ -7,12 +7,12 @@
 #include "tweettioc/feed.h"
 
 #include <math.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <glib.h>
 
 #include "observables.h"
 #include "tweettioc/normalize.h"
@@ -36,7 +36,7 @@ static const char *const kind_ctim_types[FEED_IOC__MAX] = {
 
 struct parse_ctx {
 	struct feed *feed;
-	struct hsearch_data users;
+	GHashTable *users; /* account name -> interned copy */
 };
 
 void feed_free(struct feed *feed)
@@ -62,16 +62,13 @@ static const char *str_field(const cJSON *obj, const char *name)
 /* The same account name always yields the same pointer. */
 static const char *intern_user(struct parse_ctx *ctx, const char *user)
 {
-	ENTRY e = {.key = (char *)user, .data = NULL}, *found = NULL;
-	if (hsearch_r(e, FIND, &found, &ctx->users) && found)
-		return found->data;
+	const char *found = g_hash_table_lookup(ctx->users, user);
+	if (found)
+		return found;
 	char *copy = arena_strdup(&ctx->feed->arena, user);
 	if (!copy)
 		return NULL;
-	e.key = copy;
-	e.data = copy;
-	if (!hsearch_r(e, ENTER, &found, &ctx->users))
-		return NULL;
+	g_hash_table_insert(ctx->users, copy, copy);
 	ctx->feed->n_accounts++;
 	return copy;
 }
@@ -229,16 +226,15 @@ enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char 
 	arena_init(&feed->arena, 1024 * 1024);
 	feed->source_bytes = len;
 	feed->tweets = calloc(n ? n : 1, sizeof(*feed->tweets));
-	if (!feed->tweets || !hcreate_r(n + n / 2 + 16, &ctx.users))
+	ctx.users = g_hash_table_new(g_str_hash, g_str_equal);
+	if (!feed->tweets || !ctx.users)
 		goto oom;
 	const cJSON *item;
 	cJSON_ArrayForEach(item, root)
 	{
 		int rc = parse_item(&ctx, item, &feed->tweets[feed->n_tweets]);
-		if (rc < 0) {
-			hdestroy_r(&ctx.users);
+		if (rc < 0)
 			goto oom;
-		}
 		if (rc == 0) {
 			feed->n_skipped++;
 			continue;
@@ -246,7 +242,8 @@ enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char 
 		feed->n_iocs += feed->tweets[feed->n_tweets].n_iocs;
 		feed->n_tweets++;
 	}
-	hdestroy_r(&ctx.users);
+	g_hash_table_destroy(ctx.users);
+	ctx.users = NULL;
 	cJSON_Delete(root);
 	root = NULL;
 	if (n > 0 && feed->n_tweets == 0) {
@@ -259,6 +256,8 @@ enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char 
 	*out = feed;
 	return RELAY_OK;
 oom:
+	if (ctx.users)
+		g_hash_table_destroy(ctx.users);
 	cJSON_Delete(root);
 	feed_free(feed);
 	snprintf(err, errlen, "out of memory while parsing the feed");

@@ -10,13 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "tweettioc/normalize.h"
 
 void feed_index_free(struct feed_index *index)
 {
 	if (!index)
 		return;
-	hdestroy_r(&index->table);
+	if (index->table)
+		g_hash_table_destroy(index->table);
 	free(index->postings);
 	free(index->tweet_ids);
 	feed_free(index->feed);
@@ -27,9 +30,8 @@ void feed_index_free(struct feed_index *index)
 static struct feed_posting *posting_for(struct feed_index *index, size_t max_keys, const char *key,
 					uint32_t t, int count_pass, int primary)
 {
-	ENTRY e = {.key = (char *)key, .data = NULL}, *found = NULL;
-	if (hsearch_r(e, FIND, &found, &index->table) && found) {
-		struct feed_posting *p = found->data;
+	struct feed_posting *p = g_hash_table_lookup(index->table, key);
+	if (p) {
 		if (p->last != t + 1) {
 			p->last = t + 1;
 			if (count_pass)
@@ -41,14 +43,12 @@ static struct feed_posting *posting_for(struct feed_index *index, size_t max_key
 	}
 	if (!count_pass || index->n_keys >= max_keys)
 		return NULL;
-	struct feed_posting *p = &index->postings[index->n_keys++];
+	p = &index->postings[index->n_keys++];
 	/* Alternate (scheme-less) URL keys are not distinct IOCs. */
 	index->n_distinct_iocs += primary;
 	p->count = 1;
 	p->last = t + 1;
-	e.data = p;
-	if (!hsearch_r(e, ENTER, &found, &index->table))
-		return NULL;
+	g_hash_table_insert(index->table, (gpointer)key, p);
 	return p;
 }
 
@@ -114,8 +114,8 @@ struct feed_index *feed_index_build(struct feed *feed)
 		for (size_t j = 0; j < feed->tweets[i].n_iocs; j++)
 			max_keys += 1 + (feed->tweets[i].iocs[j].alt_key != NULL);
 	index->postings = calloc(max_keys, sizeof(*index->postings));
-	/* A table twice the number of keys keeps probe chains short. */
-	if (!index->postings || !hcreate_r(max_keys * 2, &index->table))
+	index->table = g_hash_table_new(g_str_hash, g_str_equal);
+	if (!index->postings || !index->table)
 		goto fail;
 	if (index_pass(index, max_keys, 1) != 0)
 		goto fail;
@@ -144,11 +144,10 @@ size_t feed_index_lookup(const struct feed_index *index, const char *type, const
 	char cls = ioc_class_of_type(type);
 	if (!index || !cls || ioc_key(cls, value, key, sizeof(key), NULL, 0) != 0)
 		return 0;
-	ENTRY e = {.key = key, .data = NULL}, *found = NULL;
-	/* hsearch_r's FIND does not write to the table. */
-	if (!hsearch_r(e, FIND, &found, (struct hsearch_data *)&index->table) || !found)
+	/* Lookups do not write to the table, so readers need no lock. */
+	const struct feed_posting *p = g_hash_table_lookup(index->table, key);
+	if (!p)
 		return 0;
-	const struct feed_posting *p = found->data;
 	*ids = index->tweet_ids + p->offset;
 	return p->count;
 }
@@ -157,8 +156,16 @@ size_t feed_index_memory(const struct feed_index *index)
 {
 	if (!index)
 		return 0;
-	size_t table_slots = index->n_keys * 2 + 1;
+	/* GHashTable keeps a key, a value and a hash per slot, at most 2 slots
+	 * per key. */
+	size_t table_slots = index->n_keys * 2 + 8;
 	return index->feed->arena.reserved + index->feed->n_tweets * sizeof(struct feed_tweet) +
-	       index->n_keys * sizeof(struct feed_posting) + table_slots * (sizeof(ENTRY) + 8) +
+	       index->n_keys * sizeof(struct feed_posting) +
+	       table_slots * (2 * sizeof(void *) + sizeof(unsigned)) +
 	       index->feed->n_iocs * 2 * sizeof(uint32_t);
+}
+
+const struct feed_posting *feed_index_posting(const struct feed_index *index, const char *key)
+{
+	return index && index->table ? g_hash_table_lookup(index->table, key) : NULL;
 }

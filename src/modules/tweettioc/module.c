@@ -6,6 +6,7 @@
 #include "module.h"
 #include "tweettioc/enrich.h"
 #include "tweettioc/refresh.h"
+#include "tweettioc/tiles.h"
 
 /* /health turns into an error once the copy is older than this many refresh periods. */
 #define TWEETTIOC_STALE_PERIODS 3
@@ -84,5 +85,8 @@ const struct relay_module tweettioc_module = {
 	.deliberate = tweettioc_deliberate,
 	.observe = tweettioc_observe,
 	.refer = tweettioc_refer,
+	.tiles = tweettioc_tiles,
+	.tile = tweettioc_tile,
+	.tile_data = tweettioc_tile_data,
 	.metrics = tweettioc_metrics,
 };

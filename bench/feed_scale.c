@@ -1,0 +1,169 @@
+/* feed_scale.c: how parse+index time, memory and lookup time grow with the feed.
+ *
+ * Usage: feed_scale FEED.json [FEED.json ...]
+ * Each feed is measured in a child process so that peak RSS is its own.
+ * Prints one line per feed and, with --json FILE, writes the numbers.
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tweettioc/feed.h"
+#include "tweettioc/index.h"
+
+#define LOOKUP_SAMPLES 4096
+#define LOOKUP_ROUNDS 200
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = 0, resident = 0;
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = (size_t)n;
+	}
+	return buf;
+}
+
+/* Measures one feed; prints a line and a JSON object to `json` (may be NULL). */
+static int measure(const char *path, FILE *json)
+{
+	size_t len;
+	char *text = read_all(path, &len);
+	if (!text) {
+		fprintf(stderr, "feed_scale: cannot read %s\n", path);
+		return 1;
+	}
+	long rss_before = rss_kb();
+	double t0 = now_s();
+	struct feed *feed;
+	char err[256];
+	if (feed_parse(text, len, &feed, err, sizeof(err)) != RELAY_OK) {
+		fprintf(stderr, "feed_scale: %s: %s\n", path, err);
+		return 1;
+	}
+	struct feed_index *idx = feed_index_build(feed);
+	double t_build = now_s() - t0;
+	if (!idx)
+		return 1;
+	free(text);
+	malloc_trim(0);
+	long steady_kb = rss_kb() - rss_before;
+
+	/* Sample observables: IOCs spread over the feed, and as many misses. */
+	const char **types = calloc(LOOKUP_SAMPLES, sizeof(*types));
+	const char **values = calloc(LOOKUP_SAMPLES, sizeof(*values));
+	char(*miss)[32] = calloc(LOOKUP_SAMPLES, sizeof(*miss));
+	size_t n = 0;
+	for (size_t i = 0; n < LOOKUP_SAMPLES / 2 && idx->feed->n_tweets; i++) {
+		const struct feed_tweet *t = &idx->feed->tweets[(i * 7919) % idx->feed->n_tweets];
+		if (t->n_iocs == 0)
+			continue;
+		types[n] = t->iocs[0].ctim_type;
+		values[n] = t->iocs[0].value;
+		n++;
+	}
+	for (; n < LOOKUP_SAMPLES; n++) {
+		snprintf(miss[n], sizeof(miss[n]), "10.%zu.%zu.%zu", n % 251, n % 241, n % 239);
+		types[n] = "ip";
+		values[n] = miss[n];
+	}
+	size_t hits = 0;
+	double t1 = now_s();
+	for (int r = 0; r < LOOKUP_ROUNDS; r++)
+		for (size_t i = 0; i < n; i++) {
+			const uint32_t *ids;
+			hits += feed_index_lookup(idx, types[i], values[i], &ids) > 0;
+		}
+	double lookup_ns = (now_s() - t1) / ((double)n * LOOKUP_ROUNDS) * 1e9;
+
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	size_t index_bytes = feed_index_memory(idx);
+	printf("%-28s %9zu B %8zu tweets %9zu IOC mentions %8zu distinct | parse+index %6.2f s | "
+	       "peak RSS %6.0f MB | index %6.0f MB (%.2fx feed; RSS growth %.0f MB) | lookup %5.0f ns "
+	       "(%zu hits)\n",
+	       path, len, idx->feed->n_tweets, idx->feed->n_iocs, idx->n_distinct_iocs, t_build,
+	       ru.ru_maxrss / 1024.0, index_bytes / 1048576.0, (double)index_bytes / (double)len,
+	       steady_kb / 1024.0, lookup_ns, hits);
+	if (json)
+		fprintf(json,
+			"{\"feed\":\"%s\",\"bytes\":%zu,\"tweets\":%zu,\"ioc_mentions\":%zu,"
+			"\"distinct_iocs\":%zu,\"parse_index_s\":%.3f,\"peak_rss_mb\":%.1f,"
+			"\"index_mb\":%.1f,\"index_to_feed\":%.3f,\"rss_growth_mb\":%.1f,"
+			"\"lookup_ns\":%.1f}\n",
+			path, len, idx->feed->n_tweets, idx->feed->n_iocs, idx->n_distinct_iocs,
+			t_build, ru.ru_maxrss / 1024.0, index_bytes / 1048576.0,
+			(double)index_bytes / (double)len, steady_kb / 1024.0, lookup_ns);
+	fflush(stdout);
+	feed_index_free(idx);
+	free(types);
+	free(values);
+	free(miss);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *json_path = NULL;
+	int first = 1;
+	if (argc > 2 && strcmp(argv[1], "--json") == 0) {
+		json_path = argv[2];
+		first = 3;
+	}
+	if (first >= argc) {
+		fprintf(stderr, "usage: feed_scale [--json FILE] FEED.json...\n");
+		return 2;
+	}
+	int rc = 0;
+	for (int i = first; i < argc; i++) {
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			FILE *json = json_path ? fopen(json_path, "a") : NULL;
+			int r = measure(argv[i], json);
+			if (json)
+				fclose(json);
+			_exit(r);
+		}
+		int status = 0;
+		waitpid(pid, &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			rc = 1;
+	}
+	return rc;
+}

@@ -1,0 +1,303 @@
+/* tiles_stats.c: counts over one period of the feed for the dashboard tiles.
+ *
+ * Every function makes one pass over the window (the tweets of the period,
+ * a contiguous run of the newest-first feed). Distinct IOCs use the lookup
+ * index instead of a per-request set; accounts and hashtags sort an array
+ * the size of the window. Nothing allocated here outlives the call.
+ */
+#include "tweettioc/tiles_stats.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_SECONDS 86400.0
+
+const struct tiles_ioc_type_info tiles_ioc_types[TILES_IOC__MAX + 1] = {
+	[TILES_IOC_IP] = {"ip", "IP", "IP addresses"},
+	[TILES_IOC_IPV6] = {"ipv6", "IPv6", "IPv6 addresses"},
+	[TILES_IOC_DOMAIN] = {"domain", "Domain", "Domains"},
+	[TILES_IOC_URL] = {"url", "URL", "URLs"},
+	[TILES_IOC_MD5] = {"md5", "MD5", "MD5 hashes"},
+	[TILES_IOC_SHA1] = {"sha1", "SHA1", "SHA1 hashes"},
+	[TILES_IOC_SHA256] = {"sha256", "SHA256", "SHA256 hashes"},
+	[TILES_IOC_EMAIL] = {"email", "Email", "Email addresses"},
+	[TILES_IOC_NONE] = {"none", "No IOC", "Tweets without IOCs"},
+};
+
+enum tiles_ioc_type tiles_ioc_type_of(const struct feed_ioc *ioc)
+{
+	switch (ioc->kind) {
+	case FEED_IOC_IP:
+		return ioc->ctim_type && strcmp(ioc->ctim_type, "ipv6") == 0 ? TILES_IOC_IPV6
+									     : TILES_IOC_IP;
+	case FEED_IOC_MD5: return TILES_IOC_MD5;
+	case FEED_IOC_SHA1: return TILES_IOC_SHA1;
+	case FEED_IOC_SHA256: return TILES_IOC_SHA256;
+	case FEED_IOC_MAIL: return TILES_IOC_EMAIL;
+	case FEED_IOC_DOMAIN: return TILES_IOC_DOMAIN;
+	case FEED_IOC_URL: return TILES_IOC_URL;
+	default: return TILES_IOC_URL;
+	}
+}
+
+int tiles_primary_type(const struct feed_tweet *t)
+{
+	/* Most specific first: a hash names one sample, a URL one resource. */
+	static const enum tiles_ioc_type precedence[] = {
+		TILES_IOC_SHA256, TILES_IOC_SHA1, TILES_IOC_MD5,  TILES_IOC_URL,
+		TILES_IOC_DOMAIN, TILES_IOC_IP,	  TILES_IOC_IPV6, TILES_IOC_EMAIL,
+	};
+	int present[TILES_IOC__MAX] = {0};
+	for (size_t i = 0; i < t->n_iocs; i++)
+		present[tiles_ioc_type_of(&t->iocs[i])] = 1;
+	for (size_t i = 0; i < sizeof(precedence) / sizeof(precedence[0]); i++)
+		if (present[precedence[i]])
+			return (int)precedence[i];
+	return TILES_IOC_NONE;
+}
+
+int tiles_ascii_casecmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	for (;; p++, q++) {
+		int x = *p >= 'A' && *p <= 'Z' ? *p + 32 : *p;
+		int y = *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
+		if (x != y || x == 0)
+			return x - y;
+	}
+}
+
+/* First index in [0, n) whose tweet satisfies `older` (monotone over the
+ * newest-first order), n if none. */
+static size_t first_older(const struct feed *feed, double limit, int inclusive)
+{
+	size_t lo = 0, hi = feed->n_tweets;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		double ts = feed->tweets[mid].timestamp;
+		int older = inclusive ? ts <= limit : ts < limit;
+		if (older)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+void tiles_window_find(const struct feed *feed, double start, double now, struct tiles_window *w)
+{
+	w->start = start;
+	w->now = now;
+	w->begin = first_older(feed, now, 1);
+	w->end = first_older(feed, start, 0);
+	if (w->end < w->begin)
+		w->end = w->begin;
+}
+
+/* The posting of an IOC key, or NULL (the key is not indexed). */
+static const struct feed_posting *posting_of(const struct feed_index *index, const char *key)
+{
+	return feed_index_posting(index, key);
+}
+
+/* The newest tweet of the window naming the posting's IOC: posting lists
+ * hold tweet numbers in ascending order (newest first). */
+static uint32_t first_in_window(const struct feed_index *index, const struct feed_posting *p,
+				size_t begin)
+{
+	const uint32_t *ids = index->tweet_ids + p->offset;
+	size_t lo = 0, hi = p->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] < begin)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->count ? ids[lo] : UINT32_MAX;
+}
+
+static int compare_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const char *const *)a;
+	uintptr_t y = (uintptr_t) * (const char *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+int tiles_summarize(const struct feed_index *index, const struct tiles_window *w,
+		    struct tiles_summary *out)
+{
+	const struct feed *feed = index->feed;
+	memset(out, 0, sizeof(*out));
+	out->tweets = w->end - w->begin;
+	for (size_t i = w->begin; i < w->end; i++) {
+		const struct feed_tweet *t = &feed->tweets[i];
+		out->mentions += t->n_iocs;
+		for (size_t j = 0; j < t->n_iocs; j++) {
+			const struct feed_ioc *ioc = &t->iocs[j];
+			if (!ioc->key)
+				continue; /* not normalisable, so never matched either */
+			int repeat = 0;
+			for (size_t k = 0; k < j && !repeat; k++)
+				repeat = t->iocs[k].key && strcmp(t->iocs[k].key, ioc->key) == 0;
+			const struct feed_posting *p = repeat ? NULL : posting_of(index, ioc->key);
+			if (!p || first_in_window(index, p, w->begin) != i)
+				continue;
+			out->distinct_iocs++;
+			out->distinct_by_type[tiles_ioc_type_of(ioc)]++;
+		}
+	}
+	if (out->tweets == 0)
+		return 0;
+	/* User names are interned: distinct accounts are distinct pointers. */
+	const char **users = malloc(out->tweets * sizeof(*users));
+	if (!users)
+		return -1;
+	for (size_t i = 0; i < out->tweets; i++)
+		users[i] = feed->tweets[w->begin + i].user;
+	qsort(users, out->tweets, sizeof(*users), compare_ptr);
+	for (size_t i = 0; i < out->tweets; i++)
+		out->accounts += i == 0 || users[i] != users[i - 1];
+	free(users);
+	return 0;
+}
+
+size_t tiles_activity(const struct feed *feed, const struct tiles_window *w,
+		      struct tiles_day days[TILES_MAX_DAYS])
+{
+	double first_day = floor(w->start / DAY_SECONDS), last_day = floor(w->now / DAY_SECONDS);
+	if (last_day - first_day + 1 > TILES_MAX_DAYS)
+		first_day = last_day - (TILES_MAX_DAYS - 1);
+	if (first_day > last_day)
+		return 0;
+	size_t n = (size_t)(last_day - first_day) + 1;
+	memset(days, 0, n * sizeof(*days));
+	for (size_t d = 0; d < n; d++)
+		days[d].start = (first_day + (double)d) * DAY_SECONDS;
+	for (size_t i = w->begin; i < w->end; i++) {
+		const struct feed_tweet *t = &feed->tweets[i];
+		double day = floor(t->timestamp / DAY_SECONDS);
+		if (day < first_day || day > last_day)
+			continue;
+		struct tiles_day *d = &days[(size_t)(day - first_day)];
+		d->tweets++;
+		d->by_type[tiles_primary_type(t)]++;
+	}
+	return n;
+}
+
+/* Ranking order: larger value, then more tweets, then label. */
+static int rank_before(const struct tiles_rank *a, const struct tiles_rank *b)
+{
+	if (a->value != b->value)
+		return a->value > b->value;
+	if (a->tweets != b->tweets)
+		return a->tweets > b->tweets;
+	int c = tiles_ascii_casecmp(a->label, b->label);
+	return c ? c < 0 : strcmp(a->label, b->label) < 0;
+}
+
+/* Inserts r into the sorted top list out[0..*n) of at most `limit` entries. */
+static void rank_offer(struct tiles_rank *out, size_t *n, size_t limit, const struct tiles_rank *r)
+{
+	if (limit == 0 || (*n == limit && !rank_before(r, &out[*n - 1])))
+		return;
+	size_t at = *n < limit ? (*n)++ : limit - 1;
+	while (at > 0 && rank_before(r, &out[at - 1])) {
+		out[at] = out[at - 1];
+		at--;
+	}
+	out[at] = *r;
+}
+
+/* Orders tweet numbers by account (interned pointer), then newest first. */
+static int compare_by_user(const void *pa, const void *pb, void *ctx)
+{
+	const struct feed *feed = ctx;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	uintptr_t x = (uintptr_t)feed->tweets[a].user, y = (uintptr_t)feed->tweets[b].user;
+	if (x != y)
+		return x < y ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+int tiles_top_accounts(const struct feed *feed, const struct tiles_window *w, size_t limit,
+		       struct tiles_rank *out, size_t *n)
+{
+	*n = 0;
+	size_t count = w->end - w->begin;
+	if (count == 0)
+		return 0;
+	uint32_t *ids = malloc(count * sizeof(*ids));
+	if (!ids)
+		return -1;
+	for (size_t i = 0; i < count; i++)
+		ids[i] = (uint32_t)(w->begin + i);
+	qsort_r(ids, count, sizeof(*ids), compare_by_user, (void *)feed);
+	for (size_t i = 0; i < count;) {
+		struct tiles_rank r;
+		memset(&r, 0, sizeof(r));
+		const char *user = feed->tweets[ids[i]].user;
+		r.label = user;
+		for (; i < count && feed->tweets[ids[i]].user == user; i++) {
+			const struct feed_tweet *t = &feed->tweets[ids[i]];
+			r.tweets++;
+			r.value += t->n_iocs;
+			for (size_t j = 0; j < t->n_iocs; j++)
+				r.by_type[tiles_ioc_type_of(&t->iocs[j])]++;
+		}
+		if (r.value > 0)
+			rank_offer(out, n, limit, &r);
+	}
+	free(ids);
+	return 0;
+}
+
+struct tag_use {
+	const char *tag;
+	uint32_t tweet;
+};
+
+/* Same hashtag (ASCII case folded) together, newest tweet first within it. */
+static int compare_tag_use(const void *pa, const void *pb)
+{
+	const struct tag_use *a = pa, *b = pb;
+	int c = tiles_ascii_casecmp(a->tag, b->tag);
+	if (c)
+		return c;
+	return a->tweet < b->tweet ? -1 : a->tweet > b->tweet;
+}
+
+int tiles_top_hashtags(const struct feed *feed, const struct tiles_window *w, size_t limit,
+		       struct tiles_rank *out, size_t *n)
+{
+	*n = 0;
+	size_t count = 0;
+	for (size_t i = w->begin; i < w->end; i++)
+		count += feed->tweets[i].n_hashtags;
+	if (count == 0)
+		return 0;
+	struct tag_use *uses = malloc(count * sizeof(*uses));
+	if (!uses)
+		return -1;
+	size_t k = 0;
+	for (size_t i = w->begin; i < w->end; i++)
+		for (size_t j = 0; j < feed->tweets[i].n_hashtags; j++)
+			uses[k++] = (struct tag_use){feed->tweets[i].hashtags[j], (uint32_t)i};
+	qsort(uses, count, sizeof(*uses), compare_tag_use);
+	for (size_t i = 0; i < count;) {
+		struct tiles_rank r;
+		memset(&r, 0, sizeof(r));
+		r.label = uses[i].tag; /* the newest tweet's spelling */
+		size_t run = i;
+		for (; i < count && tiles_ascii_casecmp(uses[i].tag, uses[run].tag) == 0; i++)
+			if (i == run || uses[i].tweet != uses[i - 1].tweet)
+				r.tweets++;
+		r.value = r.tweets;
+		rank_offer(out, n, limit, &r);
+	}
+	free(uses);
+	return 0;
+}
