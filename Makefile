@@ -37,7 +37,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 export ASAN_OPTIONS ?= abort_on_error=0:detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps deps-test build-asan unit e2e test demo run lint clean
+.PHONY: all deps deps-test build-asan unit e2e test demo run lint bench clean
 all: deps
 	@$(MAKE) --no-print-directory build/securex-relay
 
@@ -91,6 +91,19 @@ run:
 	@scripts/deps.sh demo
 	@$(MAKE) --no-print-directory build/securex-relay
 	@scripts/demo.sh --live
+
+# Throughput and latency through nginx against nginx's own ceiling, feed
+# scaling, and p99 during feed swaps; optimised build, no sanitizers.
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build/securex-relay build/bench/feed_scale
+	@python3 bench/run_bench.py
+
+build/bench/feed_scale: bench/feed_scale.c $(filter-out build/obj/main.o,$(OPT_OBJS)) $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(WARN) $(OPT_FLAGS) -Iinclude $(PKG_CFLAGS) -o $@ $< \
+		$(filter-out build/obj/main.o,$(OPT_OBJS)) $(PKG_LIBS)
 
 lint:
 	@scripts/lint.sh

@@ -166,14 +166,25 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 	return rc;
 }
 
+/* After a failed refresh the next try comes sooner: 1 s, 2 s, 4 s, ... up
+ * to the refresh period, so a relay that started while the upstream was
+ * down does not stay without a copy for a whole period. */
 static void *refresh_main(void *arg)
 {
 	(void)arg;
+	long backoff = 1;
 	for (;;) {
-		feed_refresh_once(refresh_cfg);
+		long wait = refresh_cfg->tweettioc_refresh_seconds;
+		if (feed_refresh_once(refresh_cfg) == RELAY_OK) {
+			backoff = 1;
+		} else {
+			if (backoff < wait)
+				wait = backoff;
+			backoff *= 2;
+		}
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += refresh_cfg->tweettioc_refresh_seconds;
+		until.tv_sec += wait;
 		pthread_mutex_lock(&store_lock);
 		while (!stop_requested &&
 		       pthread_cond_timedwait(&store_cond, &store_lock, &until) != ETIMEDOUT)

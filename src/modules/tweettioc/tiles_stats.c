@@ -2,8 +2,9 @@
  *
  * Every function makes one pass over the window (the tweets of the period,
  * a contiguous run of the newest-first feed). Distinct IOCs use the lookup
- * index instead of a per-request set; accounts and hashtags sort an array
- * the size of the window. Nothing allocated here outlives the call.
+ * index's posting lists instead of a per-request set; accounts (interned
+ * pointers) and hashtags (ASCII case folded) are counted in GLib hash
+ * tables that live for the call. Nothing allocated here outlives the call.
  */
 #include "tweettioc/tiles_stats.h"
 
@@ -12,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #define DAY_SECONDS 86400.0
+/* Hashtags longer than this (bytes) are not counted; the feed keeps <= 280 characters. */
+#define TAG_MAX_BYTES 1200
 
 const struct tiles_ioc_type_info tiles_ioc_types[TILES_IOC__MAX + 1] = {
 	[TILES_IOC_IP] = {"ip", "IP", "IP addresses"},
@@ -96,12 +101,6 @@ void tiles_window_find(const struct feed *feed, double start, double now, struct
 		w->end = w->begin;
 }
 
-/* The posting of an IOC key, or NULL (the key is not indexed). */
-static const struct feed_posting *posting_of(const struct feed_index *index, const char *key)
-{
-	return feed_index_posting(index, key);
-}
-
 /* The newest tweet of the window naming the posting's IOC: posting lists
  * hold tweet numbers in ascending order (newest first). */
 static uint32_t first_in_window(const struct feed_index *index, const struct feed_posting *p,
@@ -117,13 +116,6 @@ static uint32_t first_in_window(const struct feed_index *index, const struct fee
 			hi = mid;
 	}
 	return lo < p->count ? ids[lo] : UINT32_MAX;
-}
-
-static int compare_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t) * (const char *const *)a;
-	uintptr_t y = (uintptr_t) * (const char *const *)b;
-	return x < y ? -1 : x > y;
 }
 
 int tiles_summarize(const struct feed_index *index, const struct tiles_window *w,
@@ -142,25 +134,20 @@ int tiles_summarize(const struct feed_index *index, const struct tiles_window *w
 			int repeat = 0;
 			for (size_t k = 0; k < j && !repeat; k++)
 				repeat = t->iocs[k].key && strcmp(t->iocs[k].key, ioc->key) == 0;
-			const struct feed_posting *p = repeat ? NULL : posting_of(index, ioc->key);
+			const struct feed_posting *p =
+				repeat ? NULL : feed_index_posting(index, ioc->key);
 			if (!p || first_in_window(index, p, w->begin) != i)
 				continue;
 			out->distinct_iocs++;
 			out->distinct_by_type[tiles_ioc_type_of(ioc)]++;
 		}
 	}
-	if (out->tweets == 0)
-		return 0;
 	/* User names are interned: distinct accounts are distinct pointers. */
-	const char **users = malloc(out->tweets * sizeof(*users));
-	if (!users)
-		return -1;
-	for (size_t i = 0; i < out->tweets; i++)
-		users[i] = feed->tweets[w->begin + i].user;
-	qsort(users, out->tweets, sizeof(*users), compare_ptr);
-	for (size_t i = 0; i < out->tweets; i++)
-		out->accounts += i == 0 || users[i] != users[i - 1];
-	free(users);
+	GHashTable *users = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (size_t i = w->begin; i < w->end; i++)
+		g_hash_table_add(users, (gpointer)feed->tweets[i].user);
+	out->accounts = g_hash_table_size(users);
+	g_hash_table_destroy(users);
 	return 0;
 }
 
@@ -212,92 +199,101 @@ static void rank_offer(struct tiles_rank *out, size_t *n, size_t limit, const st
 	out[at] = *r;
 }
 
-/* Orders tweet numbers by account (interned pointer), then newest first. */
-static int compare_by_user(const void *pa, const void *pb, void *ctx)
+/* Appends a zeroed entry to a growable array of tiles_rank; NULL when out of memory. */
+static struct tiles_rank *rank_push(struct tiles_rank **all, size_t *n, size_t *cap)
 {
-	const struct feed *feed = ctx;
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	uintptr_t x = (uintptr_t)feed->tweets[a].user, y = (uintptr_t)feed->tweets[b].user;
-	if (x != y)
-		return x < y ? -1 : 1;
-	return a < b ? -1 : a > b;
+	if (*n == *cap) {
+		size_t grown = *cap ? *cap * 2 : 256;
+		struct tiles_rank *p = realloc(*all, grown * sizeof(*p));
+		if (!p)
+			return NULL;
+		*all = p;
+		*cap = grown;
+	}
+	struct tiles_rank *r = &(*all)[(*n)++];
+	memset(r, 0, sizeof(*r));
+	return r;
 }
 
 int tiles_top_accounts(const struct feed *feed, const struct tiles_window *w, size_t limit,
 		       struct tiles_rank *out, size_t *n)
 {
 	*n = 0;
-	size_t count = w->end - w->begin;
-	if (count == 0)
-		return 0;
-	uint32_t *ids = malloc(count * sizeof(*ids));
-	if (!ids)
-		return -1;
-	for (size_t i = 0; i < count; i++)
-		ids[i] = (uint32_t)(w->begin + i);
-	qsort_r(ids, count, sizeof(*ids), compare_by_user, (void *)feed);
-	for (size_t i = 0; i < count;) {
-		struct tiles_rank r;
-		memset(&r, 0, sizeof(r));
-		const char *user = feed->tweets[ids[i]].user;
-		r.label = user;
-		for (; i < count && feed->tweets[ids[i]].user == user; i++) {
-			const struct feed_tweet *t = &feed->tweets[ids[i]];
-			r.tweets++;
-			r.value += t->n_iocs;
-			for (size_t j = 0; j < t->n_iocs; j++)
-				r.by_type[tiles_ioc_type_of(&t->iocs[j])]++;
+	struct tiles_rank *all = NULL;
+	size_t count = 0, cap = 0;
+	/* account (interned pointer) -> 1 + its entry in `all` */
+	GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	int rc = 0;
+	for (size_t i = w->begin; i < w->end && rc == 0; i++) {
+		const struct feed_tweet *t = &feed->tweets[i];
+		size_t at = GPOINTER_TO_SIZE(g_hash_table_lookup(seen, t->user));
+		struct tiles_rank *r;
+		if (at) {
+			r = &all[at - 1];
+		} else if ((r = rank_push(&all, &count, &cap))) {
+			r->label = t->user;
+			g_hash_table_insert(seen, (gpointer)t->user, GSIZE_TO_POINTER(count));
+		} else {
+			rc = -1;
+			break;
 		}
-		if (r.value > 0)
-			rank_offer(out, n, limit, &r);
+		r->tweets++;
+		r->value += t->n_iocs;
+		for (size_t j = 0; j < t->n_iocs; j++)
+			r->by_type[tiles_ioc_type_of(&t->iocs[j])]++;
 	}
-	free(ids);
-	return 0;
-}
-
-struct tag_use {
-	const char *tag;
-	uint32_t tweet;
-};
-
-/* Same hashtag (ASCII case folded) together, newest tweet first within it. */
-static int compare_tag_use(const void *pa, const void *pb)
-{
-	const struct tag_use *a = pa, *b = pb;
-	int c = tiles_ascii_casecmp(a->tag, b->tag);
-	if (c)
-		return c;
-	return a->tweet < b->tweet ? -1 : a->tweet > b->tweet;
+	g_hash_table_destroy(seen);
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		if (all[i].value > 0)
+			rank_offer(out, n, limit, &all[i]);
+	free(all);
+	return rc;
 }
 
 int tiles_top_hashtags(const struct feed *feed, const struct tiles_window *w, size_t limit,
 		       struct tiles_rank *out, size_t *n)
 {
 	*n = 0;
-	size_t count = 0;
-	for (size_t i = w->begin; i < w->end; i++)
-		count += feed->tweets[i].n_hashtags;
-	if (count == 0)
-		return 0;
-	struct tag_use *uses = malloc(count * sizeof(*uses));
-	if (!uses)
-		return -1;
-	size_t k = 0;
-	for (size_t i = w->begin; i < w->end; i++)
-		for (size_t j = 0; j < feed->tweets[i].n_hashtags; j++)
-			uses[k++] = (struct tag_use){feed->tweets[i].hashtags[j], (uint32_t)i};
-	qsort(uses, count, sizeof(*uses), compare_tag_use);
-	for (size_t i = 0; i < count;) {
-		struct tiles_rank r;
-		memset(&r, 0, sizeof(r));
-		r.label = uses[i].tag; /* the newest tweet's spelling */
-		size_t run = i;
-		for (; i < count && tiles_ascii_casecmp(uses[i].tag, uses[run].tag) == 0; i++)
-			if (i == run || uses[i].tweet != uses[i - 1].tweet)
-				r.tweets++;
-		r.value = r.tweets;
-		rank_offer(out, n, limit, &r);
+	struct tiles_rank *all = NULL;
+	size_t count = 0, cap = 0;
+	/* folded hashtag (owned copy) -> 1 + its entry in `all`; an entry's
+	 * `value` holds 1 + the last tweet counted, so a tweet counts once. */
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	char folded[TAG_MAX_BYTES + 1];
+	int rc = 0;
+	for (size_t i = w->begin; i < w->end && rc == 0; i++) {
+		const struct feed_tweet *t = &feed->tweets[i];
+		for (size_t j = 0; j < t->n_hashtags; j++) {
+			const char *tag = t->hashtags[j];
+			size_t len = strlen(tag);
+			if (len == 0 || len > TAG_MAX_BYTES)
+				continue;
+			for (size_t k = 0; k <= len; k++)
+				folded[k] = tag[k] >= 'A' && tag[k] <= 'Z' ? (char)(tag[k] + 32)
+									   : tag[k];
+			size_t at = GPOINTER_TO_SIZE(g_hash_table_lookup(seen, folded));
+			struct tiles_rank *r;
+			if (at) {
+				r = &all[at - 1];
+			} else if ((r = rank_push(&all, &count, &cap))) {
+				r->label = tag; /* the newest tweet's spelling */
+				g_hash_table_insert(seen, g_strdup(folded),
+						    GSIZE_TO_POINTER(count));
+			} else {
+				rc = -1;
+				break;
+			}
+			if (r->value != i + 1) {
+				r->value = i + 1;
+				r->tweets++;
+			}
+		}
 	}
-	free(uses);
-	return 0;
+	g_hash_table_destroy(seen);
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		all[i].value = all[i].tweets;
+		rank_offer(out, n, limit, &all[i]);
+	}
+	free(all);
+	return rc;
 }

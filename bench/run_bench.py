@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""run_bench.py: the benchmark behind `make bench`.
+
+Starts, on loopback only, a static fake tweettioc upstream, the optimised
+relay and nginx, then drives each case with wrk and, in the same run, an
+nginx location serving a fixed JSON body of the same size (the ceiling of
+anything behind nginx). Prints per case requests/s, p50, p99 and the ratio
+relay/ceiling, then the feed-scaling numbers and the p99 during feed swaps,
+and writes everything to build/bench.json.
+
+Environment: BENCH_SECONDS (per relay case, default 6), BENCH_CONNECTIONS
+(default 16), BENCH_THREADS (relay worker threads, default 4).
+"""
+import http.server
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+import harness  # noqa: E402  (free ports, Relay, Nginx)
+
+BUILD = REPO / "build"
+RELAY = BUILD / "securex-relay"
+FEED_SCALE = BUILD / "bench" / "feed_scale"
+SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+
+
+class StaticFeed:
+    """Serves one file's bytes for every GET (the bench needs speed, not tricks)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.requests = 0
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                fake.requests += 1
+                with open(fake.path, "rb") as f:
+                    body = f.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.port = harness.free_port()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class BenchNginx(harness.Nginx):
+    """The test nginx plus GET /ceiling/<case>: fixed JSON files served by nginx itself."""
+
+    def __init__(self, upstream, ceiling_dir):
+        super().__init__(upstream)
+        self.ceiling_dir = ceiling_dir
+
+    def write_conf(self):
+        super().write_conf()
+        text = open(self.conf).read()
+        location = ("location /ceiling/ {\n\t\t\talias %s/;\n\t\t\tdefault_type application/json;"
+                    "\n\t\t\taccess_log off;\n\t\t}\n\n\t\tlocation / {" % self.ceiling_dir)
+        text = text.replace("location / {", location, 1)
+        text = text.replace("access_log %s/access.log;" % self.prefix, "access_log off;")
+        with open(self.conf, "w") as f:
+            f.write(text)
+        return self.conf
+
+
+def generate(path, **args):
+    cmd = [sys.executable, str(REPO / "tools" / "gen_feed.py")]
+    for k, v in args.items():
+        cmd += ["--" + k, str(v)]
+    with open(path, "wb") as f:
+        subprocess.run(cmd, stdout=f, check=True)
+
+
+def pick_observables(feed_path, n):
+    """n IOCs of the feed, the most mentioned first (they make the biggest answers)."""
+    items = json.load(open(feed_path))
+    counts = {}
+    types = {"ip": "ip", "md5": "md5", "sha1": "sha1", "sha256": "sha256", "mail": "email",
+             "domain": "domain", "url": "url"}
+    for item in items:
+        for k, t in types.items():
+            for v in item.get(k, []):
+                counts[(t, v)] = counts.get((t, v), 0) + 1
+    top = sorted(counts.items(), key=lambda kv: -kv[1])[:n]
+    return [{"type": t, "value": v} for (t, v), _ in top]
+
+
+def wrk(url, body_file=None, method="POST", seconds=SECONDS):
+    env = dict(os.environ, BENCH_METHOD=method, BENCH_BODY=body_file or "")
+    out = subprocess.run(["wrk", "-t2", "-c%d" % CONNECTIONS, "-d%ds" % seconds, "--latency",
+                          "-s", str(REPO / "bench" / "report.lua"), url],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True)
+    for line in out.stdout.decode().splitlines():
+        if line.startswith("BENCH "):
+            return json.loads(line[6:])
+    raise RuntimeError("wrk printed no result:\n" + out.stdout.decode())
+
+
+def fetch(url, body):
+    req = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.status, r.read()
+
+
+def start_stack(feed_path, tmp, env=None):
+    upstream = StaticFeed(feed_path)
+    relay_env = {"RELAY_AUTH": "none", "TWEETTIOC_URL": upstream.url,
+                 "TWEETTIOC_REFRESH_SECONDS": "3600"}
+    relay_env.update(env or {})
+    relay = harness.Relay(env=relay_env, threads=THREADS, binary=str(RELAY))
+    relay.start(timeout=120)
+    nginx = BenchNginx("127.0.0.1:%d" % relay.port, str(tmp / "ceiling"))
+    nginx.start()
+    base = "http://127.0.0.1:%d" % nginx.port
+    harness.wait_for(lambda: b'"ok"' in fetch(base + "/health", b"")[1], 120,
+                     what="the relay to load the feed")
+    return upstream, relay, nginx, base
+
+
+def http_cases(tmp):
+    feed = tmp / "feed-2000.json"
+    generate(feed, tweets=2000, end=int(time.time()) - 60, seed=11)
+    obs10 = pick_observables(feed, 10)
+    bodies = {
+        "deliberate x1": ("/tweettioc/deliberate/observables", obs10[:1]),
+        "deliberate x10": ("/tweettioc/deliberate/observables", obs10),
+        "observe x10": ("/tweettioc/observe/observables", obs10),
+        "refer x10": ("/tweettioc/refer/observables", obs10),
+        "tile-data": ("/tweettioc/tiles/tile-data",
+                      {"tile_id": "tweettioc-summary", "period": "last_7_days"}),
+        "health": ("/tweettioc/health", None),
+    }
+    (tmp / "ceiling").mkdir()
+    upstream, relay, nginx, base = start_stack(feed, tmp)
+    results = []
+    try:
+        for i, (name, (path, payload)) in enumerate(bodies.items()):
+            body_file = None
+            data = b""
+            if payload is not None:
+                body_file = str(tmp / ("body-%d.json" % i))
+                data = json.dumps(payload).encode()
+                open(body_file, "wb").write(data)
+            status, answer = fetch(base + path, data)
+            if status != 200 or b'"errors"' in answer[:20]:
+                print("  %-16s skipped: %s %s" % (name, status, answer[:120].decode()))
+                continue
+            # The ceiling: nginx serving the relay's very answer from a file.
+            ceiling_file = "case-%d.json" % i
+            (tmp / "ceiling" / ceiling_file).write_bytes(answer)
+            r = wrk(base + path, body_file)
+            c = wrk(base + "/ceiling/" + ceiling_file, method="GET", seconds=max(3, SECONDS // 2))
+            row = {"case": name, "bytes": len(answer), "relay": r, "ceiling": c,
+                   "ratio": r["rps"] / c["rps"] if c["rps"] else 0}
+            results.append(row)
+            print("  %-16s %7d B | relay %8.0f req/s p50 %6.2f ms p99 %6.2f ms non-2xx %d | "
+                  "ceiling %8.0f req/s | ratio %5.1f%%" % (
+                      name, len(answer), r["rps"], r["p50_ms"], r["p99_ms"], r["non2xx"],
+                      c["rps"], 100 * row["ratio"]), flush=True)
+        upstream_requests = upstream.requests
+    finally:
+        nginx.stop()
+        relay.stop()
+        upstream.stop()
+    return results, upstream_requests
+
+
+def feed_scaling(tmp):
+    feeds = []
+    for n in (10000, 100000, 1000000):
+        path = tmp / ("feed-%d.json" % n)
+        generate(path, iocs=n, end=int(time.time()) - 60, seed=7)
+        feeds.append(str(path))
+    json_path = tmp / "scale.json"
+    subprocess.run([str(FEED_SCALE), "--json", str(json_path)] + feeds, check=True)
+    rows = [json.loads(line) for line in open(json_path)]
+    for row in rows:
+        row["feed"] = os.path.basename(row["feed"])
+    return rows, feeds[-1]
+
+
+def refresh_under_load(tmp, big_feed):
+    """p99 of deliberate x10 with no swaps, then with a refresh of the largest feed every second."""
+    obs = pick_observables(big_feed, 10)
+    body_file = str(tmp / "refresh-body.json")
+    open(body_file, "w").write(json.dumps(obs))
+    out = {}
+    for label, refresh in (("steady", "3600"), ("refreshing", "1")):
+        upstream, relay, nginx, base = start_stack(big_feed, tmp,
+                                                   {"TWEETTIOC_REFRESH_SECONDS": refresh})
+        try:
+            before = upstream.requests
+            r = wrk(base + "/tweettioc/deliberate/observables", body_file, seconds=SECONDS + 4)
+            r["feed_downloads"] = upstream.requests - before
+            out[label] = r
+        finally:
+            nginx.stop()
+            relay.stop()
+            upstream.stop()
+        print("  %-10s p50 %6.2f ms p99 %6.2f ms %8.0f req/s non-2xx %d (feed downloads "
+              "during the run: %d)" % (label, r["p50_ms"], r["p99_ms"], r["rps"], r["non2xx"],
+                                       r["feed_downloads"]), flush=True)
+    s, f = out["steady"]["p99_ms"], out["refreshing"]["p99_ms"]
+    out["p99_ratio"] = f / s if s else 0
+    print("  p99 during swaps / p99 without: %.2fx" % out["p99_ratio"])
+    return out
+
+
+def main():
+    started = time.monotonic()
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="relay-bench-"))
+    print("== requests through nginx (%d connections, %d s per case, %d relay threads)"
+          % (CONNECTIONS, SECONDS, THREADS), flush=True)
+    cases, downloads = http_cases(tmp)
+    print("== feed scaling", flush=True)
+    scaling, big = feed_scaling(tmp)
+    print("== refresh under load (largest feed)", flush=True)
+    refresh = refresh_under_load(tmp, big)
+    report = {"cases": cases, "feed_scaling": scaling, "refresh_under_load": refresh,
+              "seconds": round(time.monotonic() - started, 1)}
+    BUILD.mkdir(exist_ok=True)
+    (BUILD / "bench.json").write_text(json.dumps(report, indent=2))
+    subprocess.run(["rm", "-rf", str(tmp)])
+    print("wrote build/bench.json (%.0f s)" % report["seconds"])
+
+
+if __name__ == "__main__":
+    main()
