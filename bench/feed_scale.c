@@ -115,7 +115,8 @@ static int measure(const char *path, FILE *json)
 	getrusage(RUSAGE_SELF, &ru);
 	size_t index_bytes = feed_index_memory(idx);
 	printf("%-28s %9zu B %8zu tweets %9zu IOC mentions %8zu distinct | parse+index %6.2f s | "
-	       "peak RSS %6.0f MB | index %6.0f MB (%.2fx feed; RSS growth %.0f MB) | lookup %5.0f ns "
+	       "peak RSS %6.0f MB | index %6.0f MB (%.2fx feed; RSS growth %.0f MB) | lookup %5.0f "
+	       "ns "
 	       "(%zu hits)\n",
 	       path, len, idx->feed->n_tweets, idx->feed->n_iocs, idx->n_distinct_iocs, t_build,
 	       ru.ru_maxrss / 1024.0, index_bytes / 1048576.0, (double)index_bytes / (double)len,

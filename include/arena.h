@@ -14,7 +14,7 @@ struct arena_chunk;
 struct arena {
 	struct arena_chunk *head;
 	size_t chunk_size; /* default size of a new chunk */
-	size_t used;       /* bytes handed out, for memory reports */
+	size_t used;	   /* bytes handed out, for memory reports */
 	size_t reserved;   /* bytes allocated in chunks */
 };
 

@@ -19,32 +19,32 @@ struct relay_config {
 	char *modules[CONFIG_MAX_MODULES];
 	size_t n_modules;
 
-	enum config_auth_mode auth_mode;                 /* RELAY_AUTH */
-	char *jwks_hosts[CONFIG_MAX_LIST];               /* RELAY_JWKS_HOSTS */
+	enum config_auth_mode auth_mode;   /* RELAY_AUTH */
+	char *jwks_hosts[CONFIG_MAX_LIST]; /* RELAY_JWKS_HOSTS */
 	size_t n_jwks_hosts;
-	char *jwt_secret;                                /* RELAY_JWT_SECRET, may be NULL */
-	char *audiences[CONFIG_MAX_LIST];                /* RELAY_AUDIENCE */
+	char *jwt_secret;		  /* RELAY_JWT_SECRET, may be NULL */
+	char *audiences[CONFIG_MAX_LIST]; /* RELAY_AUDIENCE */
 	size_t n_audiences;
-	char *ca_file;                                   /* RELAY_CA_FILE, NULL = system */
+	char *ca_file; /* RELAY_CA_FILE, NULL = system */
 
-	size_t max_body;                                 /* RELAY_MAX_BODY */
-	long upstream_timeout_ms;                        /* RELAY_UPSTREAM_TIMEOUT_MS */
-	long entities_limit;                             /* CTR_ENTITIES_LIMIT */
+	size_t max_body;	  /* RELAY_MAX_BODY */
+	long upstream_timeout_ms; /* RELAY_UPSTREAM_TIMEOUT_MS */
+	long entities_limit;	  /* CTR_ENTITIES_LIMIT */
 
-	char *tweettioc_url;                             /* TWEETTIOC_URL, no trailing slash */
-	long tweettioc_refresh_seconds;                  /* TWEETTIOC_REFRESH_SECONDS */
-	size_t tweettioc_max_bytes;                      /* TWEETTIOC_MAX_BYTES */
+	char *tweettioc_url;		/* TWEETTIOC_URL, no trailing slash */
+	long tweettioc_refresh_seconds; /* TWEETTIOC_REFRESH_SECONDS */
+	size_t tweettioc_max_bytes;	/* TWEETTIOC_MAX_BYTES */
 
-	char *cybercrime_url;                            /* CYBERCRIME_URL, no trailing slash */
-	long cybercrime_cache_seconds;                   /* CYBERCRIME_CACHE_SECONDS */
+	char *cybercrime_url;	       /* CYBERCRIME_URL, no trailing slash */
+	long cybercrime_cache_seconds; /* CYBERCRIME_CACHE_SECONDS */
 };
 
 /* Reads the environment through `get` (getenv in production, a table in
  * tests) into `cfg`. Returns 0 on success. On failure returns -1, writes a
  * one-line message naming the variable into `err` (size `errlen`) and leaves
  * `cfg` freed. */
-int config_load(struct relay_config *cfg, const char *(*get)(const char *name),
-		char *err, size_t errlen);
+int config_load(struct relay_config *cfg, const char *(*get)(const char *name), char *err,
+		size_t errlen);
 
 /* Frees what config_load allocated. Safe on a zeroed struct. */
 void config_free(struct relay_config *cfg);

@@ -66,10 +66,10 @@ cJSON *ctim_verdict(const char *type, const char *value, int disposition, const 
 struct ctim_sighting_in {
 	const char *type, *value; /* the observable as sent */
 	const char *source, *source_uri, *title, *description, *confidence;
-	const char *external_id;  /* may be NULL */
-	double observed;          /* start = end */
-	cJSON *relations;         /* array or NULL; ownership taken */
-	cJSON *data;              /* table or NULL; ownership taken */
+	const char *external_id; /* may be NULL */
+	double observed;	 /* start = end */
+	cJSON *relations;	 /* array or NULL; ownership taken */
+	cJSON *data;		 /* table or NULL; ownership taken */
 };
 cJSON *ctim_sighting(const struct ctim_sighting_in *in);
 
@@ -78,11 +78,11 @@ cJSON *ctim_relation(const char *origin, const char *relation, const char *src_t
 		     const char *src_value, const char *rel_type, const char *rel_value);
 
 struct ctim_refer_in {
-	const char *module_id;   /* "tweettioc" */
-	const char *kind;        /* "search" or "browse" */
+	const char *module_id; /* "tweettioc" */
+	const char *kind;      /* "search" or "browse" */
 	const char *type, *value;
 	const char *title, *description, *url;
-	const char *category;    /* "Search" or "Browse" */
+	const char *category;	 /* "Search" or "Browse" */
 	const char *source_name; /* second category, e.g. "Twitter IOC Hunter" */
 };
 /* id = ref-<module>-<kind>-<type>-<urlencoded value>. */

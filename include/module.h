@@ -18,7 +18,7 @@
 struct relay_config;
 
 struct relay_module {
-	const char *id;    /* path segment and RELAY_MODULES name, e.g. "tweettioc" */
+	const char *id;	   /* path segment and RELAY_MODULES name, e.g. "tweettioc" */
 	const char *title; /* human name used in messages, e.g. "Twitter IOC Hunter" */
 
 	/* Start background work (feed refresh). Returns 0, or -1 with a message in err. */
@@ -38,7 +38,8 @@ struct relay_module {
 		      struct relay_response *res);
 	void (*tiles)(const struct relay_request *req, struct relay_response *res);
 	/* `tile_id` and `period` are validated non-empty strings; period may be NULL (default). */
-	void (*tile)(const struct relay_request *req, const char *tile_id, struct relay_response *res);
+	void (*tile)(const struct relay_request *req, const char *tile_id,
+		     struct relay_response *res);
 	void (*tile_data)(const struct relay_request *req, const char *tile_id, const char *period,
 			  struct relay_response *res);
 

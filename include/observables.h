@@ -28,7 +28,6 @@ struct observable_list {
 	size_t n_problems;
 };
 
-
 /* Parses `body` (len bytes, need not be NUL-terminated). Returns RELAY_OK
  * with `list` filled (possibly empty, possibly with problems), or
  * RELAY_ERR_INVALID_ARGUMENT with a message in `err` when the body as a whole

@@ -10,21 +10,21 @@
 
 enum relay_err {
 	RELAY_OK = 0,
-	RELAY_ERR_AUTH,              /* authorization error */
-	RELAY_ERR_INVALID_ARGUMENT,  /* invalid argument */
-	RELAY_ERR_UNAVAILABLE,       /* service unavailable (5xx, timeout, refused, DNS) */
-	RELAY_ERR_NOT_FOUND,         /* upstream answered 404 */
-	RELAY_ERR_TOO_MANY_REQUESTS, /* upstream answered 429 */
-	RELAY_ERR_UNKNOWN,           /* TLS failure, unexpected upstream status */
-	RELAY_ERR_KEY_ERROR,         /* upstream JSON of the wrong shape */
-	RELAY_ERR_HEALTH_CHECK,      /* /watchdog without Health-Check */
-	RELAY_ERR_TOO_MANY_ENTITIES, /* warning: CTR_ENTITIES_LIMIT cut entities */
-	RELAY_ERR_ROUTE_NOT_FOUND,   /* HTTP 404: no such path */
-	RELAY_ERR_METHOD,            /* HTTP 405: wrong method */
-	RELAY_ERR_BODY_TOO_LARGE,    /* HTTP 413: body over RELAY_MAX_BODY */
-	RELAY_ERR_INTERNAL,          /* HTTP 500: a bug or an allocation failure */
-	RELAY_ERR_OVERLOADED,        /* HTTP 503: cannot take the request now */
-	RELAY_ERR_UPSTREAM_TOO_LARGE,/* upstream answer over its size cap */
+	RELAY_ERR_AUTH,		      /* authorization error */
+	RELAY_ERR_INVALID_ARGUMENT,   /* invalid argument */
+	RELAY_ERR_UNAVAILABLE,	      /* service unavailable (5xx, timeout, refused, DNS) */
+	RELAY_ERR_NOT_FOUND,	      /* upstream answered 404 */
+	RELAY_ERR_TOO_MANY_REQUESTS,  /* upstream answered 429 */
+	RELAY_ERR_UNKNOWN,	      /* TLS failure, unexpected upstream status */
+	RELAY_ERR_KEY_ERROR,	      /* upstream JSON of the wrong shape */
+	RELAY_ERR_HEALTH_CHECK,	      /* /watchdog without Health-Check */
+	RELAY_ERR_TOO_MANY_ENTITIES,  /* warning: CTR_ENTITIES_LIMIT cut entities */
+	RELAY_ERR_ROUTE_NOT_FOUND,    /* HTTP 404: no such path */
+	RELAY_ERR_METHOD,	      /* HTTP 405: wrong method */
+	RELAY_ERR_BODY_TOO_LARGE,     /* HTTP 413: body over RELAY_MAX_BODY */
+	RELAY_ERR_INTERNAL,	      /* HTTP 500: a bug or an allocation failure */
+	RELAY_ERR_OVERLOADED,	      /* HTTP 503: cannot take the request now */
+	RELAY_ERR_UPSTREAM_TOO_LARGE, /* upstream answer over its size cap */
 	RELAY_ERR__MAX
 };
 

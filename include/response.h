@@ -17,14 +17,15 @@
 #include "relay_error.h"
 
 struct relay_response {
-	int status;               /* HTTP status, 200 unless a failure says otherwise */
-	cJSON *data;              /* value of "data", NULL = no data key */
-	cJSON *errors;            /* array of error objects, NULL = none */
-	cJSON *raw;               /* when set: the whole body, no envelope (/version) */
-	char *text;               /* when set: a non-JSON body (/metrics), owned */
+	int status;		  /* HTTP status, 200 unless a failure says otherwise */
+	cJSON *data;		  /* value of "data", NULL = no data key */
+	cJSON *errors;		  /* array of error objects, NULL = none */
+	cJSON *raw;		  /* when set: the whole body, no envelope (/version) */
+	char *text;		  /* when set: a non-JSON body (/metrics), owned */
 	const char *content_type; /* NULL = application/json */
-	enum relay_err failure;   /* non-application failure (404/405/413/500/503), RELAY_OK if none */
-	char *failure_message;    /* owned, may be NULL */
+	enum relay_err
+		failure;       /* non-application failure (404/405/413/500/503), RELAY_OK if none */
+	char *failure_message; /* owned, may be NULL */
 };
 
 void response_init(struct relay_response *res);

@@ -29,9 +29,9 @@ enum route_endpoint {
 struct route_match {
 	enum route_endpoint endpoint;
 	const struct relay_module *module; /* NULL for module-less endpoints */
-	size_t module_path_len;            /* prefix of the path up to and including /<module> */
-	int method_ok;                     /* 0: the path exists but not for this method (405) */
-	int needs_body;                    /* the endpoint reads the body */
+	size_t module_path_len;		   /* prefix of the path up to and including /<module> */
+	int method_ok;			   /* 0: the path exists but not for this method (405) */
+	int needs_body;			   /* the endpoint reads the body */
 };
 
 /* Finds the route for (method, path). Returns 0 when found (check

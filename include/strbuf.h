@@ -13,11 +13,11 @@
 enum strbuf_status { STRBUF_OK = 0, STRBUF_TOO_BIG, STRBUF_NOMEM };
 
 struct strbuf {
-	char *data;     /* NULL until the first append */
-	size_t len;     /* bytes used, without the NUL */
-	size_t cap;     /* bytes allocated */
-	size_t max;     /* ceiling on len */
-	int failed;     /* sticky: an append failed (status of the first failure) */
+	char *data; /* NULL until the first append */
+	size_t len; /* bytes used, without the NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* ceiling on len */
+	int failed; /* sticky: an append failed (status of the first failure) */
 };
 
 void strbuf_init(struct strbuf *sb, size_t max);

@@ -23,13 +23,13 @@ struct relay_config;
 struct upstream_request {
 	/* in */
 	const char *url;
-	size_t max_bytes;   /* size cap of the answer body */
-	long timeout_ms;    /* total timeout; 0 = config's RELAY_UPSTREAM_TIMEOUT_MS */
-	int https_only;     /* refuse plain http (JWKS) */
+	size_t max_bytes;	    /* size cap of the answer body */
+	long timeout_ms;	    /* total timeout; 0 = config's RELAY_UPSTREAM_TIMEOUT_MS */
+	int https_only;		    /* refuse plain http (JWKS) */
 	const volatile int *cancel; /* when non-NULL and set, the transfer stops soon */
 	/* out */
 	enum relay_err err; /* RELAY_OK when the answer is 2xx and within the cap */
-	long status;        /* HTTP status, 0 when none was received */
+	long status;	    /* HTTP status, 0 when none was received */
 	struct strbuf body; /* answer body (NUL-terminated), owned */
 	char detail[256];   /* why it failed, e.g. "Connection refused" or "HTTP 503" */
 };

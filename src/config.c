@@ -146,8 +146,9 @@ static int load_number(const char *(*get)(const char *), const char *name, long 
 		return 0;
 	}
 	if (parse_long(v, min, max, out) != 0)
-		return fail(err, errlen, "%s: expected a whole number from %ld to %ld, got \"%.64s\"",
-			    name, min, max, v);
+		return fail(err, errlen,
+			    "%s: expected a whole number from %ld to %ld, got \"%.64s\"", name, min,
+			    max, v);
 	return 0;
 }
 
@@ -156,15 +157,16 @@ static int load_modules(struct relay_config *cfg, const char *(*get)(const char 
 {
 	const char *v = value_or(get, "RELAY_MODULES", "tweettioc");
 	if (split_list(v, cfg->modules, CONFIG_MAX_MODULES, &cfg->n_modules) <= 0)
-		return fail(err, errlen, "RELAY_MODULES: expected a comma list of modules, got \"%.64s\"",
-			    v);
+		return fail(err, errlen,
+			    "RELAY_MODULES: expected a comma list of modules, got \"%.64s\"", v);
 	for (size_t i = 0; i < cfg->n_modules; i++) {
 		if (!modules_find(cfg->modules[i], strlen(cfg->modules[i])))
 			return fail(err, errlen, "RELAY_MODULES: unknown module \"%.64s\"",
 				    cfg->modules[i]);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cfg->modules[i], cfg->modules[j]) == 0)
-				return fail(err, errlen, "RELAY_MODULES: module \"%.64s\" listed twice",
+				return fail(err, errlen,
+					    "RELAY_MODULES: module \"%.64s\" listed twice",
 					    cfg->modules[i]);
 	}
 	return 0;
@@ -214,8 +216,8 @@ static int load_url(const char *(*get)(const char *), const char *name, const ch
 {
 	const char *v = value_or(get, name, dflt);
 	if (!url_ok(v))
-		return fail(err, errlen, "%s: expected an http:// or https:// URL, got \"%.64s\"", name,
-			    v);
+		return fail(err, errlen, "%s: expected an http:// or https:// URL, got \"%.64s\"",
+			    name, v);
 	if (!(*out = dup_url(v)))
 		return fail(err, errlen, "out of memory");
 	return 0;

@@ -15,8 +15,8 @@
 #include "upstream.h"
 
 static const char *const disposition_names[] = {
-	[CTIM_CLEAN] = "Clean",	      [CTIM_MALICIOUS] = "Malicious", [CTIM_SUSPICIOUS] = "Suspicious",
-	[CTIM_COMMON] = "Common",     [CTIM_UNKNOWN] = "Unknown",
+	[CTIM_CLEAN] = "Clean",	  [CTIM_MALICIOUS] = "Malicious", [CTIM_SUSPICIOUS] = "Suspicious",
+	[CTIM_COMMON] = "Common", [CTIM_UNKNOWN] = "Unknown",
 };
 
 const char *ctim_disposition_name(int disposition)
@@ -313,7 +313,8 @@ cJSON *ctim_refer(const struct ctim_refer_in *in)
 	char *enc = upstream_escape(in->value);
 	if (!enc)
 		return NULL;
-	size_t idlen = strlen(in->module_id) + strlen(in->kind) + strlen(in->type) + strlen(enc) + 8;
+	size_t idlen =
+		strlen(in->module_id) + strlen(in->kind) + strlen(in->type) + strlen(enc) + 8;
 	char *id = malloc(idlen);
 	cJSON *o = cJSON_CreateObject();
 	const char *cats[2] = {in->category, in->source_name};

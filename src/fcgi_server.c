@@ -68,7 +68,8 @@ static void write_response(struct server_io *io, struct relay_response *res)
 			 "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 			 "Cache-Control: no-store\r\n\r\n",
 			 res->status, status_text(res->status),
-			 res->content_type ? res->content_type : "application/json", body ? len : 0);
+			 res->content_type ? res->content_type : "application/json",
+			 body ? len : 0);
 	io->write(io->ctx, head, (size_t)n);
 	if (body)
 		io->write(io->ctx, body, len);
@@ -183,8 +184,10 @@ static void serve_one(const struct relay_config *cfg, struct server_io *io)
 	if (match.needs_body) {
 		enum relay_err rc = read_body(io, cfg->max_body, &body, &req.body_len);
 		if (rc == RELAY_ERR_BODY_TOO_LARGE) {
-			response_fail(&res, rc, "Request Entity Too Large: the body exceeds %zu bytes "
-				      "(RELAY_MAX_BODY)", cfg->max_body);
+			response_fail(&res, rc,
+				      "Request Entity Too Large: the body exceeds %zu bytes "
+				      "(RELAY_MAX_BODY)",
+				      cfg->max_body);
 			goto write;
 		} else if (rc != RELAY_OK) {
 			response_fail(&res, rc, NULL);
@@ -322,7 +325,8 @@ static void *worker_main(void *arg)
 		} else if (fd == srv->signal_fd) {
 			struct signalfd_siginfo si;
 			if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				fprintf(stderr, "securex-relay: signal %u, stopping\n", si.ssi_signo);
+				fprintf(stderr, "securex-relay: signal %u, stopping\n",
+					si.ssi_signo);
 			uint64_t one = 1;
 			if (write(srv->stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
 				fprintf(stderr, "securex-relay: cannot signal the workers\n");

@@ -57,7 +57,8 @@ static int parse_threads(const char *text, int *out)
 static void stop_modules(const struct relay_config *cfg, size_t started)
 {
 	for (size_t i = started; i-- > 0;) {
-		const struct relay_module *m = modules_find(cfg->modules[i], strlen(cfg->modules[i]));
+		const struct relay_module *m =
+			modules_find(cfg->modules[i], strlen(cfg->modules[i]));
 		if (m && m->stop)
 			m->stop();
 	}
@@ -79,7 +80,8 @@ int main(int argc, char **argv)
 		case 'l': listen_addr = optarg; break;
 		case 't':
 			if (parse_threads(optarg, &threads) != 0) {
-				fprintf(stderr, "securex-relay: --threads: expected 1 to %d, got \"%s\"\n",
+				fprintf(stderr,
+					"securex-relay: --threads: expected 1 to %d, got \"%s\"\n",
 					MAX_THREADS, optarg);
 				return 2;
 			}
@@ -124,8 +126,8 @@ int main(int argc, char **argv)
 		goto out_upstream;
 	}
 	for (; started < cfg.n_modules; started++) {
-		const struct relay_module *m = modules_find(cfg.modules[started],
-							    strlen(cfg.modules[started]));
+		const struct relay_module *m =
+			modules_find(cfg.modules[started], strlen(cfg.modules[started]));
 		if (m->start && m->start(&cfg, err, sizeof(err)) != 0) {
 			fprintf(stderr, "securex-relay: module %s: %s\n", m->id, err);
 			goto out_modules;
@@ -136,8 +138,8 @@ int main(int argc, char **argv)
 		rc = server_run_fastcgi(&cfg, listen_addr, threads) == 0 ? 0 : 1;
 	} else {
 		for (size_t i = 0; i < cfg.n_modules; i++) {
-			const struct relay_module *m = modules_find(cfg.modules[i],
-								    strlen(cfg.modules[i]));
+			const struct relay_module *m =
+				modules_find(cfg.modules[i], strlen(cfg.modules[i]));
 			if (m->wait_ready)
 				m->wait_ready(cfg.upstream_timeout_ms);
 		}

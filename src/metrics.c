@@ -9,11 +9,11 @@
 #include "version.h"
 
 static const char *const endpoint_names[ROUTE__MAX] = {
-	[ROUTE_HEALTH] = "health",	    [ROUTE_DELIBERATE] = "deliberate",
-	[ROUTE_OBSERVE] = "observe",	    [ROUTE_REFER] = "refer",
-	[ROUTE_TILES] = "tiles",	    [ROUTE_TILE] = "tile",
-	[ROUTE_TILE_DATA] = "tile_data",    [ROUTE_VERSION] = "version",
-	[ROUTE_WATCHDOG] = "watchdog",	    [ROUTE_METRICS] = "metrics",
+	[ROUTE_HEALTH] = "health",	 [ROUTE_DELIBERATE] = "deliberate",
+	[ROUTE_OBSERVE] = "observe",	 [ROUTE_REFER] = "refer",
+	[ROUTE_TILES] = "tiles",	 [ROUTE_TILE] = "tile",
+	[ROUTE_TILE_DATA] = "tile_data", [ROUTE_VERSION] = "version",
+	[ROUTE_WATCHDOG] = "watchdog",	 [ROUTE_METRICS] = "metrics",
 };
 
 static atomic_ulong requests[ROUTE__MAX];
@@ -33,8 +33,9 @@ void metrics_count_request(enum route_endpoint endpoint, int http_status, int ha
 
 void metrics_render(const struct relay_config *cfg, struct strbuf *out)
 {
-	strbuf_printf(out, "# HELP relay_info Build information.\n# TYPE relay_info gauge\n"
-			   "relay_info{version=\"%s\"} 1\n",
+	strbuf_printf(out,
+		      "# HELP relay_info Build information.\n# TYPE relay_info gauge\n"
+		      "relay_info{version=\"%s\"} 1\n",
 		      RELAY_VERSION);
 	strbuf_appends(out, "# HELP relay_requests_total Requests answered, by endpoint.\n"
 			    "# TYPE relay_requests_total counter\n");
@@ -54,7 +55,8 @@ void metrics_render(const struct relay_config *cfg, struct strbuf *out)
 			      endpoint_names[i],
 			      atomic_load_explicit(&failures[i], memory_order_relaxed));
 	for (size_t i = 0; cfg && i < cfg->n_modules; i++) {
-		const struct relay_module *m = modules_find(cfg->modules[i], strlen(cfg->modules[i]));
+		const struct relay_module *m =
+			modules_find(cfg->modules[i], strlen(cfg->modules[i]));
 		if (m && m->metrics)
 			m->metrics(out);
 	}

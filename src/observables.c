@@ -68,10 +68,11 @@ enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *
 	cJSON *json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (!json) {
 		size_t at = end && end >= body ? (size_t)(end - body) : 0;
-		snprintf(err, errlen,
-			 "Invalid JSON payload received. The body is not valid JSON (near byte %zu; "
-			 "nesting deeper than %d levels is refused).",
-			 at, CJSON_NESTING_LIMIT);
+		snprintf(
+			err, errlen,
+			"Invalid JSON payload received. The body is not valid JSON (near byte %zu; "
+			"nesting deeper than %d levels is refused).",
+			at, CJSON_NESTING_LIMIT);
 		return RELAY_ERR_INVALID_ARGUMENT;
 	}
 	/* Only white space may follow the value. */
@@ -154,12 +155,13 @@ static int collect(const cJSON *array, struct observable_list *list)
 		goto out;
 
 	const cJSON *item;
-	cJSON_ArrayForEach(item, array)
-	{
+	cJSON_ArrayForEach (item, array) {
 		size_t i = index++;
 		if (!cJSON_IsObject(item)) {
-			if (add_problem(list, &dropped, "Invalid JSON payload received. "
-					"observables[%zu]%s: must be an object", i, ""))
+			if (add_problem(list, &dropped,
+					"Invalid JSON payload received. "
+					"observables[%zu]%s: must be an object",
+					i, ""))
 				goto out;
 			continue;
 		}
@@ -170,7 +172,8 @@ static int collect(const cJSON *array, struct observable_list *list)
 			snprintf(what, sizeof(what), "%s: %s", why_type ? ".type" : ".value",
 				 why_type ? why_type : why_value);
 			if (add_problem(list, &dropped,
-					"Invalid JSON payload received. observables[%zu]%s", i, what))
+					"Invalid JSON payload received. observables[%zu]%s", i,
+					what))
 				goto out;
 			continue;
 		}
@@ -196,7 +199,7 @@ static int collect(const cJSON *array, struct observable_list *list)
 			o->type = o->value = NULL;
 		}
 		continue;
-out_item:
+	out_item:
 		free(o->type);
 		free(o->value);
 		o->type = o->value = NULL;
@@ -204,8 +207,8 @@ out_item:
 	}
 	if (dropped) {
 		char msg[128];
-		snprintf(msg, sizeof(msg), "Invalid JSON payload received. %zu more invalid observables.",
-			 dropped);
+		snprintf(msg, sizeof(msg),
+			 "Invalid JSON payload received. %zu more invalid observables.", dropped);
 		if (!(list->problems[list->n_problems] = strdup(msg)))
 			goto out;
 		list->n_problems++;

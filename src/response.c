@@ -99,8 +99,7 @@ oom:
 int response_has_fatal(const struct relay_response *res)
 {
 	const cJSON *e;
-	cJSON_ArrayForEach(e, res->errors)
-	{
+	cJSON_ArrayForEach (e, res->errors) {
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "type");
 		if (cJSON_IsString(t) && strcmp(t->valuestring, "fatal") == 0)
 			return 1;
@@ -120,7 +119,8 @@ static char *render_failure(struct relay_response *res, size_t *len)
 	cJSON_Delete(o);
 	if (!out) {
 		/* Last resort when even this small object cannot be built. */
-		static const char fallback[] = "{\"code\":500,\"message\":\"Internal Server Error\"}";
+		static const char fallback[] =
+			"{\"code\":500,\"message\":\"Internal Server Error\"}";
 		res->status = 500;
 		out = strdup(fallback);
 	}

@@ -24,7 +24,7 @@ struct route_def {
 	const char *path;   /* endpoint path without the leading slash */
 	const char *method; /* the one accepted method */
 	int needs_auth;
-	int needs_module;   /* answered by a module's hook */
+	int needs_module; /* answered by a module's hook */
 	int needs_body;
 };
 
@@ -123,8 +123,9 @@ int route_find(const struct relay_config *cfg, const char *method, const char *p
 		match->endpoint = r->endpoint;
 		match->module = m;
 		match->needs_body = r->needs_body;
-		match->method_ok = method && (strcmp(method, r->method) == 0 ||
-					      (r->endpoint == ROUTE_VERSION && strcmp(method, "GET") == 0));
+		match->method_ok =
+			method && (strcmp(method, r->method) == 0 ||
+				   (r->endpoint == ROUTE_VERSION && strcmp(method, "GET") == 0));
 		if (!match->method_ok)
 			snprintf(message, msglen, "Method Not Allowed: /%s takes %s", r->path,
 				 r->method);

@@ -73,8 +73,8 @@ static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_o
 static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 {
 	struct upstream_request *req = t->req;
-	long timeout = req->timeout_ms > 0 ? req->timeout_ms
-			: (cfg ? cfg->upstream_timeout_ms : 10000);
+	long timeout =
+		req->timeout_ms > 0 ? req->timeout_ms : (cfg ? cfg->upstream_timeout_ms : 10000);
 	const char *protocols = req->https_only ? "https" : "http,https";
 
 	req->err = RELAY_ERR_UNKNOWN;
@@ -96,13 +96,13 @@ static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-				timeout < UPSTREAM_CONNECT_TIMEOUT_MS ? timeout
-								      : UPSTREAM_CONNECT_TIMEOUT_MS) !=
-	       CURLE_OK;
+				timeout < UPSTREAM_CONNECT_TIMEOUT_MS
+					? timeout
+					: UPSTREAM_CONNECT_TIMEOUT_MS) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, RELAY_USER_AGENT) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-				(curl_off_t)req->body.max) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->body.max) !=
+	       CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, t) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK;
@@ -129,10 +129,8 @@ static int is_tls_error(CURLcode rc)
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CRL_BADFILE:
-		return 1;
-	default:
-		return 0;
+	case CURLE_SSL_CRL_BADFILE: return 1;
+	default: return 0;
 	}
 }
 
@@ -148,10 +146,8 @@ static int is_unavailable(CURLcode rc)
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
+	case CURLE_HTTP2_STREAM: return 1;
+	default: return 0;
 	}
 }
 
@@ -182,8 +178,8 @@ static void transfer_finish(struct transfer *t, CURLcode rc)
 			 req->body.max);
 	} else if (is_tls_error(rc)) {
 		req->err = RELAY_ERR_UNKNOWN;
-		snprintf(req->detail, sizeof(req->detail), "Unable to verify SSL certificate: %.200s",
-			 why);
+		snprintf(req->detail, sizeof(req->detail),
+			 "Unable to verify SSL certificate: %.200s", why);
 	} else if (is_unavailable(rc)) {
 		req->err = RELAY_ERR_UNAVAILABLE;
 		snprintf(req->detail, sizeof(req->detail), "%s", why);

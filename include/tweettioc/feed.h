@@ -44,7 +44,7 @@ struct feed_tweet {
 	const char *link;
 	const char **hashtags; /* without a leading '#' */
 	size_t n_hashtags;
-	double timestamp;      /* epoch seconds */
+	double timestamp; /* epoch seconds */
 	struct feed_ioc *iocs;
 	size_t n_iocs;
 };
@@ -52,10 +52,10 @@ struct feed_tweet {
 struct feed {
 	struct feed_tweet *tweets; /* newest first */
 	size_t n_tweets;
-	size_t n_iocs;             /* IOC mentions over all tweets */
-	size_t n_accounts;         /* distinct users */
-	size_t n_skipped;          /* items of the wrong shape */
-	size_t source_bytes;       /* size of the JSON it came from */
+	size_t n_iocs;	     /* IOC mentions over all tweets */
+	size_t n_accounts;   /* distinct users */
+	size_t n_skipped;    /* items of the wrong shape */
+	size_t source_bytes; /* size of the JSON it came from */
 	struct arena arena;
 };
 

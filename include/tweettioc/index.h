@@ -18,7 +18,7 @@
 struct feed_posting {
 	uint32_t offset; /* into feed_index.tweet_ids */
 	uint32_t count;
-	uint32_t last;   /* build-time: last tweet added + 1, to add each tweet once */
+	uint32_t last; /* build-time: last tweet added + 1, to add each tweet once */
 };
 
 struct feed_index {
@@ -26,10 +26,10 @@ struct feed_index {
 	struct _GHashTable *table; /* key (arena) -> struct feed_posting * */
 	struct feed_posting *postings;
 	size_t n_keys;
-	uint32_t *tweet_ids;   /* all posting lists, back to back */
-	size_t n_distinct_iocs;/* distinct IOC values (not counting alternate URL keys) */
-	double loaded_at;      /* when this copy was fetched (epoch seconds) */
-	int refs;              /* readers holding it (refresh.c's lock) */
+	uint32_t *tweet_ids;	/* all posting lists, back to back */
+	size_t n_distinct_iocs; /* distinct IOC values (not counting alternate URL keys) */
+	double loaded_at;	/* when this copy was fetched (epoch seconds) */
+	int refs;		/* readers holding it (refresh.c's lock) */
 };
 
 /* Builds the index, taking ownership of `feed` (freed on failure too).

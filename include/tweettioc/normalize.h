@@ -15,7 +15,7 @@
 #define IOC_CLASS_HASH 'h'
 #define IOC_CLASS_DOMAIN 'd'
 #define IOC_CLASS_EMAIL 'e'
-#define IOC_CLASS_URL 'u'          /* URL with its scheme */
+#define IOC_CLASS_URL 'u'	   /* URL with its scheme */
 #define IOC_CLASS_URL_NOSCHEME 'v' /* http(s) URL without its scheme */
 
 /* Longest value the relay normalises; longer values never match. */

@@ -16,13 +16,13 @@ struct relay_config;
 struct feed_index;
 
 struct feed_status {
-	int loaded;               /* a copy exists */
-	double last_success;      /* epoch seconds of the last good refresh, 0 = never */
-	double last_attempt;      /* epoch seconds of the last refresh attempt */
-	enum relay_err last_err;  /* RELAY_OK when the last attempt succeeded */
-	char last_error[320];     /* why the last attempt failed */
-	unsigned long refreshes;  /* attempts so far */
-	unsigned long failures;   /* failed attempts so far */
+	int loaded;		 /* a copy exists */
+	double last_success;	 /* epoch seconds of the last good refresh, 0 = never */
+	double last_attempt;	 /* epoch seconds of the last refresh attempt */
+	enum relay_err last_err; /* RELAY_OK when the last attempt succeeded */
+	char last_error[320];	 /* why the last attempt failed */
+	unsigned long refreshes; /* attempts so far */
+	unsigned long failures;	 /* failed attempts so far */
 	size_t tweets, iocs, skipped, bytes, memory;
 };
 

@@ -144,7 +144,8 @@ START_TEST(observables_parse_names_the_bad_item_and_keeps_the_good_ones)
 	ck_assert_uint_eq(list.n_problems, 4);
 	ck_assert_ptr_nonnull(strstr(list.problems[0], "observables[1]"));
 	ck_assert_ptr_nonnull(strstr(list.problems[1], "observables[2].value"));
-	ck_assert_ptr_nonnull(strstr(list.problems[2], "observables[3].value: must be a non-empty"));
+	ck_assert_ptr_nonnull(
+		strstr(list.problems[2], "observables[3].value: must be a non-empty"));
 	ck_assert_ptr_nonnull(strstr(list.problems[3], "observables[4].type: must be a string"));
 	observables_free(&list);
 }
@@ -179,7 +180,8 @@ START_TEST(observables_parse_handles_thousands_of_items)
 	size_t o = 0;
 	body[o++] = '[';
 	for (size_t i = 0; i < n; i++)
-		o += (size_t)snprintf(body + o, 48, "%s{\"type\":\"ip\",\"value\":\"10.%zu.%zu.1\"}",
+		o += (size_t)snprintf(body + o, 48,
+				      "%s{\"type\":\"ip\",\"value\":\"10.%zu.%zu.1\"}",
 				      i ? "," : "", i / 256, i % 256);
 	body[o++] = ']';
 	body[o] = '\0';
@@ -195,8 +197,9 @@ END_TEST
 START_TEST(partial_success_keeps_data_beside_item_errors)
 {
 	int status;
-	test_load_feed_json("[{\"ip\":[\"1.2.3.4\"],\"tweet\":{\"id\":\"1\",\"user\":\"a\",\"tweet\":"
-			    "\"t\",\"hashtags\":[],\"link\":\"https://x/1\",\"timestamp\":100}}]");
+	test_load_feed_json(
+		"[{\"ip\":[\"1.2.3.4\"],\"tweet\":{\"id\":\"1\",\"user\":\"a\",\"tweet\":"
+		"\"t\",\"hashtags\":[],\"link\":\"https://x/1\",\"timestamp\":100}}]");
 	cJSON *a = test_call(&cfg, "POST", "/deliberate/observables",
 			     "[{\"type\":\"ip\",\"value\":\"1.2.3.4\"},{\"type\":\"ip\"}]", &status,
 			     NULL);

@@ -18,7 +18,8 @@ static struct relay_config cfg;
 static const char feed_json[] =
 	"[{\"ip\":[\"1.2.3.4\",\"11.2.3.45\"],\"md5\":[\"0C62A0D991DC53EF70A56F15AE2234D8\"],"
 	"\"tweet\":{\"id\":\"100\",\"user\":\"alice\",\"tweet\":\"first | text\",\"hashtags\":"
-	"[\"#emotet\",\"c2\"],\"link\":\"https://twitter.com/alice/status/100\",\"timestamp\":100}},"
+	"[\"#emotet\",\"c2\"],\"link\":\"https://twitter.com/alice/status/"
+	"100\",\"timestamp\":100}},"
 	"{\"url\":[\"hxxps://evil[.]example[.]com/Path/x.exe\"],\"ip\":[\"1.2.3.4\"],\"tweet\":{"
 	"\"id\":300,\"user\":\"bob\",\"tweet\":\"hxxps://evil[.]example[.]com/Path/x.exe\","
 	"\"hashtags\":[],\"link\":\"https://twitter.com/bob/status/300\",\"timestamp\":300.5}},"
@@ -88,9 +89,9 @@ END_TEST
 START_TEST(keys_lowercase_what_is_case_insensitive_and_keep_url_paths)
 {
 	char k[IOC_KEY_MAX], alt[IOC_KEY_MAX];
-	ck_assert_int_eq(ioc_key(IOC_CLASS_URL, "HTTP://Evil.COM/Path?Q=A", k, sizeof(k), alt,
-				 sizeof(alt)),
-			 0);
+	ck_assert_int_eq(
+		ioc_key(IOC_CLASS_URL, "HTTP://Evil.COM/Path?Q=A", k, sizeof(k), alt, sizeof(alt)),
+		0);
 	ck_assert_str_eq(k, "u:http://evil.com/Path?Q=A");
 	ck_assert_str_eq(alt, "v:evil.com/Path?Q=A");
 	ck_assert_int_eq(ioc_key(IOC_CLASS_URL, "evil.com", k, sizeof(k), alt, sizeof(alt)), 0);
@@ -178,8 +179,8 @@ START_TEST(observe_gives_one_sighting_per_tweet_newest_first_and_a_judgement)
 	const cJSON *s0 = doc(a, "sightings", 0), *s1 = doc(a, "sightings", 1);
 	ck_assert_str_eq(cJSON_GetObjectItem(s0, "source_uri")->valuestring,
 			 "https://twitter.com/bob/status/300");
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(s0, "observed_time"),
-					     "start_time")->valuestring,
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(s0, "observed_time"), "start_time")
+				 ->valuestring,
 			 "1970-01-01T00:05:00.500Z");
 	ck_assert_str_eq(cJSON_GetObjectItem(s1, "source_uri")->valuestring,
 			 "https://twitter.com/alice/status/100");
@@ -190,8 +191,8 @@ START_TEST(observe_gives_one_sighting_per_tweet_newest_first_and_a_judgement)
 	const cJSON *related = cJSON_GetObjectItem(cJSON_GetArrayItem(rel, 0), "related");
 	ck_assert_str_eq(cJSON_GetObjectItem(related, "value")->valuestring, "11.2.3.45");
 	/* the data table's one row */
-	const cJSON *row = cJSON_GetArrayItem(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(s1, "data"), "rows"), 0);
+	const cJSON *row =
+		cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(s1, "data"), "rows"), 0);
 	ck_assert_str_eq(cJSON_GetArrayItem(row, 0)->valuestring, "@alice");
 	ck_assert_str_eq(cJSON_GetArrayItem(row, 2)->valuestring, "#emotet #c2");
 	/* the observable exactly as sent, type lowercased */
@@ -247,9 +248,10 @@ END_TEST
 
 START_TEST(refer_gives_search_for_all_and_browse_for_hits)
 {
-	cJSON *a = call("/refer/observables", "[{\"type\":\"url\",\"value\":\"evil.example.com/"
-					      "Path/x.exe\"},{\"type\":\"ip\",\"value\":\"8.8.8.8\"},"
-					      "{\"type\":\"file_name\",\"value\":\"x\"}]");
+	cJSON *a =
+		call("/refer/observables", "[{\"type\":\"url\",\"value\":\"evil.example.com/"
+					   "Path/x.exe\"},{\"type\":\"ip\",\"value\":\"8.8.8.8\"},"
+					   "{\"type\":\"file_name\",\"value\":\"x\"}]");
 	const cJSON *data = cJSON_GetObjectItem(a, "data");
 	ck_assert_int_eq(cJSON_GetArraySize(data), 3);
 	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 0), "id")->valuestring,

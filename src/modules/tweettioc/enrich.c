@@ -44,7 +44,8 @@ static const struct feed_index *acquire_or_fail(struct relay_response *res)
 
 static int compare_ptr(const void *a, const void *b)
 {
-	uintptr_t x = (uintptr_t) * (const char *const *)a, y = (uintptr_t) * (const char *const *)b;
+	uintptr_t x = (uintptr_t) * (const char *const *)a,
+		  y = (uintptr_t) * (const char *const *)b;
 	return x < y ? -1 : x > y;
 }
 
@@ -164,8 +165,8 @@ struct enrich_state {
 	const struct feed_index *index;
 	struct ctim_bundle bundle;
 	double now;
-	size_t sightings;        /* emitted so far in this response */
-	size_t budget_dropped;   /* sightings left out for the response budget */
+	size_t sightings;      /* emitted so far in this response */
+	size_t budget_dropped; /* sightings left out for the response budget */
 	int oom;
 };
 
@@ -187,8 +188,8 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 		size_t limit = (size_t)st->req->entities_limit;
 		size_t take = n < limit ? n : limit;
 		if (take > TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings) {
-			st->budget_dropped += take - (TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE -
-						      st->sightings);
+			st->budget_dropped +=
+				take - (TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings);
 			take = TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings;
 		}
 		for (size_t i = 0; i < take; i++)
@@ -225,9 +226,8 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 	} else if (ctim_transient_id("judgement", judgement_id, sizeof(judgement_id)) != 0) {
 		st->oom = 1;
 	}
-	if (ctim_bundle_add(&st->bundle.verdicts,
-			    ctim_verdict(o->type, o->value, CTIM_SUSPICIOUS, judgement_id, st->now,
-					 end)) != 0)
+	if (ctim_bundle_add(&st->bundle.verdicts, ctim_verdict(o->type, o->value, CTIM_SUSPICIOUS,
+							       judgement_id, st->now, end)) != 0)
 		st->oom = 1;
 }
 
@@ -285,8 +285,8 @@ static const char *type_label(const char *type)
 	static const struct {
 		const char *type, *label;
 	} labels[] = {
-		{"ip", "IP"},	      {"ipv6", "IPv6"},	    {"domain", "domain"}, {"url", "URL"},
-		{"md5", "MD5"},	      {"sha1", "SHA1"},	    {"sha256", "SHA256"}, {"email", "email"},
+		{"ip", "IP"},	{"ipv6", "IPv6"}, {"domain", "domain"}, {"url", "URL"},
+		{"md5", "MD5"}, {"sha1", "SHA1"}, {"sha256", "SHA256"}, {"email", "email"},
 	};
 	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
 		if (strcmp(labels[i].type, type) == 0)
@@ -331,8 +331,8 @@ static int refer_one(cJSON *list, const struct feed_index *index, const struct o
 		goto out;
 	snprintf(url, ulen, "https://twitter.com/search?q=%s&f=live", q);
 	snprintf(title, sizeof(title), "Search for this %s", label);
-	snprintf(description, sizeof(description),
-		 "Search Twitter for tweets that mention this %s", label);
+	snprintf(description, sizeof(description), "Search Twitter for tweets that mention this %s",
+		 label);
 	if (add_refer(list, o, "search", title, description, url, "Search") != 0)
 		goto out;
 	const uint32_t *ids;

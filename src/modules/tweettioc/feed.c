@@ -18,14 +18,14 @@
 #include "tweettioc/normalize.h"
 
 const char *const feed_ioc_list_names[FEED_IOC__MAX] = {
-	[FEED_IOC_IP] = "ip",	      [FEED_IOC_MD5] = "md5",	    [FEED_IOC_SHA1] = "sha1",
-	[FEED_IOC_SHA256] = "sha256", [FEED_IOC_MAIL] = "mail",	    [FEED_IOC_DOMAIN] = "domain",
+	[FEED_IOC_IP] = "ip",	      [FEED_IOC_MD5] = "md5",	[FEED_IOC_SHA1] = "sha1",
+	[FEED_IOC_SHA256] = "sha256", [FEED_IOC_MAIL] = "mail", [FEED_IOC_DOMAIN] = "domain",
 	[FEED_IOC_URL] = "url",
 };
 
 static const char *const kind_ctim_types[FEED_IOC__MAX] = {
-	[FEED_IOC_IP] = "ip",	      [FEED_IOC_MD5] = "md5",	    [FEED_IOC_SHA1] = "sha1",
-	[FEED_IOC_SHA256] = "sha256", [FEED_IOC_MAIL] = "email",    [FEED_IOC_DOMAIN] = "domain",
+	[FEED_IOC_IP] = "ip",	      [FEED_IOC_MD5] = "md5",	 [FEED_IOC_SHA1] = "sha1",
+	[FEED_IOC_SHA256] = "sha256", [FEED_IOC_MAIL] = "email", [FEED_IOC_DOMAIN] = "domain",
 	[FEED_IOC_URL] = "url",
 };
 
@@ -105,8 +105,7 @@ static int add_hashtags(struct arena *a, const cJSON *tweet, struct feed_tweet *
 	if (!t->hashtags)
 		return -1;
 	const cJSON *tag;
-	cJSON_ArrayForEach(tag, tags)
-	{
+	cJSON_ArrayForEach (tag, tags) {
 		if (t->n_hashtags >= n)
 			break;
 		if (!cJSON_IsString(tag) || !tag->valuestring)
@@ -141,8 +140,7 @@ static int add_iocs(struct arena *a, const cJSON *item, struct feed_tweet *t)
 	for (int k = 0; k < FEED_IOC__MAX; k++) {
 		const cJSON *list = cJSON_GetObjectItemCaseSensitive(item, feed_ioc_list_names[k]);
 		const cJSON *v;
-		cJSON_ArrayForEach(v, list)
-		{
+		cJSON_ArrayForEach (v, list) {
 			if (t->n_iocs >= total)
 				break;
 			if (!cJSON_IsString(v) || !v->valuestring)
@@ -205,15 +203,14 @@ static int newest_first(const void *pa, const void *pb)
 	return -strcmp(a->id, b->id);
 }
 
-enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char *err,
-			  size_t errlen)
+enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(json, len, NULL, 0);
 	if (!cJSON_IsArray(root)) {
 		cJSON_Delete(root);
-		snprintf(err, errlen, "%s", root ? "the feed is not a JSON array"
-						 : "the feed is not valid JSON");
+		snprintf(err, errlen, "%s",
+			 root ? "the feed is not a JSON array" : "the feed is not valid JSON");
 		return RELAY_ERR_KEY_ERROR;
 	}
 	size_t n = (size_t)cJSON_GetArraySize(root);
@@ -230,8 +227,7 @@ enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char 
 	if (!feed->tweets || !ctx.users)
 		goto oom;
 	const cJSON *item;
-	cJSON_ArrayForEach(item, root)
-	{
+	cJSON_ArrayForEach (item, root) {
 		int rc = parse_item(&ctx, item, &feed->tweets[feed->n_tweets]);
 		if (rc < 0)
 			goto oom;

@@ -56,9 +56,9 @@ static struct feed_posting *posting_for(struct feed_index *index, size_t max_key
 static int compute_keys(struct feed *feed)
 {
 	static const char kind_class[FEED_IOC__MAX] = {
-		[FEED_IOC_IP] = IOC_CLASS_IP,	      [FEED_IOC_MD5] = IOC_CLASS_HASH,
-		[FEED_IOC_SHA1] = IOC_CLASS_HASH,     [FEED_IOC_SHA256] = IOC_CLASS_HASH,
-		[FEED_IOC_MAIL] = IOC_CLASS_EMAIL,    [FEED_IOC_DOMAIN] = IOC_CLASS_DOMAIN,
+		[FEED_IOC_IP] = IOC_CLASS_IP,	   [FEED_IOC_MD5] = IOC_CLASS_HASH,
+		[FEED_IOC_SHA1] = IOC_CLASS_HASH,  [FEED_IOC_SHA256] = IOC_CLASS_HASH,
+		[FEED_IOC_MAIL] = IOC_CLASS_EMAIL, [FEED_IOC_DOMAIN] = IOC_CLASS_DOMAIN,
 		[FEED_IOC_URL] = IOC_CLASS_URL,
 	};
 	char key[IOC_KEY_MAX], alt[IOC_KEY_MAX];

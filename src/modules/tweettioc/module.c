@@ -57,22 +57,23 @@ static void tweettioc_metrics(struct strbuf *out)
 	struct feed_status st;
 	feed_store_status(&st);
 	double age = st.last_success > 0 ? (double)time(NULL) - st.last_success : -1;
-	strbuf_printf(out,
-		      "# HELP tweettioc_feed_loaded 1 when a feed copy is loaded.\n"
-		      "# TYPE tweettioc_feed_loaded gauge\ntweettioc_feed_loaded %d\n"
-		      "# HELP tweettioc_feed_age_seconds Seconds since the last good refresh "
-		      "(-1: never).\n# TYPE tweettioc_feed_age_seconds gauge\n"
-		      "tweettioc_feed_age_seconds %.0f\n"
-		      "# TYPE tweettioc_feed_tweets gauge\ntweettioc_feed_tweets %zu\n"
-		      "# TYPE tweettioc_feed_iocs gauge\ntweettioc_feed_iocs %zu\n"
-		      "# TYPE tweettioc_feed_skipped_items gauge\ntweettioc_feed_skipped_items %zu\n"
-		      "# TYPE tweettioc_feed_bytes gauge\ntweettioc_feed_bytes %zu\n"
-		      "# TYPE tweettioc_index_memory_bytes gauge\ntweettioc_index_memory_bytes %zu\n"
-		      "# TYPE tweettioc_refreshes_total counter\ntweettioc_refreshes_total %lu\n"
-		      "# TYPE tweettioc_refresh_failures_total counter\n"
-		      "tweettioc_refresh_failures_total %lu\n",
-		      st.loaded, age, st.tweets, st.iocs, st.skipped, st.bytes, st.memory,
-		      st.refreshes, st.failures);
+	strbuf_printf(
+		out,
+		"# HELP tweettioc_feed_loaded 1 when a feed copy is loaded.\n"
+		"# TYPE tweettioc_feed_loaded gauge\ntweettioc_feed_loaded %d\n"
+		"# HELP tweettioc_feed_age_seconds Seconds since the last good refresh "
+		"(-1: never).\n# TYPE tweettioc_feed_age_seconds gauge\n"
+		"tweettioc_feed_age_seconds %.0f\n"
+		"# TYPE tweettioc_feed_tweets gauge\ntweettioc_feed_tweets %zu\n"
+		"# TYPE tweettioc_feed_iocs gauge\ntweettioc_feed_iocs %zu\n"
+		"# TYPE tweettioc_feed_skipped_items gauge\ntweettioc_feed_skipped_items %zu\n"
+		"# TYPE tweettioc_feed_bytes gauge\ntweettioc_feed_bytes %zu\n"
+		"# TYPE tweettioc_index_memory_bytes gauge\ntweettioc_index_memory_bytes %zu\n"
+		"# TYPE tweettioc_refreshes_total counter\ntweettioc_refreshes_total %lu\n"
+		"# TYPE tweettioc_refresh_failures_total counter\n"
+		"tweettioc_refresh_failures_total %lu\n",
+		st.loaded, age, st.tweets, st.iocs, st.skipped, st.bytes, st.memory, st.refreshes,
+		st.failures);
 }
 
 const struct relay_module tweettioc_module = {

@@ -13,9 +13,10 @@ char ioc_class_of_type(const char *type)
 		const char *type;
 		char cls;
 	} types[] = {
-		{"ip", IOC_CLASS_IP},	      {"ipv6", IOC_CLASS_IP},	  {"md5", IOC_CLASS_HASH},
-		{"sha1", IOC_CLASS_HASH},     {"sha256", IOC_CLASS_HASH}, {"domain", IOC_CLASS_DOMAIN},
-		{"email", IOC_CLASS_EMAIL},   {"url", IOC_CLASS_URL},
+		{"ip", IOC_CLASS_IP},	    {"ipv6", IOC_CLASS_IP},
+		{"md5", IOC_CLASS_HASH},    {"sha1", IOC_CLASS_HASH},
+		{"sha256", IOC_CLASS_HASH}, {"domain", IOC_CLASS_DOMAIN},
+		{"email", IOC_CLASS_EMAIL}, {"url", IOC_CLASS_URL},
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strcmp(type, types[i].type) == 0)
@@ -27,9 +28,9 @@ char ioc_class_of_type(const char *type)
 static const struct {
 	const char *from, *to;
 } fangs[] = {
-	{"hxxps", "https"}, {"hxxp", "http"}, {"[://]", "://"}, {"[.]", "."},  {"(.)", "."},
-	{"{.}", "."},	    {"[dot]", "."},   {"(dot)", "."},	{"[:]", ":"},  {"[at]", "@"},
-	{"(at)", "@"},	    {"[@]", "@"},
+	{"hxxps", "https"}, {"hxxp", "http"}, {"[://]", "://"}, {"[.]", "."},
+	{"(.)", "."},	    {"{.}", "."},     {"[dot]", "."},	{"(dot)", "."},
+	{"[:]", ":"},	    {"[at]", "@"},    {"(at)", "@"},	{"[@]", "@"},
 };
 
 /* Only these characters can start a defanged spelling. */
@@ -44,7 +45,8 @@ long ioc_refang(const char *s, char *out, size_t outlen)
 	while (*s) {
 		const char *to = NULL;
 		size_t from_len = 0;
-		for (size_t i = 0; may_start_fang(*s) && i < sizeof(fangs) / sizeof(fangs[0]); i++) {
+		for (size_t i = 0; may_start_fang(*s) && i < sizeof(fangs) / sizeof(fangs[0]);
+		     i++) {
 			size_t n = strlen(fangs[i].from);
 			if (strncasecmp(s, fangs[i].from, n) == 0) {
 				to = fangs[i].to;
@@ -138,8 +140,7 @@ int ioc_key(char cls, const char *value, char *out, size_t outlen, char *alt, si
 	if (n == 0)
 		return -1;
 	switch (cls) {
-	case IOC_CLASS_URL:
-		return url_keys(v, out, outlen, alt, altlen);
+	case IOC_CLASS_URL: return url_keys(v, out, outlen, alt, altlen);
 	case IOC_CLASS_IP: {
 		lower(v, n);
 		/* IPv6 has many spellings of one address; inet_ntop gives one. */
@@ -156,10 +157,7 @@ int ioc_key(char cls, const char *value, char *out, size_t outlen, char *alt, si
 		lower(v, n);
 		return put_key(cls, v, n, out, outlen);
 	case IOC_CLASS_HASH:
-	case IOC_CLASS_EMAIL:
-		lower(v, n);
-		return put_key(cls, v, n, out, outlen);
-	default:
-		return -1;
+	case IOC_CLASS_EMAIL: lower(v, n); return put_key(cls, v, n, out, outlen);
+	default: return -1;
 	}
 }

@@ -161,8 +161,10 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 	upstream_request_free(&req);
 	record_attempt(rc, rc == RELAY_OK ? "" : why, started);
 	if (rc != RELAY_OK)
-		fprintf(stderr, "securex-relay: tweettioc: refresh failed (%s); keeping the "
-				"previous copy\n", why);
+		fprintf(stderr,
+			"securex-relay: tweettioc: refresh failed (%s); keeping the "
+			"previous copy\n",
+			why);
 	return rc;
 }
 
