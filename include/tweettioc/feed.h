@@ -15,6 +15,8 @@
 #include "arena.h"
 #include "relay_error.h"
 
+struct feed_posting;
+
 enum feed_ioc_kind {
 	FEED_IOC_IP,
 	FEED_IOC_MD5,
@@ -35,6 +37,7 @@ struct feed_ioc {
 	const char *ctim_type; /* "ip", "ipv6", "md5", "sha1", "sha256", "email", "domain", "url" */
 	const char *key;       /* match key (normalize.h), NULL if the value has none */
 	const char *alt_key;   /* scheme-less URL key, or NULL */
+	const struct feed_posting *posting; /* index.c: the posting of `key`, NULL if none */
 };
 
 struct feed_tweet {

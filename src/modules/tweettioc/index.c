@@ -89,9 +89,13 @@ static int index_pass(struct feed_index *index, size_t max_keys, int count_pass)
 			for (int k = 0; k < 2; k++) {
 				if (!keys[k])
 					continue;
-				if (!posting_for(index, max_keys, keys[k], (uint32_t)i, count_pass,
-						 k == 0))
+				const struct feed_posting *p = posting_for(
+					index, max_keys, keys[k], (uint32_t)i, count_pass, k == 0);
+				if (!p)
 					return -1;
+				/* Tiles walk mentions and need each one's posting. */
+				if (k == 0)
+					t->iocs[j].posting = p;
 			}
 		}
 	}

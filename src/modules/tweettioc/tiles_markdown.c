@@ -18,9 +18,9 @@
 /* A link longer than this is not shown (no real tweet link comes close). */
 #define TILES_MD_URL_MAX 2048
 
-static int sb_ok(struct strbuf *sb, enum strbuf_status st)
+/* 0 for an append that worked, -1 otherwise (the buffer keeps why). */
+static int sb_ok(enum strbuf_status st)
 {
-	(void)sb;
 	return st == STRBUF_OK ? 0 : -1;
 }
 
@@ -69,7 +69,7 @@ int tiles_md_text(struct strbuf *sb, const char *s, size_t max_chars)
 			return -1;
 		}
 	}
-	return cut ? sb_ok(sb, strbuf_appends(sb, "...")) : 0;
+	return cut ? sb_ok(strbuf_appends(sb, "...")) : 0;
 }
 
 int tiles_md_code(struct strbuf *sb, const char *s, size_t max_chars)
@@ -171,7 +171,7 @@ int tiles_tweet_link(struct strbuf *sb, const struct feed_tweet *t)
 		}
 	}
 	if (tiles_twitter_handle(t->user) && all_digits(t->id))
-		return sb_ok(sb, strbuf_printf(sb, TWITTER_BASE "/%s/status/%s", t->user, t->id));
+		return sb_ok(strbuf_printf(sb, TWITTER_BASE "/%s/status/%s", t->user, t->id));
 	return 1;
 }
 
@@ -182,7 +182,7 @@ static int account_cell(struct strbuf *sb, const char *user)
 		return -1;
 	if (!tiles_twitter_handle(user))
 		return 0;
-	return sb_ok(sb, strbuf_printf(sb, "](" TWITTER_BASE "/%s)", user));
+	return sb_ok(strbuf_printf(sb, "](" TWITTER_BASE "/%s)", user));
 }
 
 static int iocs_cell(struct strbuf *sb, const struct feed_tweet *t)
@@ -194,7 +194,7 @@ static int iocs_cell(struct strbuf *sb, const struct feed_tweet *t)
 			return -1;
 	}
 	if (t->n_iocs > shown)
-		return sb_ok(sb, strbuf_printf(sb, " (+%zu more)", t->n_iocs - shown));
+		return sb_ok(strbuf_printf(sb, " (+%zu more)", t->n_iocs - shown));
 	return 0;
 }
 
@@ -208,7 +208,7 @@ static int hashtags_cell(struct strbuf *sb, const struct feed_tweet *t)
 			return -1;
 	}
 	if (t->n_hashtags > shown)
-		return sb_ok(sb, strbuf_printf(sb, " (+%zu more)", t->n_hashtags - shown));
+		return sb_ok(strbuf_printf(sb, " (+%zu more)", t->n_hashtags - shown));
 	return 0;
 }
 
@@ -225,7 +225,7 @@ static int link_cell(struct strbuf *sb, const struct feed_tweet *t)
 		sb->data[mark] = '\0';
 		return 0;
 	}
-	return sb_ok(sb, strbuf_appends(sb, ")"));
+	return sb_ok(strbuf_appends(sb, ")"));
 }
 
 /* One table row. */

@@ -129,13 +129,12 @@ int tiles_summarize(const struct feed_index *index, const struct tiles_window *w
 		out->mentions += t->n_iocs;
 		for (size_t j = 0; j < t->n_iocs; j++) {
 			const struct feed_ioc *ioc = &t->iocs[j];
-			if (!ioc->key)
+			if (!ioc->posting)
 				continue; /* not normalisable, so never matched either */
 			int repeat = 0;
 			for (size_t k = 0; k < j && !repeat; k++)
-				repeat = t->iocs[k].key && strcmp(t->iocs[k].key, ioc->key) == 0;
-			const struct feed_posting *p =
-				repeat ? NULL : feed_index_posting(index, ioc->key);
+				repeat = t->iocs[k].posting == ioc->posting;
+			const struct feed_posting *p = repeat ? NULL : ioc->posting;
 			if (!p || first_in_window(index, p, w->begin) != i)
 				continue;
 			out->distinct_iocs++;
