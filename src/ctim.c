@@ -14,6 +14,46 @@
 
 #include "upstream.h"
 
+/*
+ * Field setters for the hot path. Keys are string literals, so cJSON need
+ * not copy them (cJSON_AddItemToObjectCS); literal values are referenced,
+ * not copied; whole numbers are written as raw JSON, because this cJSON
+ * version prints every number through "%1.15g" and sscanf. Each returns 1,
+ * or 0 when out of memory.
+ */
+static int put_item(cJSON *obj, const char *key, cJSON *item)
+{
+	if (!item)
+		return 0;
+	cJSON_AddItemToObjectCS(obj, key, item);
+	return 1;
+}
+
+static int put_str(cJSON *obj, const char *key, const char *value)
+{
+	return put_item(obj, key, cJSON_CreateString(value));
+}
+
+/* `value` must outlive the tree: a literal or a static table entry. */
+static int put_const(cJSON *obj, const char *key, const char *value)
+{
+	return put_item(obj, key, cJSON_CreateStringReference(value));
+}
+
+static int put_int(cJSON *obj, const char *key, long value)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long v = value < 0 ? 0UL - (unsigned long)value : (unsigned long)value;
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (value < 0)
+		*--p = '-';
+	return put_item(obj, key, cJSON_CreateRaw(p));
+}
+
 static const char *const disposition_names[] = {
 	[CTIM_CLEAN] = "Clean",	  [CTIM_MALICIOUS] = "Malicious", [CTIM_SUSPICIOUS] = "Suspicious",
 	[CTIM_COMMON] = "Common", [CTIM_UNKNOWN] = "Unknown",
@@ -130,8 +170,7 @@ char *ctim_truncate(const char *s, size_t max_chars)
 cJSON *ctim_observable(const char *type, const char *value)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (!o || !cJSON_AddStringToObject(o, "type", type) ||
-	    !cJSON_AddStringToObject(o, "value", value)) {
+	if (!o || !put_str(o, "type", type) || !put_str(o, "value", value)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -144,7 +183,7 @@ static cJSON *time_pair(const char *k1, double start, const char *k2, double end
 	ctim_format_time(start, a);
 	ctim_format_time(end, b);
 	cJSON *o = cJSON_CreateObject();
-	if (!o || !cJSON_AddStringToObject(o, k1, a) || !cJSON_AddStringToObject(o, k2, b)) {
+	if (!o || !put_str(o, k1, a) || !put_str(o, k2, b)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -161,17 +200,14 @@ static int add(cJSON *obj, const char *key, cJSON *child)
 {
 	if (!child)
 		return 0;
-	if (!cJSON_AddItemToObject(obj, key, child)) {
-		cJSON_Delete(child);
-		return 0;
-	}
+	cJSON_AddItemToObjectCS(obj, key, child);
 	return 1;
 }
 
 static int add_cut_string(cJSON *obj, const char *key, const char *s, size_t max)
 {
 	char *cut = ctim_truncate(s ? s : "", max);
-	int ok = cut && cJSON_AddStringToObject(obj, key, cut);
+	int ok = cut && put_str(obj, key, cut);
 	free(cut);
 	return ok;
 }
@@ -184,8 +220,7 @@ cJSON *ctim_docs(cJSON *docs)
 		cJSON_Delete(docs);
 		return NULL;
 	}
-	if (!cJSON_AddNumberToObject(o, "count", cJSON_GetArraySize(docs)) ||
-	    !add(o, "docs", docs)) {
+	if (!put_int(o, "count", cJSON_GetArraySize(docs)) || !add(o, "docs", docs)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -196,8 +231,8 @@ cJSON *ctim_docs(cJSON *docs)
 static cJSON *entity_new(const char *type)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (!o || !cJSON_AddStringToObject(o, "type", type) ||
-	    !cJSON_AddStringToObject(o, "schema_version", CTIM_SCHEMA_VERSION)) {
+	if (!o || !put_const(o, "type", type) ||
+	    !put_const(o, "schema_version", CTIM_SCHEMA_VERSION)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -209,18 +244,14 @@ cJSON *ctim_judgement(const struct ctim_judgement_in *in, char *id, size_t idlen
 	cJSON *o = entity_new("judgement");
 	if (!o || ctim_transient_id("judgement", id, idlen) != 0)
 		goto fail;
-	if (!cJSON_AddStringToObject(o, "id", id) ||
-	    !add(o, "observable", ctim_observable(in->type, in->value)) ||
-	    !cJSON_AddNumberToObject(o, "disposition", in->disposition) ||
-	    !cJSON_AddStringToObject(o, "disposition_name",
-				     ctim_disposition_name(in->disposition)) ||
-	    !cJSON_AddNumberToObject(o, "priority", in->priority) ||
-	    !cJSON_AddStringToObject(o, "confidence", in->confidence) ||
-	    !cJSON_AddStringToObject(o, "severity", in->severity) ||
-	    !cJSON_AddStringToObject(o, "source", in->source) ||
-	    !cJSON_AddStringToObject(o, "source_uri", in->source_uri) ||
+	if (!put_str(o, "id", id) || !add(o, "observable", ctim_observable(in->type, in->value)) ||
+	    !put_int(o, "disposition", in->disposition) ||
+	    !put_const(o, "disposition_name", ctim_disposition_name(in->disposition)) ||
+	    !put_int(o, "priority", in->priority) || !put_str(o, "confidence", in->confidence) ||
+	    !put_str(o, "severity", in->severity) || !put_str(o, "source", in->source) ||
+	    !put_str(o, "source_uri", in->source_uri) ||
 	    !add_cut_string(o, "reason", in->reason, CTIM_TITLE_MAX) ||
-	    !cJSON_AddStringToObject(o, "tlp", "white") ||
+	    !put_const(o, "tlp", "white") ||
 	    !add(o, "valid_time", ctim_valid_time(in->valid_start, in->valid_end)))
 		goto fail;
 	return o;
@@ -234,9 +265,9 @@ cJSON *ctim_verdict(const char *type, const char *value, int disposition, const 
 {
 	cJSON *o = entity_new("verdict");
 	if (!o || !add(o, "observable", ctim_observable(type, value)) ||
-	    !cJSON_AddNumberToObject(o, "disposition", disposition) ||
-	    !cJSON_AddStringToObject(o, "disposition_name", ctim_disposition_name(disposition)) ||
-	    (judgement_id && !cJSON_AddStringToObject(o, "judgement_id", judgement_id)) ||
+	    !put_int(o, "disposition", disposition) ||
+	    !put_const(o, "disposition_name", ctim_disposition_name(disposition)) ||
+	    (judgement_id && !put_str(o, "judgement_id", judgement_id)) ||
 	    !add(o, "valid_time", ctim_valid_time(valid_start, valid_end))) {
 		cJSON_Delete(o);
 		return NULL;
@@ -257,14 +288,12 @@ cJSON *ctim_sighting(const struct ctim_sighting_in *in)
 		goto fail;
 	cJSON *obs_list = observables;
 	observables = NULL;
-	if (!cJSON_AddStringToObject(o, "id", id) || !add(o, "observables", obs_list) ||
-	    !cJSON_AddStringToObject(o, "source", in->source) ||
-	    !cJSON_AddStringToObject(o, "source_uri", in->source_uri) ||
+	if (!put_str(o, "id", id) || !add(o, "observables", obs_list) ||
+	    !put_str(o, "source", in->source) || !put_str(o, "source_uri", in->source_uri) ||
 	    !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
 	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
-	    !cJSON_AddStringToObject(o, "confidence", in->confidence) ||
-	    !cJSON_AddNumberToObject(o, "count", 1) || !cJSON_AddFalseToObject(o, "internal") ||
-	    !cJSON_AddStringToObject(o, "tlp", "white") ||
+	    !put_str(o, "confidence", in->confidence) || !put_int(o, "count", 1) ||
+	    !put_item(o, "internal", cJSON_CreateFalse()) || !put_const(o, "tlp", "white") ||
 	    !add(o, "observed_time",
 		 time_pair("start_time", in->observed, "end_time", in->observed)))
 		goto fail;
@@ -298,8 +327,7 @@ cJSON *ctim_relation(const char *origin, const char *relation, const char *src_t
 		     const char *src_value, const char *rel_type, const char *rel_value)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (!o || !cJSON_AddStringToObject(o, "origin", origin) ||
-	    !cJSON_AddStringToObject(o, "relation", relation) ||
+	if (!o || !put_str(o, "origin", origin) || !put_str(o, "relation", relation) ||
 	    !add(o, "source", ctim_observable(src_type, src_value)) ||
 	    !add(o, "related", ctim_observable(rel_type, rel_value))) {
 		cJSON_Delete(o);
@@ -321,11 +349,9 @@ cJSON *ctim_refer(const struct ctim_refer_in *in)
 	if (!id || !o)
 		goto fail;
 	snprintf(id, idlen, "ref-%s-%s-%s-%s", in->module_id, in->kind, in->type, enc);
-	if (!cJSON_AddStringToObject(o, "id", id) ||
-	    !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
+	if (!put_str(o, "id", id) || !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
 	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
-	    !cJSON_AddStringToObject(o, "url", in->url) ||
-	    !add(o, "categories", cJSON_CreateStringArray(cats, 2)))
+	    !put_str(o, "url", in->url) || !add(o, "categories", cJSON_CreateStringArray(cats, 2)))
 		goto fail;
 	free(id);
 	free(enc);

@@ -139,20 +139,49 @@ static char *lowercase_dup(const char *s)
 	return out;
 }
 
+static guint observable_hash(gconstpointer p)
+{
+	const struct observable *o = p;
+	return g_str_hash(o->type) * 31u + g_str_hash(o->value);
+}
+
+static gboolean observable_equal(gconstpointer pa, gconstpointer pb)
+{
+	const struct observable *a = pa, *b = pb;
+	return strcmp(a->type, b->type) == 0 && strcmp(a->value, b->value) == 0;
+}
+
+/* Lists up to this size are deduplicated by a plain scan, larger ones
+ * through a hash set. */
+#define OBSERVABLES_SCAN_MAX 16
+
+/* Is `o` already among list->items[0..count)? `seen` indexes them when
+ * the list is large. */
+static int already_listed(const struct observable_list *list, GHashTable *seen,
+			  const struct observable *o)
+{
+	if (seen)
+		return g_hash_table_contains(seen, o);
+	for (size_t i = 0; i < list->count; i++)
+		if (observable_equal(&list->items[i], o))
+			return 1;
+	return 0;
+}
+
 /* Builds the list from a parsed array. Returns 0 or -1 when out of memory. */
 static int collect(const cJSON *array, struct observable_list *list)
 {
 	size_t n = (size_t)cJSON_GetArraySize(array);
 	size_t dropped = 0, index = 0;
-	/* type \x1f value -> present; keys are owned by `keys` */
-	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTable *seen = NULL; /* of struct observable * into list->items */
 	int rc = -1;
 
 	list->items = calloc(n ? n : 1, sizeof(*list->items));
 	list->problems = calloc(OBSERVABLES_MAX_PROBLEMS + 1, sizeof(*list->problems));
-	char **keys = calloc(n ? n : 1, sizeof(*keys));
-	if (!list->items || !list->problems || !keys || !seen)
+	if (!list->items || !list->problems)
 		goto out;
+	if (n > OBSERVABLES_SCAN_MAX)
+		seen = g_hash_table_new(observable_hash, observable_equal);
 
 	const cJSON *item;
 	cJSON_ArrayForEach (item, array) {
@@ -180,30 +209,20 @@ static int collect(const cJSON *array, struct observable_list *list)
 		const char *type = cJSON_GetObjectItemCaseSensitive(item, "type")->valuestring;
 		const char *value = cJSON_GetObjectItemCaseSensitive(item, "value")->valuestring;
 		struct observable *o = &list->items[list->count];
-		if (!(o->type = lowercase_dup(type)) || !(o->value = strdup(value)))
-			goto out_item;
-		/* The key joins type and value with a byte neither can hold. */
-		size_t klen = strlen(o->type) + strlen(o->value) + 2;
-		char *key = malloc(klen);
-		if (!key)
-			goto out_item;
-		snprintf(key, klen, "%s\x1f%s", o->type, o->value);
-		if (!g_hash_table_contains(seen, key)) {
-			g_hash_table_add(seen, key);
-			keys[list->count] = key;
-			list->count++;
-		} else {
-			free(key);
+		if (!(o->type = lowercase_dup(type)) || !(o->value = strdup(value))) {
+			free(o->type);
+			o->type = NULL;
+			goto out;
+		}
+		if (already_listed(list, seen, o)) {
 			free(o->type);
 			free(o->value);
 			o->type = o->value = NULL;
+			continue;
 		}
-		continue;
-	out_item:
-		free(o->type);
-		free(o->value);
-		o->type = o->value = NULL;
-		goto out;
+		if (seen)
+			g_hash_table_add(seen, o);
+		list->count++;
 	}
 	if (dropped) {
 		char msg[128];
@@ -217,9 +236,6 @@ static int collect(const cJSON *array, struct observable_list *list)
 out:
 	if (seen)
 		g_hash_table_destroy(seen);
-	for (size_t i = 0; keys && i < n; i++)
-		free(keys[i]);
-	free(keys);
 	return rc;
 }
 

@@ -129,6 +129,18 @@ static char *render_failure(struct relay_response *res, size_t *len)
 	return out;
 }
 
+/* Prints into a per-thread buffer first: most answers fit, and cJSON then
+ * needs no growing buffer; larger ones take cJSON's own path. */
+#define RESPONSE_PRINT_BUFFER (64 * 1024)
+
+static char *print_json(const cJSON *item)
+{
+	static _Thread_local char buf[RESPONSE_PRINT_BUFFER];
+	if (cJSON_PrintPreallocated((cJSON *)item, buf, (int)sizeof(buf), 0))
+		return strdup(buf);
+	return cJSON_PrintUnformatted(item);
+}
+
 char *response_render(struct relay_response *res, size_t *len)
 {
 	char *out = NULL;
@@ -138,7 +150,7 @@ char *response_render(struct relay_response *res, size_t *len)
 	if (res->text) {
 		out = strdup(res->text);
 	} else if (res->raw) {
-		out = cJSON_PrintUnformatted(res->raw);
+		out = print_json(res->raw);
 	} else {
 		/* The envelope borrows data and errors for printing only. */
 		cJSON *env = cJSON_CreateObject();
@@ -149,7 +161,7 @@ char *response_render(struct relay_response *res, size_t *len)
 				cJSON_AddItemReferenceToObject(env, "errors", res->errors);
 			if (!res->data && !res->errors)
 				cJSON_AddItemToObject(env, "data", cJSON_CreateObject());
-			out = cJSON_PrintUnformatted(env);
+			out = print_json(env);
 			cJSON_Delete(env);
 		}
 	}
