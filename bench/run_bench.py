@@ -9,7 +9,7 @@ relay/ceiling, then the feed-scaling numbers and the p99 during feed swaps,
 and writes everything to build/bench.json.
 
 Environment: BENCH_SECONDS (per relay case, default 6), BENCH_CONNECTIONS
-(default 16), BENCH_THREADS (relay worker threads, default 4).
+(default 16), BENCH_THREADS (relay worker threads, default 2: one per core).
 """
 import http.server
 import json
@@ -31,7 +31,7 @@ RELAY = BUILD / "securex-relay"
 FEED_SCALE = BUILD / "bench" / "feed_scale"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 
 
 class StaticFeed:
@@ -135,9 +135,10 @@ def start_stack(feed_path, tmp, env=None):
     relay_env = {"RELAY_AUTH": "none", "TWEETTIOC_URL": upstream.url,
                  "TWEETTIOC_REFRESH_SECONDS": "3600"}
     relay_env.update(env or {})
-    relay = harness.Relay(env=relay_env, threads=THREADS, binary=str(RELAY))
+    # A unix socket between nginx and the relay, as deploy/ sets it up.
+    relay = harness.Relay(env=relay_env, threads=THREADS, binary=str(RELAY), unix_socket=True)
     relay.start(timeout=120)
-    nginx = BenchNginx("127.0.0.1:%d" % relay.port, str(tmp / "ceiling"))
+    nginx = BenchNginx(relay.upstream, str(tmp / "ceiling"))
     nginx.start()
     base = "http://127.0.0.1:%d" % nginx.port
     harness.wait_for(lambda: b'"ok"' in fetch(base + "/health", b"")[1], 120,

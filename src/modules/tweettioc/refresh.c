@@ -11,7 +11,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "tweettioc/feed.h"
@@ -174,6 +176,11 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 static void *refresh_main(void *arg)
 {
 	(void)arg;
+	/* Parsing a large feed takes a core for seconds; on Linux a thread has
+	 * its own nice value, and requests should win that core. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
+		fprintf(stderr, "securex-relay: tweettioc: cannot lower the refresh thread's "
+				"priority; continuing\n");
 	long backoff = 1;
 	for (;;) {
 		long wait = refresh_cfg->tweettioc_refresh_seconds;
