@@ -38,10 +38,17 @@ enum relay_err observables_parse(const char *body, size_t len, struct observable
 
 void observables_free(struct observable_list *list);
 
-/* Parses a JSON body as an object (tiles parameters). Same failures as above. */
+/* Parses a JSON body (tiles parameters). Same failures as above: the
+ * caller checks the type of *out. */
 enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *err, size_t errlen);
 
 /* True when `s` (len bytes) is valid UTF-8 with no NUL byte. */
 int utf8_valid(const char *s, size_t len);
+
+/* Offset of the first \u0000 escape in JSON text `s` (len bytes), or -1.
+ * cJSON decodes that escape into a NUL byte, which silently cuts its string
+ * short ("1.2.3.4\u0000x" would read as "1.2.3.4"), so parsers of untrusted
+ * JSON look for it first. */
+long json_find_nul_escape(const char *s, size_t len);
 
 #endif

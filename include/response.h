@@ -28,6 +28,9 @@ struct relay_response {
 	char *failure_message; /* owned, may be NULL */
 };
 
+/* The 500 answer when even the error answer cannot be allocated. */
+#define RESPONSE_FALLBACK_BODY "{\"code\":500,\"message\":\"Internal Server Error\"}"
+
 void response_init(struct relay_response *res);
 void response_free(struct relay_response *res);
 
@@ -35,8 +38,9 @@ void response_free(struct relay_response *res);
 void response_set_data(struct relay_response *res, cJSON *data);
 
 /* Appends an application error {type, code, message} for `err`; a NULL
- * `fmt` uses the table's default message. On allocation failure the response
- * becomes a 500. */
+ * `fmt` uses the table's default message. An `err` whose HTTP status is not
+ * 200 (RELAY_ERR_INTERNAL, ...) becomes response_fail() instead. On
+ * allocation failure the response becomes a 500. */
 void response_add_error(struct relay_response *res, enum relay_err err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -52,7 +56,11 @@ void response_set_raw(struct relay_response *res, cJSON *raw);
 int response_has_fatal(const struct relay_response *res);
 
 /* Renders the body into a new NUL-terminated string (free() it) and stores
- * its length in *len. Returns NULL only when out of memory. */
+ * its length in *len. Returns NULL only when out of memory (the status is
+ * then 500); the front end sends RESPONSE_FALLBACK_BODY instead. */
 char *response_render(struct relay_response *res, size_t *len);
+
+/* Frees this thread's print buffer; worker threads call it as they end. */
+void response_thread_cleanup(void);
 
 #endif

@@ -220,10 +220,12 @@ cJSON *ctim_docs(cJSON *docs)
 		cJSON_Delete(docs);
 		return NULL;
 	}
-	if (!put_int(o, "count", cJSON_GetArraySize(docs)) || !add(o, "docs", docs)) {
+	if (!put_int(o, "count", cJSON_GetArraySize(docs))) {
 		cJSON_Delete(o);
+		cJSON_Delete(docs);
 		return NULL;
 	}
+	add(o, "docs", docs); /* cannot fail: docs is not NULL */
 	return o;
 }
 
@@ -286,10 +288,11 @@ cJSON *ctim_sighting(const struct ctim_sighting_in *in)
 	if (!cJSON_AddItemToArray(observables, ctim_observable(in->type, in->value)) ||
 	    cJSON_GetArraySize(observables) != 1)
 		goto fail;
-	cJSON *obs_list = observables;
+	/* `observables` stays ours until added: a failed "id" must not lose it. */
+	if (!put_str(o, "id", id) || !add(o, "observables", observables))
+		goto fail;
 	observables = NULL;
-	if (!put_str(o, "id", id) || !add(o, "observables", obs_list) ||
-	    !put_str(o, "source", in->source) || !put_str(o, "source_uri", in->source_uri) ||
+	if (!put_str(o, "source", in->source) || !put_str(o, "source_uri", in->source_uri) ||
 	    !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
 	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
 	    !put_str(o, "confidence", in->confidence) || !put_int(o, "count", 1) ||
@@ -387,11 +390,16 @@ cJSON *ctim_bundle_take(struct ctim_bundle *bundle)
 	} lists[] = {{"sightings", &bundle->sightings},
 		     {"judgements", &bundle->judgements},
 		     {"verdicts", &bundle->verdicts}};
-	for (size_t i = 0; o && i < sizeof(lists) / sizeof(lists[0]); i++) {
+	/* Every list is consumed, also after a failure. */
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		cJSON *l = *lists[i].list;
 		*lists[i].list = NULL;
 		if (!l)
 			continue;
+		if (!o) {
+			cJSON_Delete(l);
+			continue;
+		}
 		if (!add(o, lists[i].key, ctim_docs(l))) {
 			cJSON_Delete(o);
 			o = NULL;

@@ -63,16 +63,18 @@ static void write_response(struct server_io *io, struct relay_response *res)
 {
 	size_t len = 0;
 	char *body = response_render(res, &len);
+	/* Out of memory even for the error answer: the fixed 500 body. */
+	const char *text = body ? body : RESPONSE_FALLBACK_BODY;
+	if (!body)
+		len = sizeof(RESPONSE_FALLBACK_BODY) - 1;
 	char head[256];
 	int n = snprintf(head, sizeof(head),
 			 "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 			 "Cache-Control: no-store\r\n\r\n",
 			 res->status, status_text(res->status),
-			 res->content_type ? res->content_type : "application/json",
-			 body ? len : 0);
+			 res->content_type ? res->content_type : "application/json", len);
 	io->write(io->ctx, head, (size_t)n);
-	if (body)
-		io->write(io->ctx, body, len);
+	io->write(io->ctx, text, len);
 	free(body);
 }
 
@@ -336,6 +338,7 @@ static void *worker_main(void *arg)
 		}
 	}
 	FCGX_Free(&r, 0);
+	response_thread_cleanup();
 	return NULL;
 }
 

@@ -8,6 +8,7 @@
 #include "observables.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,20 @@ int utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+long json_find_nul_escape(const char *s, size_t len)
+{
+	/* A backslash only ever appears inside a string, where it starts a
+	 * two-character escape ("\\\\" included), so pairs can be skipped. */
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && len - i >= 6 && memcmp(s + i + 2, "0000", 4) == 0)
+			return (long)i;
+		i++;
+	}
+	return -1;
+}
+
 enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -64,8 +79,24 @@ enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *
 			 "Invalid JSON payload received. The body is not valid UTF-8 text.");
 		return RELAY_ERR_INVALID_ARGUMENT;
 	}
+	long nul = json_find_nul_escape(body, len);
+	if (nul >= 0) {
+		snprintf(err, errlen,
+			 "Invalid JSON payload received. A string holds a NUL character "
+			 "(\\u0000) at byte %ld.",
+			 nul);
+		return RELAY_ERR_INVALID_ARGUMENT;
+	}
 	const char *end = NULL;
+	/* cJSON answers NULL for bad JSON and for a failed allocation alike;
+	 * malloc's ENOMEM tells them apart (an internal fault, not the
+	 * client's). */
+	errno = 0;
 	cJSON *json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	if (!json && errno == ENOMEM) {
+		snprintf(err, errlen, "out of memory");
+		return RELAY_ERR_INTERNAL;
+	}
 	if (!json) {
 		size_t at = end && end >= body ? (size_t)(end - body) : 0;
 		snprintf(

@@ -1,6 +1,7 @@
 /* response.c: builds the SecureX envelope (data / errors) and renders it. */
 #include "response.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,12 @@ void response_add_error(struct relay_response *res, enum relay_err err, const ch
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
+	/* An internal fault (500) is never an application error in a 200
+	 * envelope, whichever path reported it. */
+	if (info->http_status != 200) {
+		set_failure(res, err, fmt ? msg : NULL);
+		return;
+	}
 	if (!res->errors && !(res->errors = cJSON_CreateArray()))
 		goto oom;
 	cJSON *e = cJSON_CreateObject();
@@ -119,26 +126,89 @@ static char *render_failure(struct relay_response *res, size_t *len)
 	cJSON_Delete(o);
 	if (!out) {
 		/* Last resort when even this small object cannot be built. */
-		static const char fallback[] =
-			"{\"code\":500,\"message\":\"Internal Server Error\"}";
 		res->status = 500;
-		out = strdup(fallback);
+		out = strdup(RESPONSE_FALLBACK_BODY);
 	}
 	if (out)
 		*len = strlen(out);
 	return out;
 }
 
-/* Prints into a per-thread buffer first: most answers fit, and cJSON then
- * needs no growing buffer; larger ones take cJSON's own path. */
-#define RESPONSE_PRINT_BUFFER (64 * 1024)
+/* Answers print into a per-thread buffer that grows to the largest answer
+ * seen (up to RESPONSE_PRINT_MAX), so cJSON needs no growing buffer of its
+ * own; anything larger takes cJSON's own path. The buffer is freed when
+ * its thread ends. */
+#define RESPONSE_PRINT_FIRST (64 * 1024)
+#define RESPONSE_PRINT_MAX (64 * 1024 * 1024)
 
-static char *print_json(const cJSON *item)
+struct print_buffer {
+	char *data;
+	size_t cap;
+};
+
+static pthread_key_t print_key;
+static pthread_once_t print_once = PTHREAD_ONCE_INIT;
+
+static void print_buffer_free(void *p)
 {
-	static _Thread_local char buf[RESPONSE_PRINT_BUFFER];
-	if (cJSON_PrintPreallocated((cJSON *)item, buf, (int)sizeof(buf), 0))
-		return strdup(buf);
-	return cJSON_PrintUnformatted(item);
+	struct print_buffer *b = p;
+	free(b->data);
+	free(b);
+}
+
+static void print_key_create(void)
+{
+	pthread_key_create(&print_key, print_buffer_free);
+}
+
+static struct print_buffer *print_buffer_get(void)
+{
+	pthread_once(&print_once, print_key_create);
+	struct print_buffer *b = pthread_getspecific(print_key);
+	if (!b && (b = calloc(1, sizeof(*b))) && pthread_setspecific(print_key, b) != 0) {
+		free(b);
+		b = NULL;
+	}
+	return b;
+}
+
+void response_thread_cleanup(void)
+{
+	pthread_once(&print_once, print_key_create);
+	struct print_buffer *b = pthread_getspecific(print_key);
+	if (b) {
+		pthread_setspecific(print_key, NULL);
+		print_buffer_free(b);
+	}
+}
+
+static char *print_json(const cJSON *item, size_t *len)
+{
+	struct print_buffer *b = print_buffer_get();
+	while (b) {
+		if (!b->data) {
+			if (!(b->data = malloc(RESPONSE_PRINT_FIRST)))
+				break;
+			b->cap = RESPONSE_PRINT_FIRST;
+		}
+		if (cJSON_PrintPreallocated((cJSON *)item, b->data, (int)b->cap, 0)) {
+			*len = strlen(b->data);
+			char *out = malloc(*len + 1);
+			if (out)
+				memcpy(out, b->data, *len + 1);
+			return out;
+		}
+		if (b->cap * 4 > RESPONSE_PRINT_MAX)
+			break;
+		char *bigger = realloc(b->data, b->cap * 4);
+		if (!bigger)
+			break;
+		b->data = bigger;
+		b->cap *= 4;
+	}
+	char *out = cJSON_PrintUnformatted(item);
+	*len = out ? strlen(out) : 0;
+	return out;
 }
 
 char *response_render(struct relay_response *res, size_t *len)
@@ -150,25 +220,36 @@ char *response_render(struct relay_response *res, size_t *len)
 	if (res->text) {
 		out = strdup(res->text);
 	} else if (res->raw) {
-		out = print_json(res->raw);
+		out = print_json(res->raw, len);
 	} else {
 		/* The envelope borrows data and errors for printing only. */
+		/* The envelope holds data and errors only while printing. Constant
+		 * keys allocate nothing, so nothing can fail half-way (cJSON
+		 * 1.7.15's AddItemReferenceToObject leaks its reference when the
+		 * key copy fails, and a key left out would print a different,
+		 * valid-looking answer). */
 		cJSON *env = cJSON_CreateObject();
-		if (env) {
-			if (res->data)
-				cJSON_AddItemReferenceToObject(env, "data", res->data);
+		cJSON *data = res->data || res->errors ? res->data : cJSON_CreateObject();
+		if (env && (data || res->errors)) {
+			if (data)
+				cJSON_AddItemToObjectCS(env, "data", data);
 			if (res->errors)
-				cJSON_AddItemReferenceToObject(env, "errors", res->errors);
-			if (!res->data && !res->errors)
-				cJSON_AddItemToObject(env, "data", cJSON_CreateObject());
-			out = print_json(env);
-			cJSON_Delete(env);
+				cJSON_AddItemToObjectCS(env, "errors", res->errors);
+			out = print_json(env, len);
+			if (res->data)
+				cJSON_DetachItemViaPointer(env, res->data);
+			if (res->errors)
+				cJSON_DetachItemViaPointer(env, res->errors);
+		} else if (data != res->data) {
+			cJSON_Delete(data);
 		}
+		cJSON_Delete(env);
 	}
 	if (!out) {
 		set_failure(res, RELAY_ERR_INTERNAL, NULL);
 		return render_failure(res, len);
 	}
-	*len = strlen(out);
+	if (res->text)
+		*len = strlen(out);
 	return out;
 }

@@ -256,8 +256,10 @@ void router_handle(struct relay_request *req, const struct route_match *match,
 	if (r && r->needs_auth) {
 		/* The single authentication step: nothing below runs without it. */
 		char msg[512];
-		if (auth_check(req, &req->entities_limit, msg, sizeof(msg)) != RELAY_OK) {
-			response_add_error(res, RELAY_ERR_AUTH, "%s", msg);
+		enum relay_err rc = auth_check(req, &req->entities_limit, msg, sizeof(msg));
+		if (rc != RELAY_OK) {
+			/* RELAY_ERR_INTERNAL (out of memory) becomes a 500. */
+			response_add_error(res, rc, "%s", msg);
 			goto done;
 		}
 	}

@@ -29,7 +29,7 @@ void auth_shutdown(void);
 
 /* Checks the request's Authorization header. Returns RELAY_OK, or
  * RELAY_ERR_AUTH with the full client message ("Authorization failed: ...")
- * in `msg`. On success, when the token carries a valid CTR_ENTITIES_LIMIT
+ * in `msg`, or RELAY_ERR_INTERNAL when out of memory (a 500). On success, when the token carries a valid CTR_ENTITIES_LIMIT
  * claim, *entities_limit is set to it (otherwise left unchanged).
  * Thread-safe. Uses req->cfg (else the config given to auth_init); with
  * neither it fails closed. In jwt mode it may block for one JWKS download

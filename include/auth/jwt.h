@@ -64,13 +64,15 @@ void jwt_free(struct jwt *jwt);
 
 /* Verifies an RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature with the RSA
  * public key `key`. Returns JWT_OK, JWT_ERR_ALG when the header's alg is not
- * exactly "RS256" (so "none", "HS256" and the rest never reach a key), or
- * JWT_ERR_SIGNATURE when the key is not RSA or the signature is wrong. */
+ * exactly "RS256" (so "none", "HS256" and the rest never reach a key),
+ * JWT_ERR_SIGNATURE when the key is not RSA or the signature is wrong, or
+ * JWT_ERR_NOMEM when libcrypto ran out of memory. */
 enum jwt_status jwt_verify_rs256(const struct jwt *jwt, EVP_PKEY *key);
 
 /* Verifies an HS256 (HMAC-SHA-256) signature with `secret`, comparing in
  * constant time. Returns JWT_OK, JWT_ERR_ALG when alg is not exactly
- * "HS256", or JWT_ERR_SIGNATURE. */
+ * "HS256", JWT_ERR_SIGNATURE, or JWT_ERR_NOMEM when libcrypto ran out of
+ * memory. */
 enum jwt_status jwt_verify_hs256(const struct jwt *jwt, const unsigned char *secret,
 				 size_t secret_len);
 

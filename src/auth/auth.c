@@ -91,7 +91,9 @@ static enum relay_err fail(enum auth_reason reason, char *msg, size_t msglen)
 {
 	if (msg && msglen)
 		snprintf(msg, msglen, "Authorization failed: %s", auth_reasons[reason]);
-	return RELAY_ERR_AUTH;
+	/* Running out of memory says nothing about the token: a 500, not a
+	 * refusal the client would take for a bad token. */
+	return reason == AUTH_NOMEM ? RELAY_ERR_INTERNAL : RELAY_ERR_AUTH;
 }
 
 static int is_space(char c)
@@ -230,6 +232,8 @@ static enum auth_reason verify_hs256(const struct relay_config *cfg, const struc
 		return AUTH_NOT_CONFIGURED;
 	enum jwt_status st = jwt_verify_hs256(jwt, (const unsigned char *)cfg->jwt_secret,
 					      strlen(cfg->jwt_secret));
+	if (st == JWT_ERR_NOMEM)
+		return AUTH_NOMEM;
 	return st == JWT_OK ? AUTH__MAX : AUTH_WRONG_KEY;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "auth/jwt.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,9 @@ enum jwt_status jwt_parse(const char *token, size_t len, struct jwt *jwt)
 	memset(jwt, 0, sizeof(*jwt));
 	if (!token || len == 0 || len > JWT_MAX_TOKEN)
 		return JWT_ERR_STRUCTURE;
+	/* The decoders answer NULL or -1 for bad input and for a failed
+	 * allocation alike; malloc's ENOMEM tells them apart. */
+	errno = 0;
 
 	const char *dot1 = memchr(token, '.', len);
 	if (!dot1)
@@ -129,7 +133,7 @@ enum jwt_status jwt_parse(const char *token, size_t len, struct jwt *jwt)
 	return JWT_OK;
 bad:
 	jwt_free(jwt);
-	return JWT_ERR_STRUCTURE;
+	return errno == ENOMEM ? JWT_ERR_NOMEM : JWT_ERR_STRUCTURE;
 }
 
 void jwt_free(struct jwt *jwt)
@@ -138,6 +142,17 @@ void jwt_free(struct jwt *jwt)
 	cJSON_Delete(jwt->payload);
 	free(jwt->sig);
 	memset(jwt, 0, sizeof(*jwt));
+}
+
+/* Empties this thread's libcrypto error queue; returns whether it held a
+ * failed allocation, after which a refusal says nothing about the token. */
+static int crypto_out_of_memory(void)
+{
+	unsigned long e;
+	int oom = 0;
+	while ((e = ERR_get_error()) != 0)
+		oom |= ERR_GET_REASON(e) == ERR_GET_REASON(ERR_R_MALLOC_FAILURE);
+	return oom;
 }
 
 enum jwt_status jwt_verify_rs256(const struct jwt *jwt, EVP_PKEY *key)
@@ -159,7 +174,8 @@ enum jwt_status jwt_verify_rs256(const struct jwt *jwt, EVP_PKEY *key)
 		st = JWT_OK;
 	EVP_MD_CTX_free(ctx);
 	/* The error queue is per thread; leave it clean for the next user. */
-	ERR_clear_error();
+	if (crypto_out_of_memory() && st != JWT_OK)
+		st = JWT_ERR_NOMEM;
 	return st;
 }
 
@@ -174,10 +190,8 @@ enum jwt_status jwt_verify_hs256(const struct jwt *jwt, const unsigned char *sec
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int mac_len = 0;
 	if (!HMAC(EVP_sha256(), secret, (int)secret_len, (const unsigned char *)jwt->signing_input,
-		  jwt->signing_len, mac, &mac_len)) {
-		ERR_clear_error();
-		return JWT_ERR_SIGNATURE;
-	}
+		  jwt->signing_len, mac, &mac_len))
+		return crypto_out_of_memory() ? JWT_ERR_NOMEM : JWT_ERR_SIGNATURE;
 	if (jwt->sig_len != mac_len || CRYPTO_memcmp(mac, jwt->sig, mac_len) != 0)
 		return JWT_ERR_SIGNATURE;
 	return JWT_OK;

@@ -49,7 +49,8 @@ static int compare_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Distinct accounts among the tweets (user names are interned). */
+/* Distinct accounts among the tweets (user names are interned); 0 only
+ * when out of memory, since n > 0 tweets have at least one account. */
 static size_t count_accounts(const struct feed *feed, const uint32_t *ids, size_t n)
 {
 	const char **users = malloc(n * sizeof(*users));
@@ -100,11 +101,12 @@ static cJSON *tweet_table(const struct feed_tweet *t)
 		    !cJSON_AddStringToObject(c, "type", types[i]))
 			goto fail;
 	}
+	/* Constant keys: nothing to allocate, so these cannot fail. */
 	cJSON_AddItemToArray(rows, row);
 	row = NULL;
-	cJSON_AddItemToObject(table, "columns", columns);
+	cJSON_AddItemToObjectCS(table, "columns", columns);
 	columns = NULL;
-	cJSON_AddItemToObject(table, "rows", rows);
+	cJSON_AddItemToObjectCS(table, "rows", rows);
 	return table;
 fail:
 	cJSON_Delete(table);
@@ -205,6 +207,8 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 
 		char reason[256];
 		size_t accounts = count_accounts(feed, ids, n);
+		if (accounts == 0)
+			st->oom = 1; /* "by 0 accounts" would be a wrong answer */
 		snprintf(reason, sizeof(reason), "Mentioned in %zu tweet%s by %zu account%s", n,
 			 n == 1 ? "" : "s", accounts, accounts == 1 ? "" : "s");
 		struct ctim_judgement_in j = {
@@ -256,12 +260,17 @@ static void enrich(const struct relay_request *req, const struct observable_list
 		cJSON_Delete(st.bundle.sightings);
 		st.bundle.judgements = st.bundle.sightings = NULL;
 		cJSON *data = cJSON_CreateObject();
-		if (data && st.bundle.verdicts &&
-		    !cJSON_AddItemToObject(data, "verdicts", ctim_docs(st.bundle.verdicts))) {
-			cJSON_Delete(data);
-			data = NULL;
+		if (st.bundle.verdicts) {
+			cJSON *docs = ctim_docs(st.bundle.verdicts); /* takes the verdicts */
+			st.bundle.verdicts = NULL;
+			if (!data || !docs) {
+				cJSON_Delete(docs);
+				cJSON_Delete(data);
+				data = NULL;
+			} else {
+				cJSON_AddItemToObjectCS(data, "verdicts", docs);
+			}
 		}
-		st.bundle.verdicts = NULL;
 		response_set_data(res, data);
 		return;
 	}

@@ -6,6 +6,7 @@
  */
 #include "tweettioc/feed.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,20 +74,21 @@ static const char *intern_user(struct parse_ctx *ctx, const char *user)
 	return copy;
 }
 
-/* Tweet ids come as strings or numbers. */
-static const char *tweet_id(struct arena *a, const cJSON *tweet)
+/* Tweet ids come as strings or numbers. Returns 1 with *out set, 0 for an
+ * id of the wrong shape, -1 when out of memory (never a skipped tweet). */
+static int tweet_id(struct arena *a, const cJSON *tweet, const char **out)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(tweet, "id");
 	if (cJSON_IsString(id) && id->valuestring && id->valuestring[0] &&
 	    strlen(id->valuestring) <= 64 && utf8_valid(id->valuestring, strlen(id->valuestring)))
-		return arena_strdup(a, id->valuestring);
+		return (*out = arena_strdup(a, id->valuestring)) ? 1 : -1;
 	if (cJSON_IsNumber(id) && isfinite(id->valuedouble) && id->valuedouble >= 0 &&
 	    id->valuedouble < 1e20) {
 		char buf[32];
 		snprintf(buf, sizeof(buf), "%.0f", id->valuedouble);
-		return arena_strdup(a, buf);
+		return (*out = arena_strdup(a, buf)) ? 1 : -1;
 	}
-	return NULL;
+	return 0;
 }
 
 static int add_hashtags(struct arena *a, const cJSON *tweet, struct feed_tweet *t)
@@ -182,8 +184,9 @@ static int parse_item(struct parse_ctx *ctx, const cJSON *item, struct feed_twee
 		return 0;
 	memset(t, 0, sizeof(*t));
 	t->timestamp = ts->valuedouble;
-	if (!(t->id = tweet_id(a, tweet)))
-		return 0;
+	int id_ok = tweet_id(a, tweet, &t->id);
+	if (id_ok <= 0)
+		return id_ok;
 	if (!(t->user = intern_user(ctx, user)) || !(t->text = arena_strdup(a, text)) ||
 	    !(t->link = arena_strdup(a, link)) || add_hashtags(a, tweet, t) != 0 ||
 	    add_iocs(a, item, t) != 0)
@@ -203,10 +206,44 @@ static int newest_first(const void *pa, const void *pb)
 	return -strcmp(a->id, b->id);
 }
 
+/* A copy of the feed with every \u0000 escape overwritten by bytes that
+ * are not UTF-8: cJSON would cut that string at the NUL ("6.6.6.6\u0000x"
+ * read as "6.6.6.6"), whereas now the string fails its UTF-8 check and only
+ * its value (or item) is skipped. NULL when out of memory. */
+static char *blank_nul_escapes(const char *json, size_t len, long first)
+{
+	char *copy = malloc(len ? len : 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, json, len);
+	for (size_t at = (size_t)first;;) {
+		memset(copy + at, 0xff, 6);
+		long next = json_find_nul_escape(copy + at + 6, len - at - 6);
+		if (next < 0)
+			break;
+		at += 6 + (size_t)next;
+	}
+	return copy;
+}
+
 enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char *err, size_t errlen)
 {
 	*out = NULL;
+	char *blanked = NULL;
+	long nul = json_find_nul_escape(json, len);
+	if (nul >= 0 && !(json = blanked = blank_nul_escapes(json, len, nul))) {
+		snprintf(err, errlen, "out of memory while parsing the feed");
+		return RELAY_ERR_INTERNAL;
+	}
+	/* A NULL from cJSON with malloc's ENOMEM is our fault, not the feed's. */
+	errno = 0;
 	cJSON *root = cJSON_ParseWithLengthOpts(json, len, NULL, 0);
+	int parse_errno = errno;
+	free(blanked); /* cJSON keeps copies of the strings */
+	if (!root && parse_errno == ENOMEM) {
+		snprintf(err, errlen, "out of memory while parsing the feed");
+		return RELAY_ERR_INTERNAL;
+	}
 	if (!cJSON_IsArray(root)) {
 		cJSON_Delete(root);
 		snprintf(err, errlen, "%s",

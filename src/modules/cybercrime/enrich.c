@@ -1,0 +1,199 @@
+/* enrich.c: CTIM from CyberCrime Tracker answers: verdicts, judgements, refer links.
+ *
+ * One request = one call to cybercrime_lookup_many() for all its supported
+ * observables, then one pass that turns each result into entities or an
+ * error entry, in the order the observables were sent.
+ */
+#include "cybercrime/enrich.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+
+static struct cybercrime_cache *shared_cache;
+
+int cybercrime_enrich_start(const struct relay_config *cfg)
+{
+	if (cfg->cybercrime_cache_seconds <= 0)
+		return 0; /* CYBERCRIME_CACHE_SECONDS=0: every lookup asks the upstream */
+	shared_cache = cybercrime_cache_new(CYBERCRIME_CACHE_CAPACITY,
+					    (double)cfg->cybercrime_cache_seconds);
+	return shared_cache ? 0 : -1;
+}
+
+void cybercrime_enrich_stop(void)
+{
+	cybercrime_cache_free(shared_cache);
+	shared_cache = NULL;
+}
+
+struct cybercrime_cache *cybercrime_enrich_cache(void)
+{
+	return shared_cache;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cybercrime_emit(const char *base_url, const struct observable *o,
+		    const struct cybercrime_result *r, int observe, double now,
+		    struct ctim_bundle *bundle, struct relay_response *res)
+{
+	if (r->err == RELAY_ERR_INTERNAL)
+		return -1;
+	if (r->err != RELAY_OK) {
+		char msg[1536];
+		cybercrime_error_message(r->err, r->detail, o->type, o->value, msg, sizeof(msg));
+		response_add_error(res, r->err, "%s", msg);
+		return 0;
+	}
+	if (!r->answer.malicious)
+		return 0;
+	char judgement_id[CTIM_ID_LEN];
+	double end = now + CTIM_VALID_SECONDS;
+	if (observe) {
+		char *source_uri =
+			cybercrime_search_url(base_url, cybercrime_query_value(o->type, o->value));
+		if (!source_uri)
+			return -1;
+		struct ctim_judgement_in j = {
+			.type = o->type,
+			.value = o->value,
+			.disposition = CTIM_MALICIOUS,
+			.source = CYBERCRIME_SOURCE,
+			.source_uri = source_uri,
+			.reason = r->answer.message,
+			.confidence = CYBERCRIME_CONFIDENCE,
+			.severity = CYBERCRIME_SEVERITY,
+			.priority = CYBERCRIME_PRIORITY,
+			.valid_start = now,
+			.valid_end = end,
+		};
+		int rc = ctim_bundle_add(&bundle->judgements,
+					 ctim_judgement(&j, judgement_id, sizeof(judgement_id)));
+		free(source_uri);
+		if (rc != 0)
+			return -1;
+	} else if (ctim_transient_id("judgement", judgement_id, sizeof(judgement_id)) != 0) {
+		return -1;
+	}
+	return ctim_bundle_add(&bundle->verdicts, ctim_verdict(o->type, o->value, CTIM_MALICIOUS,
+							       judgement_id, now, end));
+}
+
+static void enrich(const struct relay_request *req, const struct observable_list *obs,
+		   struct relay_response *res, int observe)
+{
+	const char **queries = calloc(obs->count ? obs->count : 1, sizeof(*queries));
+	const struct observable **which = calloc(obs->count ? obs->count : 1, sizeof(*which));
+	struct cybercrime_result *results = calloc(obs->count ? obs->count : 1, sizeof(*results));
+	struct ctim_bundle bundle = {0};
+	size_t n = 0, failed = 0;
+	int oom = !queries || !which || !results;
+	for (size_t i = 0; !oom && i < obs->count; i++) {
+		const struct observable *o = &obs->items[i];
+		if (!cybercrime_supported_type(o->type))
+			continue; /* CONTRACT 2: unsupported types are skipped silently */
+		const char *q = cybercrime_query_value(o->type, o->value);
+		if (!q[0])
+			continue; /* "http://" alone: nothing to ask about */
+		queries[n] = q;
+		which[n++] = o;
+	}
+	if (!oom && cybercrime_lookup_many(req->cfg, shared_cache, queries, n, results) != 0)
+		oom = 1;
+	double now = wall_now();
+	for (size_t i = 0; !oom && i < n; i++) {
+		failed += results[i].err != RELAY_OK;
+		if (cybercrime_emit(req->cfg->cybercrime_url, which[i], &results[i], observe, now,
+				    &bundle, res) != 0)
+			oom = 1;
+	}
+	free(queries);
+	free(which);
+	free(results);
+	if (oom) {
+		ctim_bundle_free(&bundle);
+		response_fail(res, RELAY_ERR_INTERNAL, NULL);
+		return;
+	}
+	/* Every lookup failed: errors only, no empty `data` that reads as "nothing found". */
+	if (n > 0 && failed == n) {
+		ctim_bundle_free(&bundle);
+		return;
+	}
+	cJSON *data = ctim_bundle_take(&bundle);
+	if (!data)
+		response_fail(res, RELAY_ERR_INTERNAL, NULL);
+	else
+		response_set_data(res, data);
+}
+
+void cybercrime_deliberate(const struct relay_request *req, const struct observable_list *obs,
+			   struct relay_response *res)
+{
+	enrich(req, obs, res, 0);
+}
+
+void cybercrime_observe(const struct relay_request *req, const struct observable_list *obs,
+			struct relay_response *res)
+{
+	enrich(req, obs, res, 1);
+}
+
+/* The Search link for one observable; -1 when out of memory. */
+static int refer_one(cJSON *list, const char *base_url, const struct observable *o)
+{
+	const char *label = strcmp(o->type, "ip") == 0 ? "IP" : "URL";
+	char title[64], description[128];
+	char *url = cybercrime_search_url(base_url, cybercrime_query_value(o->type, o->value));
+	if (!url)
+		return -1;
+	snprintf(title, sizeof(title), "Search for this %s", label);
+	snprintf(description, sizeof(description), "Look up this %s on CyberCrime Tracker", label);
+	struct ctim_refer_in in = {
+		.module_id = "cybercrime",
+		.kind = "search",
+		.type = o->type,
+		.value = o->value,
+		.title = title,
+		.description = description,
+		.url = url,
+		.category = "Search",
+		.source_name = CYBERCRIME_SOURCE,
+	};
+	cJSON *r = ctim_refer(&in);
+	free(url);
+	if (!r || !cJSON_AddItemToArray(list, r)) {
+		cJSON_Delete(r);
+		return -1;
+	}
+	return 0;
+}
+
+void cybercrime_refer(const struct relay_request *req, const struct observable_list *obs,
+		      struct relay_response *res)
+{
+	cJSON *list = cJSON_CreateArray();
+	for (size_t i = 0; list && i < obs->count; i++) {
+		const struct observable *o = &obs->items[i];
+		if (!cybercrime_supported_type(o->type) ||
+		    !cybercrime_query_value(o->type, o->value)[0])
+			continue;
+		if (refer_one(list, req->cfg->cybercrime_url, o) != 0) {
+			cJSON_Delete(list);
+			list = NULL;
+		}
+	}
+	if (!list)
+		response_fail(res, RELAY_ERR_INTERNAL, NULL);
+	else
+		response_set_data(res, list);
+}

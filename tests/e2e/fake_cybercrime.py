@@ -1,0 +1,160 @@
+"""fake_cybercrime.py: an in-process cybercrime-tracker.net for the end-to-end tests.
+
+Serves GET /query.php?url=<value> the way the real API does
+({"success": true, "message": "Malicious: <family>"} for a listed value),
+with per-value behaviour chosen by the test: a malicious listing, another
+message, an HTTP status, a delay, or raw bytes. Every query is recorded with
+its `url` parameter decoded, so tests can check what reached the upstream.
+Python standard library only; loopback only.
+"""
+
+import errno
+import http.server
+import json
+import threading
+import time
+import urllib.parse
+
+from harness import free_port
+
+# What the fake answers for a value without a rule.
+DEFAULT_MESSAGE = "Not found"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    # One request per connection, as in the tweettioc fake: concurrency shows
+    # up as concurrent connections.
+    protocol_version = "HTTP/1.0"
+    server_version = "FakeCybercrime/1.0"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def do_GET(self):
+        fake = self.server.fake
+        path, _, query = self.path.partition("?")
+        if path != "/query.php":
+            fake._record(path, None)
+            self._send(404, b'{"error": "not found"}')
+            return
+        params = urllib.parse.parse_qs(query, keep_blank_values=True)
+        value = params.get("url", [None])[0]
+        fake._record(path, value)
+        status, body, delay = fake._rule_for(value)
+        if delay:
+            time.sleep(delay)
+        self._send(status, body)
+
+    def _send(self, status, body):
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the relay gave up (its timeout); some tests want exactly that
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+class FakeCybercrime:
+    """cybercrime-tracker.net on 127.0.0.1:<port>.
+
+    Rules are per decoded `url` value: malicious(), message(), status(),
+    raw(); each takes delay= (seconds before answering). queries() lists the
+    decoded values asked so far, in arrival order."""
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self._lock = threading.Lock()
+        self._rules = {}
+        self._queries = []
+        self._paths = []
+        self._server = None
+        self._thread = None
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    # -- lifecycle
+    def start(self):
+        if self._server is not None:
+            return
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self._server = _Server(("127.0.0.1", self.port), _Handler)
+                break
+            except OSError as e:
+                if e.errno != errno.EADDRINUSE or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        self._server.fake = self
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+        self._server = None
+        self._thread = None
+
+    # -- behaviour per value
+    def _set(self, value, status, body, delay):
+        if not isinstance(body, (bytes, bytearray)):
+            body = json.dumps(body).encode()
+        with self._lock:
+            self._rules[value] = (status, bytes(body), delay)
+
+    def malicious(self, value, family="Keitaro", delay=0):
+        self._set(value, 200, {"success": True, "message": "Malicious: %s" % family}, delay)
+
+    def message(self, value, text, delay=0):
+        self._set(value, 200, {"success": False, "message": text}, delay)
+
+    def status(self, value, code, delay=0):
+        self._set(value, code, {"error": "injected HTTP %d" % code}, delay)
+
+    def raw(self, value, body, status=200, delay=0):
+        self._set(value, status, body, delay)
+
+    def clear(self, value):
+        with self._lock:
+            self._rules.pop(value, None)
+
+    def _rule_for(self, value):
+        with self._lock:
+            rule = self._rules.get(value)
+        if rule is None:
+            return 200, json.dumps({"success": False, "message": DEFAULT_MESSAGE}).encode(), 0
+        return rule
+
+    # -- observation
+    def _record(self, path, value):
+        with self._lock:
+            self._paths.append(path)
+            if value is not None:
+                self._queries.append(value)
+
+    def queries(self):
+        """Decoded `url` values of every query.php call so far."""
+        with self._lock:
+            return list(self._queries)
+
+    def count(self, value):
+        with self._lock:
+            return self._queries.count(value)
+
+    def total(self):
+        with self._lock:
+            return len(self._paths)
