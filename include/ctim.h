@@ -70,8 +70,21 @@ struct ctim_sighting_in {
 	double observed;	 /* start = end */
 	cJSON *relations;	 /* array or NULL; ownership taken */
 	cJSON *data;		 /* table or NULL; ownership taken */
+	/* When set, source_uri, description and external_id outlive the
+	 * returned tree and are referenced instead of copied. */
+	int borrow;
 };
 cJSON *ctim_sighting(const struct ctim_sighting_in *in);
+
+/* A string node: a reference to `s` when `borrow` (s outlives the tree),
+ * else a copy. NULL when out of memory. */
+cJSON *ctim_string(const char *s, int borrow);
+
+/* A Related_To style observable relation. When `borrow`, rel_type and
+ * rel_value outlive the tree and are referenced. */
+cJSON *ctim_relation_ex(const char *origin, const char *relation, const char *src_type,
+			const char *src_value, const char *rel_type, const char *rel_value,
+			int borrow);
 
 /* A Related_To style observable relation. */
 cJSON *ctim_relation(const char *origin, const char *relation, const char *src_type,

@@ -26,6 +26,11 @@ struct relay_response {
 	enum relay_err
 		failure;       /* non-application failure (404/405/413/500/503), RELAY_OK if none */
 	char *failure_message; /* owned, may be NULL */
+	/* Runs in response_free, after the trees are deleted: a module that
+	 * lets `data` borrow strings from something it holds (the feed copy)
+	 * lets go of it here. */
+	void (*cleanup)(void *arg);
+	void *cleanup_arg;
 };
 
 /* The 500 answer when even the error answer cannot be allocated. */

@@ -212,6 +212,21 @@ static int add_cut_string(cJSON *obj, const char *key, const char *s, size_t max
 	return ok;
 }
 
+cJSON *ctim_string(const char *s, int borrow)
+{
+	return borrow ? cJSON_CreateStringReference(s) : cJSON_CreateString(s);
+}
+
+/* The description, borrowed when it is short enough to need no cut (a
+ * string of at most CTIM_DESCRIPTION_MAX bytes has at most that many
+ * characters). */
+static int add_description(cJSON *obj, const char *s, int borrow)
+{
+	if (borrow && s && strlen(s) <= CTIM_DESCRIPTION_MAX)
+		return put_item(obj, "description", cJSON_CreateStringReference(s));
+	return add_cut_string(obj, "description", s, CTIM_DESCRIPTION_MAX);
+}
+
 cJSON *ctim_docs(cJSON *docs)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -292,17 +307,23 @@ cJSON *ctim_sighting(const struct ctim_sighting_in *in)
 	if (!put_str(o, "id", id) || !add(o, "observables", observables))
 		goto fail;
 	observables = NULL;
-	if (!put_str(o, "source", in->source) || !put_str(o, "source_uri", in->source_uri) ||
+	if (!put_str(o, "source", in->source) ||
+	    !put_item(o, "source_uri", ctim_string(in->source_uri, in->borrow)) ||
 	    !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
-	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
+	    !add_description(o, in->description, in->borrow) ||
 	    !put_str(o, "confidence", in->confidence) || !put_int(o, "count", 1) ||
 	    !put_item(o, "internal", cJSON_CreateFalse()) || !put_const(o, "tlp", "white") ||
 	    !add(o, "observed_time",
 		 time_pair("start_time", in->observed, "end_time", in->observed)))
 		goto fail;
 	if (in->external_id) {
-		cJSON *ext = cJSON_CreateStringArray(&in->external_id, 1);
-		if (!add(o, "external_ids", ext))
+		cJSON *ext = cJSON_CreateArray();
+		cJSON *one = ctim_string(in->external_id, in->borrow);
+		if (ext && one)
+			cJSON_AddItemToArray(ext, one);
+		else
+			cJSON_Delete(one);
+		if (!one || !add(o, "external_ids", ext))
 			goto fail;
 	}
 	if (relations) {
@@ -326,17 +347,27 @@ fail:
 	return NULL;
 }
 
-cJSON *ctim_relation(const char *origin, const char *relation, const char *src_type,
-		     const char *src_value, const char *rel_type, const char *rel_value)
+cJSON *ctim_relation_ex(const char *origin, const char *relation, const char *src_type,
+			const char *src_value, const char *rel_type, const char *rel_value,
+			int borrow)
 {
-	cJSON *o = cJSON_CreateObject();
-	if (!o || !put_str(o, "origin", origin) || !put_str(o, "relation", relation) ||
+	cJSON *o = cJSON_CreateObject(), *related = cJSON_CreateObject();
+	if (!o || !related || !put_str(o, "origin", origin) || !put_str(o, "relation", relation) ||
 	    !add(o, "source", ctim_observable(src_type, src_value)) ||
-	    !add(o, "related", ctim_observable(rel_type, rel_value))) {
+	    !put_item(related, "type", ctim_string(rel_type, borrow)) ||
+	    !put_item(related, "value", ctim_string(rel_value, borrow))) {
+		cJSON_Delete(related);
 		cJSON_Delete(o);
 		return NULL;
 	}
+	add(o, "related", related);
 	return o;
+}
+
+cJSON *ctim_relation(const char *origin, const char *relation, const char *src_type,
+		     const char *src_value, const char *rel_type, const char *rel_value)
+{
+	return ctim_relation_ex(origin, relation, src_type, src_value, rel_type, rel_value, 0);
 }
 
 cJSON *ctim_refer(const struct ctim_refer_in *in)

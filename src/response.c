@@ -22,6 +22,8 @@ void response_free(struct relay_response *res)
 	cJSON_Delete(res->raw);
 	free(res->text);
 	free(res->failure_message);
+	if (res->cleanup)
+		res->cleanup(res->cleanup_arg);
 	memset(res, 0, sizeof(*res));
 }
 

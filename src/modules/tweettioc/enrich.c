@@ -6,6 +6,7 @@
  */
 #include "tweettioc/enrich.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,40 +81,68 @@ static void join_hashtags(const struct feed_tweet *t, char *out, size_t outlen)
 	}
 }
 
-/* The sighting's data table: Account, Tweet, Hashtags, Link and one row. */
-static cJSON *tweet_table(const struct feed_tweet *t)
+/* The data table's columns, the same for every sighting: built once and
+ * referenced, not copied, from each table. */
+static cJSON *table_columns;
+static pthread_once_t table_columns_once = PTHREAD_ONCE_INIT;
+
+static void table_columns_build(void)
 {
 	static const char *const names[] = {"Account", "Tweet", "Hashtags", "Link"};
 	static const char *const types[] = {"string", "markdown", "string", "url"};
+	cJSON *columns = cJSON_CreateArray();
+	for (int i = 0; columns && i < 4; i++) {
+		cJSON *c = cJSON_CreateObject();
+		cJSON *name = cJSON_CreateStringReference(names[i]);
+		cJSON *type = cJSON_CreateStringReference(types[i]);
+		if (!c || !name || !type) {
+			cJSON_Delete(c);
+			cJSON_Delete(name);
+			cJSON_Delete(type);
+			cJSON_Delete(columns);
+			return; /* table_columns stays NULL: tables fail as out of memory */
+		}
+		cJSON_AddItemToObjectCS(c, "name", name);
+		cJSON_AddItemToObjectCS(c, "type", type);
+		cJSON_AddItemToArray(columns, c);
+	}
+	table_columns = columns;
+}
+
+/* The sighting's data table: Account, Tweet, Hashtags, Link and one row.
+ * The tweet's text and link are borrowed from the feed copy. */
+static cJSON *tweet_table(const struct feed_tweet *t)
+{
 	char account[512], tags[HASHTAGS_MAX];
 	snprintf(account, sizeof(account), "@%s", t->user);
 	join_hashtags(t, tags, sizeof(tags));
-	const char *cells[] = {account, t->text, tags, t->link};
+	pthread_once(&table_columns_once, table_columns_build);
 
-	cJSON *table = cJSON_CreateObject(), *columns = cJSON_CreateArray();
-	cJSON *rows = cJSON_CreateArray(), *row = cJSON_CreateStringArray(cells, 4);
-	if (!table || !columns || !rows || !row)
-		goto fail;
+	cJSON *table = cJSON_CreateObject(), *rows = cJSON_CreateArray();
+	cJSON *row = cJSON_CreateArray();
+	cJSON *columns = table_columns ? cJSON_CreateArrayReference(table_columns->child) : NULL;
+	cJSON *cells[4] = {cJSON_CreateString(account), cJSON_CreateStringReference(t->text),
+			   cJSON_CreateString(tags), cJSON_CreateStringReference(t->link)};
+	int ok = table && rows && row && columns;
 	for (int i = 0; i < 4; i++) {
-		cJSON *c = cJSON_CreateObject();
-		if (!c || !cJSON_AddItemToArray(columns, c) ||
-		    !cJSON_AddStringToObject(c, "name", names[i]) ||
-		    !cJSON_AddStringToObject(c, "type", types[i]))
-			goto fail;
+		if (ok && cells[i])
+			cJSON_AddItemToArray(row, cells[i]);
+		else
+			cJSON_Delete(cells[i]);
+		ok = ok && cells[i];
+	}
+	if (!ok) {
+		cJSON_Delete(table);
+		cJSON_Delete(columns);
+		cJSON_Delete(rows);
+		cJSON_Delete(row);
+		return NULL;
 	}
 	/* Constant keys: nothing to allocate, so these cannot fail. */
 	cJSON_AddItemToArray(rows, row);
-	row = NULL;
 	cJSON_AddItemToObjectCS(table, "columns", columns);
-	columns = NULL;
 	cJSON_AddItemToObjectCS(table, "rows", rows);
 	return table;
-fail:
-	cJSON_Delete(table);
-	cJSON_Delete(columns);
-	cJSON_Delete(rows);
-	cJSON_Delete(row);
-	return NULL;
 }
 
 /* Related_To relations from the observable to the tweet's other IOCs. */
@@ -126,8 +155,8 @@ static cJSON *tweet_relations(const struct feed_tweet *t, const struct observabl
 		if ((ioc->key && strcmp(ioc->key, key) == 0) ||
 		    (ioc->alt_key && strcmp(ioc->alt_key, key) == 0))
 			continue;
-		cJSON *r = ctim_relation(TWEETTIOC_SOURCE, "Related_To", o->type, o->value,
-					 ioc->ctim_type, ioc->value);
+		cJSON *r = ctim_relation_ex(TWEETTIOC_SOURCE, "Related_To", o->type, o->value,
+					    ioc->ctim_type, ioc->value, 1);
 		if (ctim_bundle_add(&list, r) != 0) {
 			cJSON_Delete(list);
 			return NULL;
@@ -153,6 +182,7 @@ static cJSON *tweet_sighting(const struct feed_tweet *t, const struct observable
 		.observed = t->timestamp,
 		.relations = tweet_relations(t, o, key),
 		.data = tweet_table(t),
+		.borrow = 1, /* the feed copy outlives the response (enrich) */
 	};
 	if (!in.relations || !in.data) {
 		cJSON_Delete(in.relations);
@@ -235,6 +265,11 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 		st->oom = 1;
 }
 
+static void release_index(void *index)
+{
+	feed_store_release(index);
+}
+
 static void enrich(const struct relay_request *req, const struct observable_list *obs,
 		   struct relay_response *res, int observe)
 {
@@ -243,7 +278,14 @@ static void enrich(const struct relay_request *req, const struct observable_list
 		return;
 	for (size_t i = 0; i < obs->count && !st.oom; i++)
 		enrich_one(&st, &obs->items[i], observe, res);
-	feed_store_release(st.index);
+	/* Sightings borrow the feed copy's strings: the response holds the
+	 * copy until it has been written and freed. */
+	if (res->cleanup)
+		feed_store_release(st.index);
+	else {
+		res->cleanup = release_index;
+		res->cleanup_arg = (void *)st.index;
+	}
 	if (st.budget_dropped)
 		response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
 				   "Twitter IOC Hunter: %zu more sightings were left out; one "
