@@ -40,7 +40,7 @@ static void tweettioc_health(const struct relay_request *req, struct relay_respo
 	if (age > allowed) {
 		response_add_error(res, RELAY_ERR_UNAVAILABLE,
 				   "The Twitter IOC Hunter feed is stale: the last successful "
-				   "refresh was %.0f s ago (allowed: %.0f s). Last attempt: %s",
+				   "refresh was %.1f s ago (allowed: %.0f s). Last attempt: %s",
 				   age, allowed, st.last_error[0] ? st.last_error : "ok");
 		return;
 	}
