@@ -80,7 +80,7 @@ cJSON *ctim_sighting(const struct ctim_sighting_in *in);
  * else a copy. NULL when out of memory. */
 cJSON *ctim_string(const char *s, int borrow);
 
-/* A Related_To style observable relation. When `borrow`, rel_type and
+/* A Related_To style observable relation. When `borrow`, origin, relation, rel_type and
  * rel_value outlive the tree and are referenced. */
 cJSON *ctim_relation_ex(const char *origin, const char *relation, const char *src_type,
 			const char *src_value, const char *rel_type, const char *rel_value,

@@ -319,12 +319,13 @@ cJSON *ctim_sighting(const struct ctim_sighting_in *in)
 	if (in->external_id) {
 		cJSON *ext = cJSON_CreateArray();
 		cJSON *one = ctim_string(in->external_id, in->borrow);
-		if (ext && one)
-			cJSON_AddItemToArray(ext, one);
-		else
+		if (!ext || !one) {
+			cJSON_Delete(ext); /* either may have been made */
 			cJSON_Delete(one);
-		if (!one || !add(o, "external_ids", ext))
 			goto fail;
+		}
+		cJSON_AddItemToArray(ext, one);
+		add(o, "external_ids", ext);
 	}
 	if (relations) {
 		cJSON *r = relations;
@@ -352,7 +353,8 @@ cJSON *ctim_relation_ex(const char *origin, const char *relation, const char *sr
 			int borrow)
 {
 	cJSON *o = cJSON_CreateObject(), *related = cJSON_CreateObject();
-	if (!o || !related || !put_str(o, "origin", origin) || !put_str(o, "relation", relation) ||
+	if (!o || !related || !put_item(o, "origin", ctim_string(origin, borrow)) ||
+	    !put_item(o, "relation", ctim_string(relation, borrow)) ||
 	    !add(o, "source", ctim_observable(src_type, src_value)) ||
 	    !put_item(related, "type", ctim_string(rel_type, borrow)) ||
 	    !put_item(related, "value", ctim_string(rel_value, borrow))) {
