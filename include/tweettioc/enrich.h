@@ -11,11 +11,17 @@
 #include "request.h"
 #include "response.h"
 
+struct feed_index;
+
 #define TWEETTIOC_SOURCE "Twitter IOC Hunter"
 
 /* At most this many sightings in one response, over all observables; the
  * rest are reported in a too-many-entities warning. */
 #define TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE 20000
+
+/* The current feed copy (release it with feed_store_release), or NULL
+ * with a "service unavailable" error added to res when none is loaded yet. */
+const struct feed_index *tweettioc_acquire_or_fail(struct relay_response *res);
 
 void tweettioc_deliberate(const struct relay_request *req, const struct observable_list *obs,
 			  struct relay_response *res);

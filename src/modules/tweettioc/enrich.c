@@ -28,8 +28,7 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The loaded copy, or an error in res when there is none yet. */
-static const struct feed_index *acquire_or_fail(struct relay_response *res)
+const struct feed_index *tweettioc_acquire_or_fail(struct relay_response *res)
 {
 	const struct feed_index *index = feed_store_acquire();
 	if (!index) {
@@ -274,7 +273,7 @@ static void enrich(const struct relay_request *req, const struct observable_list
 		   struct relay_response *res, int observe)
 {
 	struct enrich_state st = {.req = req, .now = now_seconds()};
-	if (!(st.index = acquire_or_fail(res)))
+	if (!(st.index = tweettioc_acquire_or_fail(res)))
 		return;
 	for (size_t i = 0; i < obs->count && !st.oom; i++)
 		enrich_one(&st, &obs->items[i], observe, res);

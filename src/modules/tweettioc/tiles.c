@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "ctim.h"
+#include "tweettioc/enrich.h"
 #include "tweettioc/index.h"
 #include "tweettioc/refresh.h"
 #include "tweettioc/tiles_charts.h"
@@ -370,16 +371,9 @@ void tweettioc_tile_data(const struct relay_request *req, const char *tile_id, c
 		response_add_error(res, rc, "%s", err);
 		return;
 	}
-	const struct feed_index *index = feed_store_acquire();
-	if (!index) {
-		struct feed_status st;
-		feed_store_status(&st);
-		response_add_error(res, RELAY_ERR_UNAVAILABLE,
-				   "The Twitter IOC Hunter feed is not loaded yet (%s). "
-				   "Please, try again later.",
-				   st.last_error[0] ? st.last_error : "first download in progress");
+	const struct feed_index *index = tweettioc_acquire_or_fail(res);
+	if (!index)
 		return;
-	}
 	double refresh = req && req->cfg ? (double)req->cfg->tweettioc_refresh_seconds
 					 : TILES_FALLBACK_REFRESH_SECONDS;
 	cJSON *data = NULL;
