@@ -1,11 +1,16 @@
 # securex-relay: build, test, demo.
 #
 #   make            optimised build/securex-relay
-#   make test       unit tests (Check) and end-to-end tests (real nginx, fake
-#                   upstreams on loopback), all under ASan + UBSan
+#   make test       unit tests (Check, with every allocation failed in turn and
+#                   the fuzz corpora replayed) and end-to-end tests (real nginx,
+#                   fake upstreams on loopback, faults, failover), ASan + UBSan
 #   make demo       relay + nginx on http://127.0.0.1:8080 with a bundled feed
 #   make run        the same against the live upstream
 #   make lint       clang-format check and banned functions
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60); clang
+#   make valgrind   the end-to-end tests with the relay under valgrind memcheck
+#   make failover   30 s of wrk load through nginx over two relays, one killed
+#   make soak       5 minutes of mixed load, RSS and error figures
 #
 # Every target that needs packages first runs scripts/deps.sh, which installs
 # what is missing with apt-get (as root) or prints the exact command.
@@ -37,7 +42,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 export ASAN_OPTIONS ?= abort_on_error=0:detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps deps-test build-asan unit e2e test demo run lint bench clean
+.PHONY: all deps deps-test build-asan unit e2e test demo run lint bench clean \
+	alloc-test fuzz fuzz-build fuzz-replay fuzz-merge valgrind failover soak
 all: deps
 	@$(MAKE) --no-print-directory build/securex-relay
 
@@ -73,6 +79,7 @@ build-asan: build/asan/securex-relay $(UNIT_BINS)
 # Each unit test program prints Check's summary line; a failure stops make.
 unit: build-asan
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
+	@$(MAKE) --no-print-directory alloc-test fuzz-replay
 
 e2e: build/asan/securex-relay
 	@RELAY_BIN=$(CURDIR)/build/asan/securex-relay python3 tests/e2e/run.py
@@ -110,3 +117,116 @@ lint:
 
 clean:
 	rm -rf build
+
+# ---------------------------------------------------------------- hostile input
+# Allocation failure: tests/alloc/ is linked with --wrap for the allocators
+# (only the relay's and the test's own calls are wrapped; cJSON, libcurl and
+# libcrypto are hooked at run time, GLib aborts on OOM by design), and fails
+# allocation N of each request for N = 1, 2, ... Part of `unit`.
+ALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+ALLOC_TEST := build/asan/tests/alloc/test_alloc_failure
+
+$(ALLOC_TEST): $(wildcard tests/alloc/*.c tests/alloc/*.h) $(UNIT_HELPERS) $(SAN_LIB_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(WARN) $(SAN_FLAGS) -Iinclude -Itests/unit -Itests/alloc $(PKG_CFLAGS) -o $@ \
+		$(wildcard tests/alloc/*.c) $(UNIT_HELPERS) $(SAN_LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS) \
+		$(ALLOC_WRAP)
+
+# The refresh loops print one "refresh failed" line per run to stderr: kept
+# in a file, shown when the test fails.
+alloc-test: $(ALLOC_TEST)
+	@echo "== $(ALLOC_TEST)"
+	@CK_FORK=yes $(ALLOC_TEST) 2>build/asan/tests/alloc/stderr.txt || \
+		{ cat build/asan/tests/alloc/stderr.txt; exit 1; }
+
+# Fuzzing: one libFuzzer target per parser of untrusted bytes (fuzz/fuzz_*.c),
+# built with clang against the relay sources compiled into build/fuzz/.
+# scripts/fuzz.sh runs them (FUZZ_JOBS at a time, niced) and prints execs and
+# corpus sizes; new inputs go to build/fuzz/corpus/<target>, `make fuzz-merge`
+# minimises them into the committed fuzz/corpus/<target>.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
+FUZZ_TARGETS := $(filter-out fuzz_common fuzz_replay,$(patsubst fuzz/%.c,%,$(sort $(wildcard fuzz/fuzz_*.c))))
+FUZZ_SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS    := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRCS)) build/fuzz/obj/fuzz_common.o
+FUZZ_BINS    := $(patsubst %,build/fuzz/bin/%,$(FUZZ_TARGETS))
+REPLAY_BINS  := $(patsubst %,build/asan/fuzz/%,$(FUZZ_TARGETS))
+
+build/fuzz/obj/fuzz_common.o: fuzz/fuzz_common.c fuzz/fuzz_common.h $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+
+build/fuzz/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+
+build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJS) fuzz/fuzz_common.h $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude -Ifuzz $(PKG_CFLAGS) -o $@ $< \
+		$(FUZZ_OBJS) $(PKG_LIBS)
+
+# Kept between runs (make treats objects of pattern rules as intermediate).
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh run $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-build
+	@scripts/fuzz.sh merge $(FUZZ_TARGETS)
+
+# The committed corpora replayed through the same entry points without
+# libFuzzer: gcc, ASan + UBSan, fuzz/fuzz_replay.c as main(). Part of `unit`.
+build/asan/fuzz/%: fuzz/%.c fuzz/fuzz_replay.c fuzz/fuzz_common.c fuzz/fuzz_common.h \
+		$(SAN_LIB_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  REPLAY  $@"
+	$(Q)$(CC) $(WARN) $(SAN_FLAGS) -Iinclude -Ifuzz $(PKG_CFLAGS) -o $@ $< fuzz/fuzz_replay.c \
+		fuzz/fuzz_common.c $(SAN_LIB_OBJS) $(PKG_LIBS)
+
+fuzz-replay: $(REPLAY_BINS)
+	@scripts/fuzz.sh replay $(FUZZ_TARGETS)
+
+# valgrind: the end-to-end tests against an unsanitized -O1 -g relay under
+# memcheck (tests/e2e/valgrind-relay.sh as RELAY_BIN); any error or definite
+# leak fails the test class. E2E_ARGS passes -k PATTERN to run.py.
+VALGRIND_OBJS := $(patsubst src/%.c,build/valgrind/obj/%.o,$(SRCS))
+
+build/valgrind/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (valgrind)"
+	$(Q)$(CC) $(WARN) -O1 -g -fno-omit-frame-pointer -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+
+build/valgrind/securex-relay: $(VALGRIND_OBJS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) -O1 -g -o $@ $^ $(PKG_LIBS)
+
+valgrind:
+	@scripts/deps.sh valgrind
+	@$(MAKE) --no-print-directory build/valgrind/securex-relay
+	@RELAY_BIN=$(CURDIR)/tests/e2e/valgrind-relay.sh python3 tests/e2e/run.py $(E2E_ARGS)
+
+# failover: two optimised relays behind the production upstream pool
+# (deploy/nginx/securex-relay-pool.conf), 30 s of wrk, one relay killed with
+# SIGKILL half-way; then 200 slow clients. Prints failed requests and p99s.
+failover:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build/securex-relay
+	@FAILOVER_SECONDS=$${FAILOVER_SECONDS:-30} FAILOVER_SLOW_SECONDS=$${FAILOVER_SLOW_SECONDS:-10} \
+		RELAY_BIN=$(CURDIR)/build/securex-relay python3 tests/e2e/run.py -k Failover
+
+# soak: 5 minutes (SOAK_SECONDS) of mixed load with a feed refresh every
+# 10 s against the optimised relay; prints RSS and answer figures.
+soak:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build/securex-relay
+	@SOAK_SECONDS=$${SOAK_SECONDS:-300} RELAY_BIN=$(CURDIR)/build/securex-relay \
+		python3 tests/e2e/soak.py -v

@@ -8,7 +8,8 @@
  * The outcome is classified into the relay's error enum so each module only
  * adds its own wording: 2xx -> RELAY_OK; 404 -> NOT_FOUND; 429 ->
  * TOO_MANY_REQUESTS; 5xx, timeout, refused, DNS -> UNAVAILABLE; TLS failure,
- * bad redirect, other status -> UNKNOWN; over the cap -> UPSTREAM_TOO_LARGE.
+ * bad redirect, other status -> UNKNOWN; over the cap -> UPSTREAM_TOO_LARGE;
+ * out of memory (ours or libcurl's) -> INTERNAL.
  */
 #ifndef UPSTREAM_H
 #define UPSTREAM_H

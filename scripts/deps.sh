@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages a make target needs.
 #
-#   scripts/deps.sh <build|test|demo|bench|fuzz>
+#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind>
 #
 # Checks each package with dpkg-query; when something is missing it runs
 # apt-get update + apt-get install (as root), or prints the exact sudo
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 <build|test|demo|bench|fuzz>" >&2
+	echo "usage: $0 <build|test|demo|bench|fuzz|valgrind>" >&2
 	exit 2
 }
 
@@ -19,14 +19,16 @@ target=$1
 
 build_pkgs=(gcc make "pkg-config|pkgconf" libcurl4-openssl-dev libcjson-dev libfcgi-dev libssl-dev libglib2.0-dev)
 nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
-test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates)
+# wrk: the short failover run of `make test` (tests/e2e/test_failover.py).
+test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk)
 
 case $target in
 build) want=("${build_pkgs[@]}") ;;
 test) want=("${test_pkgs[@]}") ;;
 demo) want=("${build_pkgs[@]}" "$nginx_pkg" python3 curl) ;;
-bench) want=("${test_pkgs[@]}" wrk) ;;
+bench) want=("${test_pkgs[@]}") ;;
 fuzz) want=("${test_pkgs[@]}" clang @clang-rt) ;;
+valgrind) want=("${test_pkgs[@]}" valgrind) ;;
 *) usage ;;
 esac
 

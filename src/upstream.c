@@ -23,6 +23,7 @@ struct transfer {
 	CURL *easy;
 	char errbuf[CURL_ERROR_SIZE];
 	int too_big;
+	int nomem; /* the answer buffer could not grow: our fault, not the upstream's */
 };
 
 int upstream_global_init(void)
@@ -56,6 +57,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	size_t n = size * nmemb;
 	if (strbuf_append(&t->req->body, data, n) != STRBUF_OK) {
 		t->too_big = t->req->body.failed == STRBUF_TOO_BIG;
+		t->nomem = t->req->body.failed == STRBUF_NOMEM;
 		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
 	}
 	return n;
@@ -84,6 +86,7 @@ static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 	strbuf_init(&req->body, req->max_bytes ? req->max_bytes : 1024 * 1024);
 	t->errbuf[0] = '\0';
 	t->too_big = 0;
+	t->nomem = 0;
 	if (!(t->easy = curl_easy_init()))
 		return -1;
 	CURL *h = t->easy;
@@ -172,6 +175,10 @@ static void transfer_finish(struct transfer *t, CURLcode rc)
 			req->err = RELAY_ERR_UNKNOWN;
 		if (req->err != RELAY_OK)
 			snprintf(req->detail, sizeof(req->detail), "HTTP %ld", status);
+	} else if (t->nomem || rc == CURLE_OUT_OF_MEMORY) {
+		/* Running out of memory says nothing about the upstream: a 500. */
+		req->err = RELAY_ERR_INTERNAL;
+		snprintf(req->detail, sizeof(req->detail), "out of memory");
 	} else if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		req->err = RELAY_ERR_UPSTREAM_TOO_LARGE;
 		snprintf(req->detail, sizeof(req->detail), "answer larger than %zu bytes",

@@ -63,8 +63,8 @@ char *cybercrime_search_url(const char *base, const char *query);
 
 /* Reads a query.php answer (len bytes, need not be NUL-terminated; NULL is
  * an empty body). Returns RELAY_OK with *out filled, or RELAY_ERR_KEY_ERROR
- * when it is not a JSON object with a string `message` in valid UTF-8 (*out
- * is then zeroed). A message longer than CYBERCRIME_MESSAGE_MAX - 1 bytes
+ * when it is not a JSON object with a string `message` in valid UTF-8, or
+ * RELAY_ERR_INTERNAL when out of memory (*out is then zeroed). A message longer than CYBERCRIME_MESSAGE_MAX - 1 bytes
  * is cut on a UTF-8 boundary. */
 enum relay_err cybercrime_parse_answer(const char *body, size_t len, struct cybercrime_answer *out);
 

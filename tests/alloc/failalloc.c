@@ -28,11 +28,13 @@ static unsigned long fail_at; /* 0: never */
 static unsigned long counted;
 static int mode;
 static int hit;
+static int hit_in_curl;
 
 void failalloc_arm(unsigned long n, enum failalloc_mode m)
 {
 	__atomic_store_n(&counted, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&hit, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&hit_in_curl, 0, __ATOMIC_SEQ_CST);
 	mode = (int)m;
 	__atomic_store_n(&fail_at, n, __ATOMIC_SEQ_CST);
 }
@@ -46,6 +48,11 @@ unsigned long failalloc_disarm(void)
 int failalloc_hit(void)
 {
 	return __atomic_load_n(&hit, __ATOMIC_SEQ_CST);
+}
+
+int failalloc_hit_in_curl(void)
+{
+	return __atomic_load_n(&hit_in_curl, __ATOMIC_SEQ_CST);
 }
 
 static int should_fail(void)
@@ -96,10 +103,38 @@ static void plain_free(void *p)
 	free(p);
 }
 
+/* libcurl's hooks: the same counter, but a failure is remembered as libcurl's. */
+static void *curl_fail_note(void *p)
+{
+	if (!p && failalloc_hit())
+		__atomic_store_n(&hit_in_curl, 1, __ATOMIC_SEQ_CST);
+	return p;
+}
+
+static void *curl_malloc(size_t n)
+{
+	return curl_fail_note(__wrap_malloc(n));
+}
+
+static void *curl_calloc(size_t n, size_t size)
+{
+	return curl_fail_note(__wrap_calloc(n, size));
+}
+
+static void *curl_realloc(void *p, size_t n)
+{
+	return curl_fail_note(__wrap_realloc(p, n));
+}
+
+static char *curl_strdup(const char *s)
+{
+	return curl_fail_note(__wrap_strdup(s));
+}
+
 void failalloc_install(void)
 {
 	cJSON_Hooks hooks = {.malloc_fn = __wrap_malloc, .free_fn = plain_free};
 	cJSON_InitHooks(&hooks);
-	curl_global_init_mem(CURL_GLOBAL_DEFAULT, __wrap_malloc, plain_free, __wrap_realloc,
-			     __wrap_strdup, __wrap_calloc);
+	curl_global_init_mem(CURL_GLOBAL_DEFAULT, curl_malloc, plain_free, curl_realloc,
+			     curl_strdup, curl_calloc);
 }

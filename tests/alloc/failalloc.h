@@ -20,8 +20,8 @@
 #include <stddef.h>
 
 enum failalloc_mode {
-	FAILALLOC_ONCE,	   /* only the Nth call fails; later calls succeed again */
-	FAILALLOC_FROM_N,  /* the Nth call and every later one fail */
+	FAILALLOC_ONCE,	  /* only the Nth call fails; later calls succeed again */
+	FAILALLOC_FROM_N, /* the Nth call and every later one fail */
 };
 
 /* Points cJSON and libcurl at the counter. Call first in main(). */
@@ -35,5 +35,11 @@ unsigned long failalloc_disarm(void);
 
 /* Whether a call failed since the last failalloc_arm. */
 int failalloc_hit(void);
+
+/* Whether a call that failed came from inside libcurl. libcurl does not
+ * always report running out of memory as such (a failed copy of a numeric
+ * host reads "Could not resolve host"), so the relay can only pass on the
+ * upstream error it was given. */
+int failalloc_hit_in_curl(void);
 
 #endif

@@ -168,7 +168,7 @@ class TweettiocFaultTest(FaultCase):
         self.keeps_copy("429", lambda: self.faults.set_mode(ff.status(429)), r"HTTP 429")
 
     def test_truncated_body_keeps_the_copy(self):
-        body = bytes(self.faults._mode.body)
+        body = json.dumps(self.feed_doc).encode()
         self.keeps_copy("truncated", lambda: self.faults.set_mode(ff.truncated(body)),
                         r"transfer closed with \d+ bytes remaining|partial file")
 

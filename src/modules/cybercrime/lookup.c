@@ -8,6 +8,7 @@
 #include "cybercrime/lookup.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,10 @@ enum relay_err cybercrime_parse_answer(const char *body, size_t len, struct cybe
 	if (!body || len == 0 || json_find_nul_escape(body, len) >= 0)
 		return RELAY_ERR_KEY_ERROR;
 	const char *end = NULL;
+	errno = 0;
 	cJSON *json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	if (!json && errno == ENOMEM) /* our fault, not the upstream's */
+		return RELAY_ERR_INTERNAL;
 	for (const char *p = end; json && p && p < body + len; p++)
 		if (!isspace((unsigned char)*p)) { /* trailing bytes: not one JSON value */
 			cJSON_Delete(json);
