@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
+#include "json_arena.h"
 #include "request.h"
 #include "response.h"
 #include "router.h"
@@ -62,6 +63,7 @@ const struct relay_config *fuzz_config(void)
 {
 	if (!config_loaded) {
 		char err[256];
+		json_arena_install(); /* requests build their cJSON as the relay does */
 		if (config_load(&config, fuzz_getenv, err, sizeof(err)) != 0) {
 			fprintf(stderr, "fuzz: config_load: %s\n", err);
 			abort();
@@ -100,7 +102,7 @@ void fuzz_load_feed(void)
 }
 
 /* The rendered answer has the shape CONTRACT section 3 promises. */
-static void check_answer(const struct relay_response *res, const char *text, size_t len)
+static void check_answer(int status, const char *text, size_t len)
 {
 	if (!text)
 		fuzz_fail("response_render returned NULL without an allocation failure");
@@ -109,7 +111,11 @@ static void check_answer(const struct relay_response *res, const char *text, siz
 	cJSON *json = cJSON_ParseWithLength(text, len);
 	if (!cJSON_IsObject(json))
 		fuzz_fail("the answer is not a JSON object");
-	if (res->status == 200) {
+	char *again = cJSON_PrintUnformatted(json);
+	if (!again || strcmp(again, text) != 0)
+		fuzz_fail("the relay's printer and cJSON's print the answer differently");
+	cJSON_free(again);
+	if (status == 200) {
 		const cJSON *data = cJSON_GetObjectItemCaseSensitive(json, "data");
 		const cJSON *errors = cJSON_GetObjectItemCaseSensitive(json, "errors");
 		if (!data && !errors && !cJSON_GetObjectItemCaseSensitive(json, "version"))
@@ -126,10 +132,10 @@ static void check_answer(const struct relay_response *res, const char *text, siz
 		}
 	} else {
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(json, "code");
-		if (!cJSON_IsNumber(code) || code->valueint != res->status ||
+		if (!cJSON_IsNumber(code) || code->valueint != status ||
 		    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "message")))
 			fuzz_fail("a non-200 answer that is not {code, message}");
-		if (res->status != 404 && res->status != 405 && res->status != 413)
+		if (status != 404 && status != 405 && status != 413)
 			fuzz_fail("an unexpected HTTP status (500/503 without an allocation "
 				  "failure)");
 	}
@@ -150,6 +156,7 @@ void fuzz_route(const char *method, const char *path, const unsigned char *body,
 	struct relay_request req;
 	struct relay_response res;
 	struct route_match match;
+	json_arena_begin();
 	memset(&req, 0, sizeof(req));
 	response_init(&res);
 	req.cfg = cfg;
@@ -163,8 +170,10 @@ void fuzz_route(const char *method, const char *path, const unsigned char *body,
 		router_handle(&req, &match, &res);
 	size_t out_len = 0;
 	char *text = response_render(&res, &out_len);
-	check_answer(&res, text, out_len);
-	free(text);
+	int status = res.status;
 	response_free(&res);
+	json_arena_end();
+	check_answer(status, text, out_len);
+	free(text);
 	free(copy);
 }

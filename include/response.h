@@ -60,9 +60,14 @@ void response_set_raw(struct relay_response *res, cJSON *raw);
 /* True when at least one error of type fatal has been added. */
 int response_has_fatal(const struct relay_response *res);
 
-/* Renders the body into a new NUL-terminated string (free() it) and stores
- * its length in *len. Returns NULL only when out of memory (the status is
- * then 500); the front end sends RESPONSE_FALLBACK_BODY instead. */
+/* Renders the body and stores its length in *len. The bytes live in this
+ * thread's print buffer (or in `res`) until the next render on this thread
+ * or response_free(); never NULL: when out of memory the status becomes 500
+ * and the body RESPONSE_FALLBACK_BODY. */
+const char *response_render_view(struct relay_response *res, size_t *len);
+
+/* The same, copied into a new NUL-terminated string (free() it); NULL only
+ * when that copy cannot be allocated (the status is then 500). */
 char *response_render(struct relay_response *res, size_t *len);
 
 /* Frees this thread's print buffer; worker threads call it as they end. */

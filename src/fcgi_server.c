@@ -26,6 +26,7 @@
 #include <fcgiapp.h>
 
 #include "config.h"
+#include "json_arena.h"
 #include "request.h"
 #include "response.h"
 #include "router.h"
@@ -62,11 +63,7 @@ static const char *status_text(int status)
 static void write_response(struct server_io *io, struct relay_response *res)
 {
 	size_t len = 0;
-	char *body = response_render(res, &len);
-	/* Out of memory even for the error answer: the fixed 500 body. */
-	const char *text = body ? body : RESPONSE_FALLBACK_BODY;
-	if (!body)
-		len = sizeof(RESPONSE_FALLBACK_BODY) - 1;
+	const char *text = response_render_view(res, &len);
 	char head[256];
 	int n = snprintf(head, sizeof(head),
 			 "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
@@ -75,7 +72,6 @@ static void write_response(struct server_io *io, struct relay_response *res)
 			 res->content_type ? res->content_type : "application/json", len);
 	io->write(io->ctx, head, (size_t)n);
 	io->write(io->ctx, text, len);
-	free(body);
 }
 
 /* The request path: DOCUMENT_URI (nginx), else REQUEST_URI without its
@@ -169,6 +165,7 @@ static void serve_one(const struct relay_config *cfg, struct server_io *io)
 	struct route_match match;
 	char *body = NULL;
 
+	json_arena_begin();
 	memset(&req, 0, sizeof(req));
 	response_init(&res);
 	req.cfg = cfg;
@@ -207,6 +204,7 @@ write:
 	write_response(io, &res);
 	response_free(&res);
 	free(body);
+	json_arena_end();
 }
 
 /* ---- FastCGI ---- */
@@ -339,6 +337,7 @@ static void *worker_main(void *arg)
 	}
 	FCGX_Free(&r, 0);
 	response_thread_cleanup();
+	json_arena_thread_cleanup();
 	return NULL;
 }
 
@@ -447,5 +446,7 @@ int server_run_cgi(const struct relay_config *cfg)
 {
 	struct server_io io = {cgi_param, cgi_read, cgi_write, NULL, NULL};
 	serve_one(cfg, &io);
+	response_thread_cleanup();
+	json_arena_thread_cleanup();
 	return fflush(stdout) == 0 ? 0 : -1;
 }

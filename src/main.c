@@ -13,6 +13,7 @@
 
 #include "auth/auth.h"
 #include "config.h"
+#include "json_arena.h"
 #include "module.h"
 #include "server.h"
 #include "upstream.h"
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
 	};
 	const char *listen_addr = NULL;
 	int threads = DEFAULT_THREADS, opt;
+	json_arena_install(); /* before anything uses cJSON */
 	while ((opt = getopt_long(argc, argv, "l:t:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'l': listen_addr = optarg; break;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_print.h"
+
 #define RESPONSE_MESSAGE_MAX 2048
 
 void response_init(struct relay_response *res)
@@ -116,32 +118,12 @@ int response_has_fatal(const struct relay_response *res)
 	return 0;
 }
 
-static char *render_failure(struct relay_response *res, size_t *len)
-{
-	const struct relay_error_info *info = relay_error_info(res->failure);
-	cJSON *o = cJSON_CreateObject();
-	char *out = NULL;
-	if (o && cJSON_AddNumberToObject(o, "code", res->status) &&
-	    cJSON_AddStringToObject(o, "message",
-				    res->failure_message ? res->failure_message : info->message))
-		out = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!out) {
-		/* Last resort when even this small object cannot be built. */
-		res->status = 500;
-		out = strdup(RESPONSE_FALLBACK_BODY);
-	}
-	if (out)
-		*len = strlen(out);
-	return out;
-}
-
 /* Answers print into a per-thread buffer that grows to the largest answer
- * seen (up to RESPONSE_PRINT_MAX), so cJSON needs no growing buffer of its
- * own; anything larger takes cJSON's own path. The buffer is freed when
- * its thread ends. */
+ * seen, so the front end writes the bytes from where they were printed; a
+ * buffer grown past RESPONSE_PRINT_KEEP by one huge answer is given back at
+ * the next render. The buffer is freed when its thread ends. */
 #define RESPONSE_PRINT_FIRST (64 * 1024)
-#define RESPONSE_PRINT_MAX (64 * 1024 * 1024)
+#define RESPONSE_PRINT_KEEP (4 * 1024 * 1024)
 
 struct print_buffer {
 	char *data;
@@ -184,47 +166,54 @@ void response_thread_cleanup(void)
 	}
 }
 
-static char *print_json(const cJSON *item, size_t *len)
+/* Prints `item` into this thread's buffer; NULL when out of memory. */
+static const char *print_json(const cJSON *item, size_t *len)
 {
 	struct print_buffer *b = print_buffer_get();
-	while (b) {
-		if (!b->data) {
-			if (!(b->data = malloc(RESPONSE_PRINT_FIRST)))
-				break;
-			b->cap = RESPONSE_PRINT_FIRST;
-		}
-		if (cJSON_PrintPreallocated((cJSON *)item, b->data, (int)b->cap, 0)) {
-			*len = strlen(b->data);
-			char *out = malloc(*len + 1);
-			if (out)
-				memcpy(out, b->data, *len + 1);
-			return out;
-		}
-		if (b->cap * 4 > RESPONSE_PRINT_MAX)
-			break;
-		char *bigger = realloc(b->data, b->cap * 4);
-		if (!bigger)
-			break;
-		b->data = bigger;
-		b->cap *= 4;
+	if (!b)
+		return NULL;
+	if (b->cap > RESPONSE_PRINT_KEEP) {
+		free(b->data);
+		b->data = NULL;
+		b->cap = 0;
 	}
-	char *out = cJSON_PrintUnformatted(item);
-	*len = out ? strlen(out) : 0;
+	if (!b->data && (b->data = malloc(RESPONSE_PRINT_FIRST)))
+		b->cap = RESPONSE_PRINT_FIRST;
+	return json_print(item, &b->data, &b->cap, len) == 0 ? b->data : NULL;
+}
+
+static const char *render_failure(struct relay_response *res, size_t *len)
+{
+	const struct relay_error_info *info = relay_error_info(res->failure);
+	cJSON *o = cJSON_CreateObject();
+	const char *out = NULL;
+	if (o && cJSON_AddNumberToObject(o, "code", res->status) &&
+	    cJSON_AddStringToObject(o, "message",
+				    res->failure_message ? res->failure_message : info->message))
+		out = print_json(o, len);
+	cJSON_Delete(o);
+	if (!out) {
+		/* Last resort when even this small object cannot be built. */
+		res->status = 500;
+		out = RESPONSE_FALLBACK_BODY;
+		*len = sizeof(RESPONSE_FALLBACK_BODY) - 1;
+	}
 	return out;
 }
 
-char *response_render(struct relay_response *res, size_t *len)
+const char *response_render_view(struct relay_response *res, size_t *len)
 {
-	char *out = NULL;
+	const char *out = NULL;
 	*len = 0;
 	if (res->failure != RELAY_OK)
 		return render_failure(res, len);
 	if (res->text) {
-		out = strdup(res->text);
-	} else if (res->raw) {
+		*len = strlen(res->text);
+		return res->text;
+	}
+	if (res->raw) {
 		out = print_json(res->raw, len);
 	} else {
-		/* The envelope borrows data and errors for printing only. */
 		/* The envelope holds data and errors only while printing. Constant
 		 * keys allocate nothing, so nothing can fail half-way (cJSON
 		 * 1.7.15's AddItemReferenceToObject leaks its reference when the
@@ -251,7 +240,18 @@ char *response_render(struct relay_response *res, size_t *len)
 		set_failure(res, RELAY_ERR_INTERNAL, NULL);
 		return render_failure(res, len);
 	}
-	if (res->text)
-		*len = strlen(out);
+	return out;
+}
+
+char *response_render(struct relay_response *res, size_t *len)
+{
+	const char *view = response_render_view(res, len);
+	char *out = malloc(*len + 1);
+	if (!out) {
+		res->status = 500; /* the caller sends RESPONSE_FALLBACK_BODY */
+		return NULL;
+	}
+	memcpy(out, view, *len);
+	out[*len] = '\0';
 	return out;
 }

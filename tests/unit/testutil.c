@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_arena.h"
 #include "request.h"
 #include "response.h"
 #include "router.h"
@@ -39,9 +40,16 @@ void test_config_load(struct relay_config *cfg, const char *const *env)
 cJSON *test_call(const struct relay_config *cfg, const char *method, const char *path,
 		 const char *body, int *status, char **raw)
 {
+	/* As in the relay: the request's cJSON lives in the thread's arena. */
+	static int arena_installed;
+	if (!arena_installed) {
+		json_arena_install();
+		arena_installed = 1;
+	}
 	struct relay_request req;
 	struct relay_response res;
 	struct route_match match;
+	json_arena_begin();
 	memset(&req, 0, sizeof(req));
 	response_init(&res);
 	req.cfg = cfg;
@@ -56,9 +64,18 @@ cJSON *test_call(const struct relay_config *cfg, const char *method, const char 
 	size_t len;
 	char *text = response_render(&res, &len);
 	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(strlen(text), len);
 	*status = res.status;
 	response_free(&res);
+	json_arena_end();
 	cJSON *json = cJSON_Parse(text);
+	if (json) {
+		/* The relay's printer writes what cJSON's own would. */
+		char *again = cJSON_PrintUnformatted(json);
+		ck_assert_ptr_nonnull(again);
+		ck_assert_str_eq(again, text);
+		cJSON_free(again);
+	}
 	if (raw)
 		*raw = text;
 	else

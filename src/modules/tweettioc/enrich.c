@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ctim.h"
+#include "json_arena.h"
 #include "tweettioc/index.h"
 #include "tweettioc/normalize.h"
 #include "tweettioc/refresh.h"
@@ -115,7 +116,10 @@ static cJSON *tweet_table(const struct feed_tweet *t)
 	char account[512], tags[HASHTAGS_MAX];
 	snprintf(account, sizeof(account), "@%s", t->user);
 	join_hashtags(t, tags, sizeof(tags));
+	/* The columns live as long as the process: not in the request's arena. */
+	int arena = json_arena_suspend();
 	pthread_once(&table_columns_once, table_columns_build);
+	json_arena_resume(arena);
 
 	cJSON *table = cJSON_CreateObject(), *rows = cJSON_CreateArray();
 	cJSON *row = cJSON_CreateArray();

@@ -1,0 +1,39 @@
+/* json_arena.h: request-scoped memory for cJSON.
+ *
+ * cJSON allocates one block per node and per string: an observe answer is
+ * tens of thousands of malloc/free pairs. Between json_arena_begin() and
+ * json_arena_end() a worker thread's cJSON allocations come from a
+ * per-thread bump arena instead, cJSON_Delete's frees cost nothing, and
+ * json_arena_end() rewinds the arena for the next request. Outside such a
+ * scope (the refresh thread, start-up, tests that never install the hooks)
+ * cJSON uses malloc as usual.
+ *
+ * Rules for code running in a scope:
+ * - Anything that must outlive the request (a process-wide constant, a
+ *   cache entry) is built between json_arena_suspend() and
+ *   json_arena_resume(), or copied out of cJSON into malloc'd memory.
+ * - Strings that cJSON hands back (cJSON_Print*) are freed with cJSON_free,
+ *   never free().
+ * Freeing an arena block outside its scope aborts; under AddressSanitizer a
+ * rewound arena is poisoned (a later use is reported) and blocks that were
+ * never given back with cJSON_Delete are reported as a leak.
+ */
+#ifndef JSON_ARENA_H
+#define JSON_ARENA_H
+
+/* Routes cJSON's allocations through the arena hooks. Call once, before
+ * any cJSON use and before threads start. */
+void json_arena_install(void);
+
+/* Opens and closes this thread's request scope (no nesting). */
+void json_arena_begin(void);
+void json_arena_end(void);
+
+/* Leaves the scope for a moment: returns the state to hand to resume. */
+int json_arena_suspend(void);
+void json_arena_resume(int state);
+
+/* Frees this thread's arena; worker threads call it as they end. */
+void json_arena_thread_cleanup(void);
+
+#endif
