@@ -95,8 +95,9 @@ struct ctim_refer_in {
 	const char *kind;      /* "search" or "browse" */
 	const char *type, *value;
 	const char *title, *description, *url;
-	const char *category;	 /* "Search" or "Browse" */
-	const char *source_name; /* second category, e.g. "Twitter IOC Hunter" */
+	const char *category;	   /* "Search" or "Browse" */
+	const char *source_name;   /* second category, e.g. "Twitter IOC Hunter" */
+	const char *value_escaped; /* upstream_escape(value) when the caller has it, or NULL */
 };
 /* id = ref-<module>-<kind>-<type>-<urlencoded value>. */
 cJSON *ctim_refer(const struct ctim_refer_in *in);

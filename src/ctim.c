@@ -103,8 +103,15 @@ int ctim_transient_id(const char *kind, char *buf, size_t len)
 		uuid[o++] = hex[b[i] & 15];
 	}
 	uuid[o] = '\0';
-	int n = snprintf(buf, len, "transient:%s-%s", kind, uuid);
-	return n > 0 && (size_t)n < len ? 0 : -1;
+	/* "transient:" kind "-" uuid, without printf on the hot path. */
+	size_t klen = strlen(kind);
+	if (10 + klen + 1 + o + 1 > len)
+		return -1;
+	memcpy(buf, "transient:", 10);
+	memcpy(buf + 10, kind, klen);
+	buf[10 + klen] = '-';
+	memcpy(buf + 11 + klen, uuid, o + 1);
+	return 0;
 }
 
 void ctim_format_time(double t, char buf[CTIM_TIME_LEN])
@@ -206,6 +213,9 @@ static int add(cJSON *obj, const char *key, cJSON *child)
 
 static int add_cut_string(cJSON *obj, const char *key, const char *s, size_t max)
 {
+	/* At most `max` bytes is at most `max` characters: no cut, no copy. */
+	if (s && strlen(s) <= max)
+		return put_str(obj, key, s);
 	char *cut = ctim_truncate(s ? s : "", max);
 	int ok = cut && put_str(obj, key, cut);
 	free(cut);
@@ -374,27 +384,35 @@ cJSON *ctim_relation(const char *origin, const char *relation, const char *src_t
 
 cJSON *ctim_refer(const struct ctim_refer_in *in)
 {
-	char *enc = upstream_escape(in->value);
+	char *own = in->value_escaped ? NULL : upstream_escape(in->value);
+	const char *enc = in->value_escaped ? in->value_escaped : own;
 	if (!enc)
 		return NULL;
 	size_t idlen =
 		strlen(in->module_id) + strlen(in->kind) + strlen(in->type) + strlen(enc) + 8;
-	char *id = malloc(idlen);
 	cJSON *o = cJSON_CreateObject();
+	cJSON *id = NULL;
 	const char *cats[2] = {in->category, in->source_name};
-	if (!id || !o)
+	/* The id is made in place in its cJSON string: one allocation. */
+	char *text = cJSON_malloc(idlen);
+	if (!o || !text || !(id = cJSON_CreateStringReference("")))
 		goto fail;
-	snprintf(id, idlen, "ref-%s-%s-%s-%s", in->module_id, in->kind, in->type, enc);
-	if (!put_str(o, "id", id) || !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
+	snprintf(text, idlen, "ref-%s-%s-%s-%s", in->module_id, in->kind, in->type, enc);
+	id->valuestring = text;
+	id->type &= ~cJSON_IsReference; /* cJSON_Delete frees the text with the item */
+	text = NULL;
+	cJSON_AddItemToObjectCS(o, "id", id);
+	id = NULL;
+	if (!add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
 	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
 	    !put_str(o, "url", in->url) || !add(o, "categories", cJSON_CreateStringArray(cats, 2)))
 		goto fail;
-	free(id);
-	free(enc);
+	free(own);
 	return o;
 fail:
-	free(id);
-	free(enc);
+	cJSON_free(text);
+	cJSON_Delete(id);
+	free(own);
 	cJSON_Delete(o);
 	return NULL;
 }

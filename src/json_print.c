@@ -74,6 +74,9 @@ static int escaped(unsigned char c)
 	return c < 0x20 || c == '"' || c == '\\';
 }
 
+/* Strings up to this many bytes take the copy-while-scanning path. */
+#define SHORT_STRING 32
+
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
@@ -108,14 +111,30 @@ static size_t plain_run(const unsigned char *p, size_t n)
 static int put_string(struct out *o, const char *s, char tail)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), extra = tail ? 3 : 2;
-	size_t run = plain_run(p, n);
-	char *d = room(o, n + extra);
+	size_t extra = tail ? 3 : 2;
+	/* Short plain strings (keys, types, ids) are copied while scanned. */
+	char *d = room(o, SHORT_STRING + extra);
 	if (!d)
 		return -1;
 	d[0] = '"';
-	memcpy(d + 1, p, run);
-	o->len += 1 + run;
+	size_t i = 0;
+	while (i < SHORT_STRING && !escaped(p[i])) {
+		d[1 + i] = (char)p[i];
+		i++;
+	}
+	if (!p[i]) {
+		d[1 + i] = '"';
+		d[2 + i] = tail;
+		o->len += i + extra;
+		return 0;
+	}
+	/* Longer, or with something to escape: measure, then copy runs. */
+	o->len += 1 + i;
+	p += i;
+	size_t n = strlen((const char *)p);
+	size_t run = plain_run(p, n);
+	if (put(o, (const char *)p, run) != 0)
+		return -1;
 	p += run;
 	n -= run;
 	while (n > 0) { /* the rare string with something to escape */

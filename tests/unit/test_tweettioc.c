@@ -139,6 +139,52 @@ START_TEST(feed_parse_refuses_a_body_that_is_not_an_array)
 }
 END_TEST
 
+/* The feed is read an item at a time: every way the array can be broken
+ * still refuses the whole feed, with the message for what is wrong. */
+START_TEST(feed_parse_reads_the_array_item_by_item)
+{
+	static const char item[] = "{\"ip\":[\"1.2.3.4\"],\"tweet\":{\"id\":\"1\",\"user\":\"a\","
+				   "\"tweet\":\"t\",\"hashtags\":[],\"link\":\"https://x/1\","
+				   "\"timestamp\":5}}";
+	char text[1024];
+	static const struct {
+		const char *fmt;   /* %s is one good item */
+		const char *error; /* NULL: accepted */
+		size_t tweets;
+	} cases[] = {
+		{"[]", NULL, 0},
+		{" \n\t[ \r\n ] ", NULL, 0},
+		{"[%s]", NULL, 1},
+		{" [ %s , %s ] trailing bytes after the array are ignored", NULL, 2},
+		{"[%s,]", "the feed is not valid JSON", 0},
+		{"[%s,%s", "the feed is not valid JSON", 0},
+		{"[%s %s]", "the feed is not valid JSON", 0},
+		{"[%s,{\"ip\":[}]", "the feed is not valid JSON", 0},
+		{"[", "the feed is not valid JSON", 0},
+		{"[,%s]", "the feed is not valid JSON", 0},
+		{"{\"items\":[%s]}", "the feed is not a JSON array", 0},
+		{"\"[%s]\"", "the feed is not a JSON array", 0},
+		{"x[%s]", "the feed is not valid JSON", 0},
+		{"[1,2,3]", "none of the feed's 3 items has the expected shape", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), cases[i].fmt, item, item);
+		struct feed *feed = (struct feed *)1;
+		char err[128] = "";
+		enum relay_err rc = feed_parse(text, strlen(text), &feed, err, sizeof(err));
+		if (!cases[i].error) {
+			ck_assert_msg(rc == RELAY_OK, "%s: %s", text, err);
+			ck_assert_uint_eq(feed->n_tweets, cases[i].tweets);
+			feed_free(feed);
+		} else {
+			ck_assert_msg(rc == RELAY_ERR_KEY_ERROR, "%s accepted", text);
+			ck_assert_ptr_null(feed);
+			ck_assert_str_eq(err, cases[i].error);
+		}
+	}
+}
+END_TEST
+
 START_TEST(an_ip_inside_a_longer_ip_does_not_match)
 {
 	ck_assert_uint_eq(lookup("ip", "1.2.3.4"), 2);
@@ -342,6 +388,7 @@ static Suite *tweettioc_suite(void)
 	tcase_add_test(tc, keys_lowercase_what_is_case_insensitive_and_keep_url_paths);
 	tcase_add_test(tc, feed_parse_skips_items_of_the_wrong_shape);
 	tcase_add_test(tc, feed_parse_refuses_a_body_that_is_not_an_array);
+	tcase_add_test(tc, feed_parse_reads_the_array_item_by_item);
 	tcase_add_test(tc, an_ip_inside_a_longer_ip_does_not_match);
 	tcase_add_test(tc, hashes_domains_and_emails_match_case_insensitively);
 	tcase_add_test(tc, a_defanged_url_is_found_by_its_refanged_form_with_or_without_scheme);

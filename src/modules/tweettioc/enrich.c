@@ -348,8 +348,9 @@ static const char *type_label(const char *type)
 	return type;
 }
 
-static int add_refer(cJSON *list, const struct observable *o, const char *kind, const char *title,
-		     const char *description, const char *url, const char *category)
+static int add_refer(cJSON *list, const struct observable *o, const char *escaped, const char *kind,
+		     const char *title, const char *description, const char *url,
+		     const char *category)
 {
 	struct ctim_refer_in in = {
 		.module_id = "tweettioc",
@@ -361,6 +362,7 @@ static int add_refer(cJSON *list, const struct observable *o, const char *kind, 
 		.url = url,
 		.category = category,
 		.source_name = TWEETTIOC_SOURCE,
+		.value_escaped = escaped,
 	};
 	cJSON *r = ctim_refer(&in);
 	if (!r || !cJSON_AddItemToArray(list, r)) {
@@ -387,7 +389,7 @@ static int refer_one(cJSON *list, const struct feed_index *index, const struct o
 	snprintf(title, sizeof(title), "Search for this %s", label);
 	snprintf(description, sizeof(description), "Search Twitter for tweets that mention this %s",
 		 label);
-	if (add_refer(list, o, "search", title, description, url, "Search") != 0)
+	if (add_refer(list, o, q, "search", title, description, url, "Search") != 0)
 		goto out;
 	const uint32_t *ids;
 	size_t n = index ? feed_index_lookup(index, o->type, o->value, &ids) : 0;
@@ -397,7 +399,7 @@ static int refer_one(cJSON *list, const struct feed_index *index, const struct o
 		snprintf(description, sizeof(description),
 			 "Open the newest of %zu tweets that mention this %s (by @%s)", n, label,
 			 t->user);
-		if (add_refer(list, o, "browse", title, description, t->link, "Browse") != 0)
+		if (add_refer(list, o, q, "browse", title, description, t->link, "Browse") != 0)
 			goto out;
 	}
 	rc = 0;
