@@ -136,7 +136,24 @@ void ctim_format_time(double t, char buf[CTIM_TIME_LEN])
 		next_slot ^= 1;
 		struct tm tm;
 		gmtime_r(&secs, &tm);
-		strftime(last_day[slot], sizeof(last_day[slot]), "%Y-%m-%dT%H:%M:%S", &tm);
+		/* %Y-%m-%dT%H:%M:%S written by hand: strftime was a few % of an
+		 * observe answer, one call per tweet. Years stay within 0..9999. */
+		char *d = last_day[slot];
+		int year = tm.tm_year + 1900;
+		const int parts[] = {tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec};
+		static const char seps[] = "-T::";
+		d[0] = (char)('0' + year / 1000 % 10);
+		d[1] = (char)('0' + year / 100 % 10);
+		d[2] = (char)('0' + year / 10 % 10);
+		d[3] = (char)('0' + year % 10);
+		d[4] = '-';
+		for (int i = 0; i < 5; i++) {
+			d[5 + 3 * i] = (char)('0' + parts[i] / 10);
+			d[6 + 3 * i] = (char)('0' + parts[i] % 10);
+			if (i < 4)
+				d[7 + 3 * i] = seps[i];
+		}
+		d[19] = '\0';
 		last_secs[slot] = secs;
 	}
 	memcpy(buf, last_day[slot], 19);

@@ -18,13 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct out {
-	char *buf;
-	size_t len, cap;
-};
-
 /* Grows the buffer to hold n more bytes and the NUL. */
-static int grow(struct out *o, size_t n)
+static int grow(struct json_text *o, size_t n)
 {
 	size_t cap = o->cap ? o->cap : 4096;
 	while (cap - o->len <= n) {
@@ -41,14 +36,14 @@ static int grow(struct out *o, size_t n)
 }
 
 /* Where n more bytes go (room for the NUL too), or NULL when out of memory. */
-static inline char *room(struct out *o, size_t n)
+static inline char *room(struct json_text *o, size_t n)
 {
 	if (o->cap - o->len <= n && grow(o, n) != 0)
 		return NULL;
 	return o->buf + o->len;
 }
 
-static int put(struct out *o, const char *s, size_t n)
+static int put(struct json_text *o, const char *s, size_t n)
 {
 	char *d = room(o, n);
 	if (!d)
@@ -58,7 +53,7 @@ static int put(struct out *o, const char *s, size_t n)
 	return 0;
 }
 
-static inline int put_char(struct out *o, char c)
+static inline int put_char(struct json_text *o, char c)
 {
 	char *d = room(o, 1);
 	if (!d)
@@ -73,9 +68,6 @@ static int escaped(unsigned char c)
 {
 	return c < 0x20 || c == '"' || c == '\\';
 }
-
-/* Strings up to this many bytes take the copy-while-scanning path. */
-#define SHORT_STRING 32
 
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
@@ -108,33 +100,23 @@ static size_t plain_run(const unsigned char *p, size_t n)
 
 /* The escaped text of s, quoted, followed by `tail` unless it is 0 (the
  * ':' after a key). */
-static int put_string(struct out *o, const char *s, char tail)
+static int put_string(struct json_text *o, const char *s, char tail)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t extra = tail ? 3 : 2;
-	/* Short plain strings (keys, types, ids) are copied while scanned. */
-	char *d = room(o, SHORT_STRING + extra);
+	size_t n = strlen((const char *)p), extra = tail ? 3 : 2;
+	size_t run = plain_run(p, n);
+	char *d = room(o, n + extra);
 	if (!d)
 		return -1;
 	d[0] = '"';
-	size_t i = 0;
-	while (i < SHORT_STRING && !escaped(p[i])) {
-		d[1 + i] = (char)p[i];
-		i++;
-	}
-	if (!p[i]) {
-		d[1 + i] = '"';
-		d[2 + i] = tail;
-		o->len += i + extra;
+	memcpy(d + 1, p, run);
+	if (run == n) { /* nothing to escape: the usual case */
+		d[1 + n] = '"';
+		d[2 + n] = tail;
+		o->len += n + extra;
 		return 0;
 	}
-	/* Longer, or with something to escape: measure, then copy runs. */
-	o->len += 1 + i;
-	p += i;
-	size_t n = strlen((const char *)p);
-	size_t run = plain_run(p, n);
-	if (put(o, (const char *)p, run) != 0)
-		return -1;
+	o->len += 1 + run;
 	p += run;
 	n -= run;
 	while (n > 0) { /* the rare string with something to escape */
@@ -175,7 +157,7 @@ static int same_double(double a, double b)
 	return fabs(a - b) <= max * DBL_EPSILON;
 }
 
-static int put_number(struct out *o, const cJSON *item)
+static int put_number(struct json_text *o, const cJSON *item)
 {
 	char num[32];
 	double d = item->valuedouble;
@@ -196,7 +178,7 @@ static int put_number(struct out *o, const cJSON *item)
 	return put(o, num, (size_t)n);
 }
 
-static int put_value(struct out *o, const cJSON *item)
+static int put_value(struct json_text *o, const cJSON *item)
 {
 	switch (item->type & 0xFF) {
 	case cJSON_NULL: return put(o, "null", 4);
@@ -228,7 +210,7 @@ static int put_value(struct out *o, const cJSON *item)
 
 int json_print(const cJSON *item, char **buf, size_t *cap, size_t *len)
 {
-	struct out o = {.buf = *buf, .len = 0, .cap = *buf ? *cap : 0};
+	struct json_text o = {.buf = *buf, .len = 0, .cap = *buf ? *cap : 0};
 	int rc = item ? put_value(&o, item) : -1;
 	if (rc == 0 && !room(&o, 0))
 		rc = -1;
@@ -238,4 +220,40 @@ int json_print(const cJSON *item, char **buf, size_t *cap, size_t *len)
 	*cap = o.cap;
 	*len = rc == 0 ? o.len : 0;
 	return rc;
+}
+
+void json_text_raw(struct json_text *t, const char *s, size_t n)
+{
+	if (!t->failed && put(t, s, n) != 0)
+		t->failed = 1;
+}
+
+void json_text_string(struct json_text *t, const char *s)
+{
+	if (!t->failed && put_string(t, s, 0) != 0)
+		t->failed = 1;
+}
+
+cJSON *json_text_to_raw(const struct json_text *t)
+{
+	if (t->failed)
+		return NULL;
+	char *copy = cJSON_malloc(t->len + 1);
+	cJSON *raw = cJSON_CreateNull(); /* made Raw below, with `copy` as its text */
+	if (!copy || !raw) {
+		cJSON_free(copy);
+		cJSON_Delete(raw);
+		return NULL;
+	}
+	memcpy(copy, t->buf, t->len);
+	copy[t->len] = '\0';
+	raw->type = cJSON_Raw;
+	raw->valuestring = copy; /* owned: cJSON_Delete frees it */
+	return raw;
+}
+
+void json_text_free(struct json_text *t)
+{
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
 }

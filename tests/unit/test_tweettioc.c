@@ -3,9 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
+#include "ctim.h"
 #include "testutil.h"
+#include "tweettioc/enrich.h"
 #include "tweettioc/feed.h"
 #include "tweettioc/index.h"
 #include "tweettioc/normalize.h"
@@ -181,6 +184,146 @@ START_TEST(feed_parse_reads_the_array_item_by_item)
 			ck_assert_ptr_null(feed);
 			ck_assert_str_eq(err, cases[i].error);
 		}
+	}
+}
+END_TEST
+
+/* ---- sightings: the Raw text of relations and data table ---- */
+
+/* What the relations are as ctim builds them (the reference). */
+static cJSON *reference_relations(const struct feed_tweet *t, const char *type, const char *value,
+				  const char *key)
+{
+	cJSON *list = cJSON_CreateArray();
+	for (size_t i = 0; i < t->n_iocs; i++) {
+		const struct feed_ioc *ioc = &t->iocs[i];
+		if ((ioc->key && strcmp(ioc->key, key) == 0) ||
+		    (ioc->alt_key && strcmp(ioc->alt_key, key) == 0))
+			continue;
+		cJSON_AddItemToArray(list, ctim_relation_ex(TWEETTIOC_SOURCE, "Related_To", type,
+							    value, ioc->ctim_type, ioc->value, 0));
+	}
+	return list;
+}
+
+/* The data table as cJSON nodes (the reference). */
+static cJSON *reference_table(const struct feed_tweet *t)
+{
+	static const char *const names[] = {"Account", "Tweet", "Hashtags", "Link"};
+	static const char *const types[] = {"string", "markdown", "string", "url"};
+	cJSON *table = cJSON_CreateObject(), *columns = cJSON_CreateArray();
+	for (int i = 0; i < 4; i++) {
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "name", names[i]);
+		cJSON_AddStringToObject(c, "type", types[i]);
+		cJSON_AddItemToArray(columns, c);
+	}
+	char account[512], tags[2048] = "";
+	snprintf(account, sizeof(account), "@%s", t->user);
+	for (size_t i = 0; i < t->n_hashtags; i++) {
+		strcat(tags, i ? " #" : "#");
+		strcat(tags, t->hashtags[i]);
+	}
+	const char *cells[] = {account, t->text, tags, t->link};
+	cJSON *row = cJSON_CreateStringArray(cells, 4), *rows = cJSON_CreateArray();
+	cJSON_AddItemToArray(rows, row);
+	cJSON_AddItemToObject(table, "columns", columns);
+	cJSON_AddItemToObject(table, "rows", rows);
+	return table;
+}
+
+static void assert_same_json(const cJSON *got, const cJSON *want, const char *what)
+{
+	char *g = cJSON_PrintUnformatted(got), *w = cJSON_PrintUnformatted(want);
+	ck_assert_msg(g && w && strcmp(g, w) == 0, "%s:\n got %s\nwant %s", what, g, w);
+	cJSON_free(g);
+	cJSON_free(w);
+}
+
+/* Text that JSON must escape, in every field the Raw parts carry. */
+static const char escape_feed[] =
+	"[{\"ip\":[\"5.6.7.8\",\"5.6.7.9\"],\"url\":[\"hxxp://q[.]example/a\\\"b\\\\c\"],"
+	"\"domain\":[\"tab.example\"],\"tweet\":{\"id\":\"7\",\"user\":\"J\\u00e9r\\u00f4me\\\"x\","
+	"\"tweet\":\"line\\none \\\"quoted\\\" back\\\\slash \\t tab \\u0001 \\u00e9 | pipe\","
+	"\"hashtags\":[\"a\\\"b\",\"c\\\\d\"],\"link\":\"https://twitter.com/x/status/7?a=\\\"\","
+	"\"timestamp\":7}},"
+	"{\"ip\":[\"5.6.7.8\"],\"tweet\":{\"id\":\"8\",\"user\":\"solo\",\"tweet\":\"only one\","
+	"\"hashtags\":[],\"link\":\"https://twitter.com/solo/status/8\",\"timestamp\":8}}]";
+
+START_TEST(sighting_relations_and_table_are_what_ctim_would_build)
+{
+	static const char *const feeds[] = {feed_json, escape_feed};
+	size_t compared = 0;
+	for (size_t f = 0; f < 2; f++) {
+		test_load_feed_json(feeds[f]);
+		const struct feed_index *idx = feed_store_acquire();
+		for (size_t i = 0; i < idx->feed->n_tweets; i++) {
+			const struct feed_tweet *t = &idx->feed->tweets[i];
+			for (size_t j = 0; j < t->n_iocs; j++) {
+				const struct feed_ioc *ioc = &t->iocs[j];
+				cJSON *req = cJSON_CreateArray(), *o = cJSON_CreateObject();
+				cJSON_AddStringToObject(o, "type", ioc->ctim_type);
+				cJSON_AddStringToObject(o, "value", ioc->value);
+				cJSON_AddItemToArray(req, o);
+				char *body = cJSON_PrintUnformatted(req);
+				cJSON *a = call("/observe/observables", body);
+				char key[IOC_KEY_MAX];
+				ck_assert_int_eq(ioc_key(ioc_class_of_type(ioc->ctim_type),
+							 ioc->value, key, sizeof(key), NULL, 0),
+						 0);
+				for (int k = 0; k < docs_count(a, "sightings"); k++) {
+					const cJSON *sg = doc(a, "sightings", k);
+					const char *uri =
+						cJSON_GetObjectItem(sg, "source_uri")->valuestring;
+					const struct feed_tweet *st = NULL;
+					for (size_t m = 0; m < idx->feed->n_tweets; m++)
+						if (strcmp(idx->feed->tweets[m].link, uri) == 0)
+							st = &idx->feed->tweets[m];
+					ck_assert_ptr_nonnull(st);
+					cJSON *rel = reference_relations(st, ioc->ctim_type,
+									 ioc->value, key);
+					cJSON *table = reference_table(st);
+					assert_same_json(cJSON_GetObjectItem(sg, "relations"), rel,
+							 "relations");
+					assert_same_json(cJSON_GetObjectItem(sg, "data"), table,
+							 "data");
+					cJSON_Delete(rel);
+					cJSON_Delete(table);
+					compared++;
+				}
+				cJSON_Delete(a);
+				cJSON_free(body);
+				cJSON_Delete(req);
+			}
+		}
+		feed_store_release(idx);
+	}
+	ck_assert_uint_ge(compared, 15);
+}
+END_TEST
+
+/* ISO times are written by hand: they must read as strftime's. */
+START_TEST(times_format_as_strftime_does)
+{
+	static const double times[] = {0,
+				       0.5,
+				       59.999,
+				       951782400 /* 2000-02-29 */,
+				       1700000000.123,
+				       4102444799 /* 2099-12-31T23:59:59 */,
+				       253402300799.0};
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]) + 500; i++) {
+		double t = i < sizeof(times) / sizeof(times[0])
+				   ? times[i]
+				   : (double)(i * 7919u % 4000u) * 1e6 + 0.25;
+		char got[CTIM_TIME_LEN], want[32];
+		ctim_format_time(t, got);
+		time_t secs = (time_t)t;
+		struct tm tm;
+		gmtime_r(&secs, &tm);
+		size_t n = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + n, sizeof(want) - n, ".%03dZ", (int)((t - (double)secs) * 1000.0));
+		ck_assert_str_eq(got, want);
 	}
 }
 END_TEST
@@ -389,6 +532,8 @@ static Suite *tweettioc_suite(void)
 	tcase_add_test(tc, feed_parse_skips_items_of_the_wrong_shape);
 	tcase_add_test(tc, feed_parse_refuses_a_body_that_is_not_an_array);
 	tcase_add_test(tc, feed_parse_reads_the_array_item_by_item);
+	tcase_add_test(tc, sighting_relations_and_table_are_what_ctim_would_build);
+	tcase_add_test(tc, times_format_as_strftime_does);
 	tcase_add_test(tc, an_ip_inside_a_longer_ip_does_not_match);
 	tcase_add_test(tc, hashes_domains_and_emails_match_case_insensitively);
 	tcase_add_test(tc, a_defanged_url_is_found_by_its_refanged_form_with_or_without_scheme);

@@ -6,7 +6,6 @@
  */
 #include "tweettioc/enrich.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,7 @@
 #include <time.h>
 
 #include "ctim.h"
-#include "json_arena.h"
+#include "json_print.h"
 #include "tweettioc/index.h"
 #include "tweettioc/normalize.h"
 #include "tweettioc/refresh.h"
@@ -81,95 +80,78 @@ static void join_hashtags(const struct feed_tweet *t, char *out, size_t outlen)
 	}
 }
 
-/* The data table's columns, the same for every sighting: built once and
- * referenced, not copied, from each table. */
-static cJSON *table_columns;
-static pthread_once_t table_columns_once = PTHREAD_ONCE_INIT;
+/* The data table's columns, the same for every sighting. */
+#define TABLE_COLUMNS                                                                             \
+	"[{\"name\":\"Account\",\"type\":\"string\"},{\"name\":\"Tweet\",\"type\":\"markdown\"}," \
+	"{\"name\":\"Hashtags\",\"type\":\"string\"},{\"name\":\"Link\",\"type\":\"url\"}]"
 
-static void table_columns_build(void)
-{
-	static const char *const names[] = {"Account", "Tweet", "Hashtags", "Link"};
-	static const char *const types[] = {"string", "markdown", "string", "url"};
-	cJSON *columns = cJSON_CreateArray();
-	for (int i = 0; columns && i < 4; i++) {
-		cJSON *c = cJSON_CreateObject();
-		cJSON *name = cJSON_CreateStringReference(names[i]);
-		cJSON *type = cJSON_CreateStringReference(types[i]);
-		if (!c || !name || !type) {
-			cJSON_Delete(c);
-			cJSON_Delete(name);
-			cJSON_Delete(type);
-			cJSON_Delete(columns);
-			return; /* table_columns stays NULL: tables fail as out of memory */
-		}
-		cJSON_AddItemToObjectCS(c, "name", name);
-		cJSON_AddItemToObjectCS(c, "type", type);
-		cJSON_AddItemToArray(columns, c);
-	}
-	table_columns = columns;
-}
-
-/* The sighting's data table: Account, Tweet, Hashtags, Link and one row.
- * The tweet's text and link are borrowed from the feed copy. */
-static cJSON *tweet_table(const struct feed_tweet *t)
+/* The sighting's data table (Account, Tweet, Hashtags, Link and one row)
+ * and its relations are most of a sighting's nodes and mostly constant
+ * text: they are written as JSON text (json_text) and go into the tree as
+ * Raw items. tests/unit/test_tweettioc.c checks the text against the same
+ * table and relations built with cJSON and ctim_relation_ex. */
+static cJSON *tweet_table(struct json_text *text, const struct feed_tweet *t)
 {
 	char account[512], tags[HASHTAGS_MAX];
 	snprintf(account, sizeof(account), "@%s", t->user);
 	join_hashtags(t, tags, sizeof(tags));
-	/* The columns live as long as the process: not in the request's arena. */
-	int arena = json_arena_suspend();
-	pthread_once(&table_columns_once, table_columns_build);
-	json_arena_resume(arena);
-
-	cJSON *table = cJSON_CreateObject(), *rows = cJSON_CreateArray();
-	cJSON *row = cJSON_CreateArray();
-	cJSON *columns = table_columns ? cJSON_CreateArrayReference(table_columns->child) : NULL;
-	cJSON *cells[4] = {cJSON_CreateString(account), cJSON_CreateStringReference(t->text),
-			   cJSON_CreateString(tags), cJSON_CreateStringReference(t->link)};
-	int ok = table && rows && row && columns;
-	for (int i = 0; i < 4; i++) {
-		if (ok && cells[i])
-			cJSON_AddItemToArray(row, cells[i]);
-		else
-			cJSON_Delete(cells[i]);
-		ok = ok && cells[i];
-	}
-	if (!ok) {
-		cJSON_Delete(table);
-		cJSON_Delete(columns);
-		cJSON_Delete(rows);
-		cJSON_Delete(row);
-		return NULL;
-	}
-	/* Constant keys: nothing to allocate, so these cannot fail. */
-	cJSON_AddItemToArray(rows, row);
-	cJSON_AddItemToObjectCS(table, "columns", columns);
-	cJSON_AddItemToObjectCS(table, "rows", rows);
-	return table;
+	text->len = 0;
+	json_text_literal(text, "{\"columns\":" TABLE_COLUMNS ",\"rows\":[[");
+	json_text_string(text, account);
+	json_text_literal(text, ",");
+	json_text_string(text, t->text);
+	json_text_literal(text, ",");
+	json_text_string(text, tags);
+	json_text_literal(text, ",");
+	json_text_string(text, t->link);
+	json_text_literal(text, "]]}");
+	return json_text_to_raw(text);
 }
 
-/* Related_To relations from the observable to the tweet's other IOCs. */
-static cJSON *tweet_relations(const struct feed_tweet *t, const struct observable *o,
-			      const char *key)
+/* Related_To relations from the observable to the tweet's other IOCs;
+ * `source` is the observable's {"type","value"} text, written once. */
+static cJSON *tweet_relations(struct json_text *text, const struct feed_tweet *t,
+			      const char *source, const char *key)
 {
-	cJSON *list = cJSON_CreateArray();
-	for (size_t i = 0; list && i < t->n_iocs; i++) {
+	text->len = 0;
+	json_text_literal(text, "[");
+	int first = 1;
+	for (size_t i = 0; i < t->n_iocs; i++) {
 		const struct feed_ioc *ioc = &t->iocs[i];
 		if ((ioc->key && strcmp(ioc->key, key) == 0) ||
 		    (ioc->alt_key && strcmp(ioc->alt_key, key) == 0))
 			continue;
-		cJSON *r = ctim_relation_ex(TWEETTIOC_SOURCE, "Related_To", o->type, o->value,
-					    ioc->ctim_type, ioc->value, 1);
-		if (ctim_bundle_add(&list, r) != 0) {
-			cJSON_Delete(list);
-			return NULL;
-		}
+		if (!first)
+			json_text_literal(text, ",");
+		first = 0;
+		json_text_literal(text, "{\"origin\":\"" TWEETTIOC_SOURCE
+					"\",\"relation\":\"Related_To\",\"source\":");
+		json_text_raw(text, source, strlen(source));
+		json_text_literal(text, ",\"related\":{\"type\":");
+		json_text_string(text, ioc->ctim_type);
+		json_text_literal(text, ",\"value\":");
+		json_text_string(text, ioc->value);
+		json_text_literal(text, "}}");
 	}
-	return list;
+	json_text_literal(text, "]");
+	return json_text_to_raw(text);
 }
 
-static cJSON *tweet_sighting(const struct feed_tweet *t, const struct observable *o,
-			     const char *key)
+/* {"type":...,"value":...} of the observable as sent, for its relations. */
+static char *observable_text(struct json_text *text, const struct observable *o)
+{
+	text->len = 0;
+	json_text_literal(text, "{\"type\":");
+	json_text_string(text, o->type);
+	json_text_literal(text, ",\"value\":");
+	json_text_string(text, o->value);
+	json_text_literal(text, "}");
+	json_text_raw(text, "", 1); /* the NUL, inside the text */
+	return text->failed ? NULL : strdup(text->buf);
+}
+
+static cJSON *tweet_sighting(struct json_text *text, const struct feed_tweet *t,
+			     const struct observable *o, const char *source, const char *key)
 {
 	char title[512];
 	snprintf(title, sizeof(title), "Tweeted by @%s", t->user);
@@ -183,8 +165,8 @@ static cJSON *tweet_sighting(const struct feed_tweet *t, const struct observable
 		.confidence = "Medium",
 		.external_id = t->id,
 		.observed = t->timestamp,
-		.relations = tweet_relations(t, o, key),
-		.data = tweet_table(t),
+		.relations = tweet_relations(text, t, source, key),
+		.data = tweet_table(text, t),
 		.borrow = 1, /* the feed copy outlives the response (enrich) */
 	};
 	if (!in.relations || !in.data) {
@@ -202,6 +184,7 @@ struct enrich_state {
 	double now;
 	size_t sightings;      /* emitted so far in this response */
 	size_t budget_dropped; /* sightings left out for the response budget */
+	struct json_text text; /* scratch for the Raw parts of sightings */
 	int oom;
 };
 
@@ -227,10 +210,15 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 				take - (TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings);
 			take = TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings;
 		}
-		for (size_t i = 0; i < take; i++)
+		char *source = take ? observable_text(&st->text, o) : NULL;
+		if (take && !source)
+			st->oom = 1;
+		for (size_t i = 0; i < take && source; i++)
 			if (ctim_bundle_add(&st->bundle.sightings,
-					    tweet_sighting(&feed->tweets[ids[i]], o, key)) != 0)
+					    tweet_sighting(&st->text, &feed->tweets[ids[i]], o,
+							   source, key)) != 0)
 				st->oom = 1;
+		free(source);
 		st->sightings += take;
 		if (n > limit)
 			response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
@@ -281,6 +269,7 @@ static void enrich(const struct relay_request *req, const struct observable_list
 		return;
 	for (size_t i = 0; i < obs->count && !st.oom; i++)
 		enrich_one(&st, &obs->items[i], observe, res);
+	json_text_free(&st.text);
 	/* Sightings borrow the feed copy's strings: the response holds the
 	 * copy until it has been written and freed. */
 	if (res->cleanup)
