@@ -26,10 +26,11 @@ struct feed_index {
 	struct _GHashTable *table; /* key (arena) -> struct feed_posting * */
 	struct feed_posting *postings;
 	size_t n_keys;
-	uint32_t *tweet_ids;	/* all posting lists, back to back */
-	size_t n_distinct_iocs; /* distinct IOC values (not counting alternate URL keys) */
-	double loaded_at;	/* when this copy was fetched (epoch seconds) */
-	int refs;		/* readers holding it (refresh.c's lock) */
+	uint32_t *tweet_ids;		 /* all posting lists, back to back */
+	size_t n_distinct_iocs;		 /* distinct IOC values (not counting alternate URL keys) */
+	double loaded_at;		 /* when this copy was fetched (epoch seconds) */
+	int refs;			 /* readers holding it (refresh.c's lock) */
+	struct feed_index *retired_next; /* refresh.c: copies waiting to be freed */
 };
 
 /* Builds the index, taking ownership of `feed` (freed on failure too).

@@ -23,6 +23,12 @@
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t store_cond = PTHREAD_COND_INITIALIZER;
 static struct feed_index *current;
+/* Copies let go of by their last reader, for the refresh thread to free:
+ * freeing a million-IOC index takes a while, and a request thread must not
+ * pay for it (it showed in the p99 during swaps). Without a refresh thread
+ * (tests, one-shot CGI) the last reader frees the copy itself. */
+static struct feed_index *retired;
+static int collector_running;
 static struct feed_status status;
 static pthread_t refresh_thread;
 static int thread_running;
@@ -53,9 +59,31 @@ void feed_store_release(const struct feed_index *cindex)
 		return;
 	pthread_mutex_lock(&store_lock);
 	int last = --index->refs == 0 && index != current;
+	if (last && collector_running) {
+		index->retired_next = retired;
+		retired = index;
+		last = 0;
+		pthread_cond_broadcast(&store_cond);
+	}
 	pthread_mutex_unlock(&store_lock);
 	if (last)
 		feed_index_free(index);
+}
+
+/* Frees the retired copies; called with store_lock held, returns with it. */
+static void free_retired_locked(void)
+{
+	while (retired) {
+		struct feed_index *list = retired;
+		retired = NULL;
+		pthread_mutex_unlock(&store_lock);
+		while (list) {
+			struct feed_index *next = list->retired_next;
+			feed_index_free(list);
+			list = next;
+		}
+		pthread_mutex_lock(&store_lock);
+	}
 }
 
 void feed_store_swap(struct feed_index *index)
@@ -83,6 +111,7 @@ void feed_store_clear(void)
 {
 	feed_store_swap(NULL);
 	pthread_mutex_lock(&store_lock);
+	free_retired_locked();
 	memset(&status, 0, sizeof(status));
 	pthread_mutex_unlock(&store_lock);
 }
@@ -181,6 +210,9 @@ static void *refresh_main(void *arg)
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
 		fprintf(stderr, "securex-relay: tweettioc: cannot lower the refresh thread's "
 				"priority; continuing\n");
+	pthread_mutex_lock(&store_lock);
+	collector_running = 1;
+	pthread_mutex_unlock(&store_lock);
 	long backoff = 1;
 	for (;;) {
 		long wait = refresh_cfg->tweettioc_refresh_seconds;
@@ -195,10 +227,15 @@ static void *refresh_main(void *arg)
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += wait;
 		pthread_mutex_lock(&store_lock);
-		while (!stop_requested &&
-		       pthread_cond_timedwait(&store_cond, &store_lock, &until) != ETIMEDOUT)
-			;
+		for (;;) {
+			free_retired_locked();
+			if (stop_requested ||
+			    pthread_cond_timedwait(&store_cond, &store_lock, &until) == ETIMEDOUT)
+				break;
+		}
 		int stop = stop_requested;
+		if (stop)
+			collector_running = 0; /* from now on the last reader frees */
 		pthread_mutex_unlock(&store_lock);
 		if (stop)
 			return NULL;
