@@ -230,7 +230,7 @@ static long fcgi_read(void *ctx, char *buf, size_t n)
  * stands at a record boundary) and writes the closing records as usual. */
 #define FCGI_DIRECT_MIN (16 * 1024)
 #define FCGI_RECORD_MAX 65528 /* the largest multiple of 8 below 64 KiB */
-#define FCGI_RECORDS_PER_WRITE 64
+#define FCGI_RECORDS_PER_WRITE 16 /* 1 MiB a writev */
 
 static int write_all(int fd, struct iovec *iov, int cnt)
 {

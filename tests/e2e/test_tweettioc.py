@@ -379,6 +379,33 @@ class EnrichmentTest(TweettiocCase):
         links = [s["source_uri"] for s in self.docs(data, "sightings")]
         self.assertEqual(links, [t.link for t in tweets])
 
+    def test_a_multi_megabyte_answer_arrives_whole_and_the_relay_goes_on(self):
+        """Answers from 16 KiB on leave the relay in 64 KiB FastCGI records,
+        16 to a writev: an answer of a few MB (several writevs) arrives whole
+        through nginx, and the kept-alive relay connections serve what
+        follows."""
+        ref = self.ref
+        counts = {}
+        for t in ref.tweets:
+            for name, v in t.all_iocs():
+                counts[(ctim_type(name, v), v)] = None
+        pairs, expected = [], 0
+        for pair in counts:
+            n = min(len(ref.tweets_for(*pair)), 100)  # CTR_ENTITIES_LIMIT default
+            if n and expected + n <= 19000:  # under the 20,000 per answer
+                pairs.append(pair)
+                expected += n
+        data = self.data(OBSERVE, self.obs_body(*pairs))
+        sightings = self.docs(data, "sightings")
+        self.assertEqual(len(sightings), expected)
+        self.assertEqual(len({s["id"] for s in sightings}), expected)
+        self.assertEqual(len(self.docs(data, "verdicts")), len(pairs))
+        self.assertGreater(len(json.dumps(data)), 1536 * 1024)
+        for _ in range(3):
+            self.assert_relay_alive()
+            small = self.data(DELIBERATE, self.obs_body(pairs[0]))
+            self.assertEqual(len(self.docs(small, "verdicts")), 1)
+
     def test_observe_several_observables_in_one_call(self):
         ref = self.ref
         picks = self.picks()
