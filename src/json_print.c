@@ -1,4 +1,5 @@
-/* json_print.c: a one-pass printer for cJSON trees; see json_print.h.
+/* json_print.c: a one-pass printer for cJSON trees, and json_text (JSON written piece by
+ * piece with the same escaping); see json_print.h.
  *
  * The output rules are cJSON 1.7's: no whitespace; strings escape '"',
  * '\\', \b \f \n \r \t and other bytes below 0x20 as \u00xx (lower-case hex),
