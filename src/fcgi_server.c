@@ -229,7 +229,7 @@ static long fcgi_read(void *ctx, char *buf, size_t n)
  * as many wake-ups of nginx. libfcgi's stream is flushed first (it then
  * stands at a record boundary) and writes the closing records as usual. */
 #define FCGI_DIRECT_MIN (16 * 1024)
-#define FCGI_RECORD_MAX 65528 /* the largest multiple of 8 below 64 KiB */
+#define FCGI_RECORD_MAX 65528	  /* the largest multiple of 8 below 64 KiB */
 #define FCGI_RECORDS_PER_WRITE 16 /* 1 MiB a writev */
 
 static int write_all(int fd, struct iovec *iov, int cnt)
