@@ -16,6 +16,8 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 
+#include "json_print.h"
+
 #define CTIM_SCHEMA_VERSION "1.3.7"
 #define CTIM_TITLE_MAX 1024
 #define CTIM_DESCRIPTION_MAX 5000
@@ -76,19 +78,20 @@ struct ctim_sighting_in {
 };
 cJSON *ctim_sighting(const struct ctim_sighting_in *in);
 
-/* A string node: a reference to `s` when `borrow` (s outlives the tree),
- * else a copy. NULL when out of memory. */
-cJSON *ctim_string(const char *s, int borrow);
-
-/* A Related_To style observable relation. When `borrow`, origin, relation, rel_type and
- * rel_value outlive the tree and are referenced. */
-cJSON *ctim_relation_ex(const char *origin, const char *relation, const char *src_type,
-			const char *src_value, const char *rel_type, const char *rel_value,
-			int borrow);
-
-/* A Related_To style observable relation. */
-cJSON *ctim_relation(const char *origin, const char *relation, const char *src_type,
-		     const char *src_value, const char *rel_type, const char *rel_value);
+/* Relations are written as JSON text (json_print.h) rather than built as
+ * cJSON nodes: a sighting carries one per other IOC of its tweet, and they
+ * were most of an observe answer's nodes.
+ *
+ * ctim_observable_write appends {"type":...,"value":...}.
+ * ctim_relation_head_write appends what every relation from one observable
+ * shares: {"origin":...,"relation":...,"source":{...},"related": ; write it
+ * once per observable. ctim_relation_write appends one relation: that head,
+ * the related observable and the closing brace. */
+void ctim_observable_write(struct json_text *t, const char *type, const char *value);
+void ctim_relation_head_write(struct json_text *t, const char *origin, const char *relation,
+			      const char *src_type, const char *src_value);
+void ctim_relation_write(struct json_text *t, const struct json_text *head, const char *rel_type,
+			 const char *rel_value);
 
 struct ctim_refer_in {
 	const char *module_id; /* "tweettioc" */

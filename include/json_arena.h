@@ -9,9 +9,9 @@
  * cJSON uses malloc as usual.
  *
  * Rules for code running in a scope:
- * - Anything that must outlive the request (a process-wide constant, a
- *   cache entry) is built between json_arena_suspend() and
- *   json_arena_resume(), or copied out of cJSON into malloc'd memory.
+ * - Nothing built with cJSON in a scope outlives the request: a cache or a
+ *   process-wide constant copies what it keeps out of cJSON (the JWKS cache
+ *   keeps EVP_PKEYs, the cybercrime cache plain structs).
  * - Strings that cJSON hands back (cJSON_Print*) are freed with cJSON_free,
  *   never free().
  * Freeing an arena block outside its scope aborts; under AddressSanitizer a
@@ -28,10 +28,6 @@ void json_arena_install(void);
 /* Opens and closes this thread's request scope (no nesting). */
 void json_arena_begin(void);
 void json_arena_end(void);
-
-/* Leaves the scope for a moment: returns the state to hand to resume. */
-int json_arena_suspend(void);
-void json_arena_resume(int state);
 
 /* Frees this thread's arena; worker threads call it as they end. */
 void json_arena_thread_cleanup(void);

@@ -239,7 +239,9 @@ static int add_cut_string(cJSON *obj, const char *key, const char *s, size_t max
 	return ok;
 }
 
-cJSON *ctim_string(const char *s, int borrow)
+/* A string node: a reference to `s` when `borrow` (s outlives the tree),
+ * else a copy. NULL when out of memory. */
+static cJSON *ctim_string(const char *s, int borrow)
 {
 	return borrow ? cJSON_CreateStringReference(s) : cJSON_CreateString(s);
 }
@@ -375,28 +377,35 @@ fail:
 	return NULL;
 }
 
-cJSON *ctim_relation_ex(const char *origin, const char *relation, const char *src_type,
-			const char *src_value, const char *rel_type, const char *rel_value,
-			int borrow)
+void ctim_observable_write(struct json_text *t, const char *type, const char *value)
 {
-	cJSON *o = cJSON_CreateObject(), *related = cJSON_CreateObject();
-	if (!o || !related || !put_item(o, "origin", ctim_string(origin, borrow)) ||
-	    !put_item(o, "relation", ctim_string(relation, borrow)) ||
-	    !add(o, "source", ctim_observable(src_type, src_value)) ||
-	    !put_item(related, "type", ctim_string(rel_type, borrow)) ||
-	    !put_item(related, "value", ctim_string(rel_value, borrow))) {
-		cJSON_Delete(related);
-		cJSON_Delete(o);
-		return NULL;
-	}
-	add(o, "related", related);
-	return o;
+	json_text_literal(t, "{\"type\":");
+	json_text_string(t, type);
+	json_text_literal(t, ",\"value\":");
+	json_text_string(t, value);
+	json_text_literal(t, "}");
 }
 
-cJSON *ctim_relation(const char *origin, const char *relation, const char *src_type,
-		     const char *src_value, const char *rel_type, const char *rel_value)
+void ctim_relation_head_write(struct json_text *t, const char *origin, const char *relation,
+			      const char *src_type, const char *src_value)
 {
-	return ctim_relation_ex(origin, relation, src_type, src_value, rel_type, rel_value, 0);
+	json_text_literal(t, "{\"origin\":");
+	json_text_string(t, origin);
+	json_text_literal(t, ",\"relation\":");
+	json_text_string(t, relation);
+	json_text_literal(t, ",\"source\":");
+	ctim_observable_write(t, src_type, src_value);
+	json_text_literal(t, ",\"related\":");
+}
+
+void ctim_relation_write(struct json_text *t, const struct json_text *head, const char *rel_type,
+			 const char *rel_value)
+{
+	if (head->failed)
+		t->failed = 1; /* a cut-short head would be wrong JSON */
+	json_text_raw(t, head->buf, head->len);
+	ctim_observable_write(t, rel_type, rel_value);
+	json_text_literal(t, "}");
 }
 
 cJSON *ctim_refer(const struct ctim_refer_in *in)
@@ -407,28 +416,21 @@ cJSON *ctim_refer(const struct ctim_refer_in *in)
 		return NULL;
 	size_t idlen =
 		strlen(in->module_id) + strlen(in->kind) + strlen(in->type) + strlen(enc) + 8;
+	char *id = malloc(idlen);
 	cJSON *o = cJSON_CreateObject();
-	cJSON *id = NULL;
 	const char *cats[2] = {in->category, in->source_name};
-	/* The id is made in place in its cJSON string: one allocation. */
-	char *text = cJSON_malloc(idlen);
-	if (!o || !text || !(id = cJSON_CreateStringReference("")))
+	if (!id || !o)
 		goto fail;
-	snprintf(text, idlen, "ref-%s-%s-%s-%s", in->module_id, in->kind, in->type, enc);
-	id->valuestring = text;
-	id->type &= ~cJSON_IsReference; /* cJSON_Delete frees the text with the item */
-	text = NULL;
-	cJSON_AddItemToObjectCS(o, "id", id);
-	id = NULL;
-	if (!add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
+	snprintf(id, idlen, "ref-%s-%s-%s-%s", in->module_id, in->kind, in->type, enc);
+	if (!put_str(o, "id", id) || !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
 	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
 	    !put_str(o, "url", in->url) || !add(o, "categories", cJSON_CreateStringArray(cats, 2)))
 		goto fail;
+	free(id);
 	free(own);
 	return o;
 fail:
-	cJSON_free(text);
-	cJSON_Delete(id);
+	free(id);
 	free(own);
 	cJSON_Delete(o);
 	return NULL;

@@ -136,18 +136,6 @@ void json_arena_end(void)
 	}
 }
 
-int json_arena_suspend(void)
-{
-	int state = arena.active;
-	arena.active = 0;
-	return state;
-}
-
-void json_arena_resume(int state)
-{
-	arena.active = state;
-}
-
 void json_arena_thread_cleanup(void)
 {
 	struct json_chunk *c = arena.newest;

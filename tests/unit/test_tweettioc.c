@@ -190,7 +190,15 @@ END_TEST
 
 /* ---- sightings: the Raw text of relations and data table ---- */
 
-/* What the relations are as ctim builds them (the reference). */
+static cJSON *reference_observable(const char *type, const char *value)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", type);
+	cJSON_AddStringToObject(o, "value", value);
+	return o;
+}
+
+/* The relations as cJSON nodes (the reference): one per other IOC. */
 static cJSON *reference_relations(const struct feed_tweet *t, const char *type, const char *value,
 				  const char *key)
 {
@@ -200,8 +208,13 @@ static cJSON *reference_relations(const struct feed_tweet *t, const char *type, 
 		if ((ioc->key && strcmp(ioc->key, key) == 0) ||
 		    (ioc->alt_key && strcmp(ioc->alt_key, key) == 0))
 			continue;
-		cJSON_AddItemToArray(list, ctim_relation_ex(TWEETTIOC_SOURCE, "Related_To", type,
-							    value, ioc->ctim_type, ioc->value, 0));
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "origin", TWEETTIOC_SOURCE);
+		cJSON_AddStringToObject(r, "relation", "Related_To");
+		cJSON_AddItemToObject(r, "source", reference_observable(type, value));
+		cJSON_AddItemToObject(r, "related",
+				      reference_observable(ioc->ctim_type, ioc->value));
+		cJSON_AddItemToArray(list, r);
 	}
 	return list;
 }

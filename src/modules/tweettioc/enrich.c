@@ -89,7 +89,7 @@ static void join_hashtags(const struct feed_tweet *t, char *out, size_t outlen)
  * and its relations are most of a sighting's nodes and mostly constant
  * text: they are written as JSON text (json_text) and go into the tree as
  * Raw items. tests/unit/test_tweettioc.c checks the text against the same
- * table and relations built with cJSON and ctim_relation_ex. */
+ * table and relations built as cJSON nodes. */
 static cJSON *tweet_table(struct json_text *text, const struct feed_tweet *t)
 {
 	char account[512], tags[HASHTAGS_MAX];
@@ -109,9 +109,9 @@ static cJSON *tweet_table(struct json_text *text, const struct feed_tweet *t)
 }
 
 /* Related_To relations from the observable to the tweet's other IOCs;
- * `source` is the observable's {"type","value"} text, written once. */
+ * `head` is their shared part (ctim_relation_head_write), written once. */
 static cJSON *tweet_relations(struct json_text *text, const struct feed_tweet *t,
-			      const char *source, const char *key)
+			      const struct json_text *head, const char *key)
 {
 	text->len = 0;
 	json_text_literal(text, "[");
@@ -124,34 +124,15 @@ static cJSON *tweet_relations(struct json_text *text, const struct feed_tweet *t
 		if (!first)
 			json_text_literal(text, ",");
 		first = 0;
-		json_text_literal(text, "{\"origin\":\"" TWEETTIOC_SOURCE
-					"\",\"relation\":\"Related_To\",\"source\":");
-		json_text_raw(text, source, strlen(source));
-		json_text_literal(text, ",\"related\":{\"type\":");
-		json_text_string(text, ioc->ctim_type);
-		json_text_literal(text, ",\"value\":");
-		json_text_string(text, ioc->value);
-		json_text_literal(text, "}}");
+		ctim_relation_write(text, head, ioc->ctim_type, ioc->value);
 	}
 	json_text_literal(text, "]");
 	return json_text_to_raw(text);
 }
 
-/* {"type":...,"value":...} of the observable as sent, for its relations. */
-static char *observable_text(struct json_text *text, const struct observable *o)
-{
-	text->len = 0;
-	json_text_literal(text, "{\"type\":");
-	json_text_string(text, o->type);
-	json_text_literal(text, ",\"value\":");
-	json_text_string(text, o->value);
-	json_text_literal(text, "}");
-	json_text_raw(text, "", 1); /* the NUL, inside the text */
-	return text->failed ? NULL : strdup(text->buf);
-}
-
 static cJSON *tweet_sighting(struct json_text *text, const struct feed_tweet *t,
-			     const struct observable *o, const char *source, const char *key)
+			     const struct observable *o, const struct json_text *relation_head,
+			     const char *key)
 {
 	char title[512];
 	snprintf(title, sizeof(title), "Tweeted by @%s", t->user);
@@ -165,7 +146,7 @@ static cJSON *tweet_sighting(struct json_text *text, const struct feed_tweet *t,
 		.confidence = "Medium",
 		.external_id = t->id,
 		.observed = t->timestamp,
-		.relations = tweet_relations(text, t, source, key),
+		.relations = tweet_relations(text, t, relation_head, key),
 		.data = tweet_table(text, t),
 		.borrow = 1, /* the feed copy outlives the response (enrich) */
 	};
@@ -182,9 +163,10 @@ struct enrich_state {
 	const struct feed_index *index;
 	struct ctim_bundle bundle;
 	double now;
-	size_t sightings;      /* emitted so far in this response */
-	size_t budget_dropped; /* sightings left out for the response budget */
-	struct json_text text; /* scratch for the Raw parts of sightings */
+	size_t sightings;		/* emitted so far in this response */
+	size_t budget_dropped;		/* sightings left out for the response budget */
+	struct json_text text;		/* scratch for the Raw parts of sightings */
+	struct json_text relation_head; /* what the observable's relations share */
 	int oom;
 };
 
@@ -210,15 +192,14 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 				take - (TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings);
 			take = TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings;
 		}
-		char *source = take ? observable_text(&st->text, o) : NULL;
-		if (take && !source)
-			st->oom = 1;
-		for (size_t i = 0; i < take && source; i++)
+		st->relation_head.len = 0;
+		ctim_relation_head_write(&st->relation_head, TWEETTIOC_SOURCE, "Related_To",
+					 o->type, o->value);
+		for (size_t i = 0; i < take; i++)
 			if (ctim_bundle_add(&st->bundle.sightings,
 					    tweet_sighting(&st->text, &feed->tweets[ids[i]], o,
-							   source, key)) != 0)
+							   &st->relation_head, key)) != 0)
 				st->oom = 1;
-		free(source);
 		st->sightings += take;
 		if (n > limit)
 			response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
@@ -270,6 +251,7 @@ static void enrich(const struct relay_request *req, const struct observable_list
 	for (size_t i = 0; i < obs->count && !st.oom; i++)
 		enrich_one(&st, &obs->items[i], observe, res);
 	json_text_free(&st.text);
+	json_text_free(&st.relation_head);
 	/* Sightings borrow the feed copy's strings: the response holds the
 	 * copy until it has been written and freed. */
 	if (res->cleanup)

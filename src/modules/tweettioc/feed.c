@@ -336,12 +336,12 @@ enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char 
 	ctx.users = NULL;
 	free(blanked);
 	blanked = NULL;
-	if (!why && items > 0 && feed->n_tweets == 0)
-		/* Every item was of the wrong shape: the format has changed. */
-		snprintf(err, errlen, "none of the feed's %zu items has the expected shape", items);
-	else if (why)
-		snprintf(err, errlen, "%s", why);
 	if (why || (items > 0 && feed->n_tweets == 0)) {
+		if (why)
+			snprintf(err, errlen, "%s", why);
+		else /* every item was of the wrong shape: the format has changed */
+			snprintf(err, errlen, "none of the feed's %zu items has the expected shape",
+				 items);
 		feed_free(feed);
 		return RELAY_ERR_KEY_ERROR;
 	}
