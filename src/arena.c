@@ -5,6 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define ARENA_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ARENA_POISON(p, n) ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 struct arena_chunk {
 	struct arena_chunk *next;
 	size_t size, used;
@@ -34,15 +43,19 @@ void *arena_alloc(struct arena *a, size_t n)
 	const size_t align = alignof(max_align_t);
 	if (n > ((size_t)-1) / 2)
 		return NULL;
+	size_t asked = n;
 	n = (n + align - 1) & ~(align - 1);
 	struct arena_chunk *c = a->head;
 	if (!c || c->size - c->used < n) {
-		size_t size = n > a->chunk_size ? n : a->chunk_size;
+		size_t size = a->doubling && c ? c->size * 2 : a->chunk_size;
+		if (size < n)
+			size = n;
 		c = malloc(sizeof(*c) + size);
 		if (!c)
 			return NULL;
 		c->size = size;
 		c->used = 0;
+		ARENA_POISON(c->data, size); /* unpoisoned block by block as handed out */
 		c->next = a->head;
 		a->head = c;
 		a->reserved += size;
@@ -50,7 +63,37 @@ void *arena_alloc(struct arena *a, size_t n)
 	void *p = c->data + c->used;
 	c->used += n;
 	a->used += n;
+	ARENA_UNPOISON(p, asked);
 	return p;
+}
+
+int arena_owns(const struct arena *a, const void *p)
+{
+	const unsigned char *b = p;
+	for (const struct arena_chunk *c = a->head; c; c = c->next)
+		if (b >= c->data && b < c->data + c->size)
+			return 1;
+	return 0;
+}
+
+void arena_rewind(struct arena *a, size_t keep_max)
+{
+	struct arena_chunk *keep = a->head && a->head->size <= keep_max ? a->head : NULL;
+	struct arena_chunk *c = a->head;
+	while (c) {
+		struct arena_chunk *next = c->next;
+		if (c != keep)
+			free(c);
+		c = next;
+	}
+	a->head = keep;
+	a->used = 0;
+	a->reserved = keep ? keep->size : 0;
+	if (keep) {
+		keep->next = NULL;
+		keep->used = 0;
+		ARENA_POISON(keep->data, keep->size);
+	}
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
