@@ -25,18 +25,25 @@ struct relay_config {
 	char *jwt_secret;		  /* RELAY_JWT_SECRET, may be NULL */
 	char *audiences[CONFIG_MAX_LIST]; /* RELAY_AUDIENCE */
 	size_t n_audiences;
+	char *public_url; /* RELAY_PUBLIC_URL, no trailing slash, may be NULL */
 	char *ca_file; /* RELAY_CA_FILE, NULL = system */
 
 	size_t max_body;	  /* RELAY_MAX_BODY */
 	long upstream_timeout_ms; /* RELAY_UPSTREAM_TIMEOUT_MS */
 	long entities_limit;	  /* CTR_ENTITIES_LIMIT */
+	long request_deadline_ms; /* RELAY_REQUEST_DEADLINE_MS */
+	size_t max_answer_bytes;  /* RELAY_MAX_ANSWER_BYTES */
+	char *state_dir; /* RELAY_STATE_DIR, else $STATE_DIRECTORY, else /var/lib/securex-relay */
 
 	char *tweettioc_url;		/* TWEETTIOC_URL, no trailing slash */
 	long tweettioc_refresh_seconds; /* TWEETTIOC_REFRESH_SECONDS */
 	size_t tweettioc_max_bytes;	/* TWEETTIOC_MAX_BYTES */
+	long tweettioc_retention_days;	/* TWEETTIOC_RETENTION_DAYS */
+	long tweettioc_full_refresh_seconds; /* TWEETTIOC_FULL_REFRESH_SECONDS */
 
 	char *cybercrime_url;	       /* CYBERCRIME_URL, no trailing slash */
 	long cybercrime_cache_seconds; /* CYBERCRIME_CACHE_SECONDS */
+	long cybercrime_max_lookups;   /* CYBERCRIME_MAX_LOOKUPS */
 };
 
 /* Reads the environment through `get` (getenv in production, a table in

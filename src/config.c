@@ -44,6 +44,8 @@ void config_free(struct relay_config *cfg)
 	free_list(cfg->audiences, &cfg->n_audiences);
 	free(cfg->jwt_secret);
 	free(cfg->ca_file);
+	free(cfg->public_url);
+	free(cfg->state_dir);
 	free(cfg->tweettioc_url);
 	free(cfg->cybercrime_url);
 	memset(cfg, 0, sizeof(*cfg));
@@ -205,6 +207,17 @@ static int load_auth(struct relay_config *cfg, const char *(*get)(const char *),
 	if (aud && *aud && split_list(aud, cfg->audiences, CONFIG_MAX_LIST, &cfg->n_audiences) < 0)
 		return fail(err, errlen, "RELAY_AUDIENCE: at most %d values", CONFIG_MAX_LIST);
 
+	const char *pub = get("RELAY_PUBLIC_URL");
+	if (pub && *pub) {
+		if (!url_ok(pub) || strpbrk(pub, "?# \t"))
+			return fail(err, errlen,
+				    "RELAY_PUBLIC_URL: expected an http:// or https:// base URL, got "
+				    "\"%.64s\"",
+				    pub);
+		if (!(cfg->public_url = dup_url(pub)))
+			return fail(err, errlen, "out of memory");
+	}
+
 	const char *ca = get("RELAY_CA_FILE");
 	if (ca && *ca && !(cfg->ca_file = strdup(ca)))
 		return fail(err, errlen, "out of memory");
@@ -219,6 +232,32 @@ static int load_url(const char *(*get)(const char *), const char *name, const ch
 		return fail(err, errlen, "%s: expected an http:// or https:// URL, got \"%.64s\"",
 			    name, v);
 	if (!(*out = dup_url(v)))
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
+/* RELAY_STATE_DIR, else the first entry of systemd's $STATE_DIRECTORY (a
+ * colon list), else /var/lib/securex-relay. Whether it can be written is
+ * decided later by the snapshot code, which falls back to memory-only. */
+static int load_state_dir(struct relay_config *cfg, const char *(*get)(const char *), char *err,
+			  size_t errlen)
+{
+	const char *v = get("RELAY_STATE_DIR");
+	size_t len;
+	if (v && *v) {
+		len = strlen(v);
+	} else if ((v = get("STATE_DIRECTORY")) && *v) {
+		len = strcspn(v, ":");
+	} else {
+		v = "/var/lib/securex-relay";
+		len = strlen(v);
+	}
+	if (len == 0 || v[0] != '/')
+		return fail(err, errlen, "RELAY_STATE_DIR: expected an absolute path, got \"%.64s\"",
+			    v);
+	while (len > 1 && v[len - 1] == '/')
+		len--;
+	if (!(cfg->state_dir = strndup(v, len)))
 		return fail(err, errlen, "out of memory");
 	return 0;
 }
@@ -242,6 +281,14 @@ int config_load(struct relay_config *cfg, const char *(*get)(const char *name), 
 		const char *v = get("CTR_ENTITIES_LIMIT");
 		cfg->entities_limit = config_parse_entities_limit(v, 100);
 	}
+	if (load_number(get, "RELAY_REQUEST_DEADLINE_MS", 20000, 100, 600000,
+			&cfg->request_deadline_ms, err, errlen))
+		goto failed;
+	if (load_number(get, "RELAY_MAX_ANSWER_BYTES", 8388608, 4096, 1L << 31, &n, err, errlen))
+		goto failed;
+	cfg->max_answer_bytes = (size_t)n;
+	if (load_state_dir(cfg, get, err, errlen))
+		goto failed;
 	if (load_url(get, "TWEETTIOC_URL", "http://www.tweettioc.com", &cfg->tweettioc_url, err,
 		     errlen))
 		goto failed;
@@ -251,11 +298,20 @@ int config_load(struct relay_config *cfg, const char *(*get)(const char *name), 
 	if (load_number(get, "TWEETTIOC_MAX_BYTES", 268435456, 1024, 1L << 32, &n, err, errlen))
 		goto failed;
 	cfg->tweettioc_max_bytes = (size_t)n;
+	if (load_number(get, "TWEETTIOC_RETENTION_DAYS", 30, 1, 3650,
+			&cfg->tweettioc_retention_days, err, errlen))
+		goto failed;
+	if (load_number(get, "TWEETTIOC_FULL_REFRESH_SECONDS", 86400, 60, 86400 * 30,
+			&cfg->tweettioc_full_refresh_seconds, err, errlen))
+		goto failed;
 	if (load_url(get, "CYBERCRIME_URL", "http://cybercrime-tracker.net", &cfg->cybercrime_url,
 		     err, errlen))
 		goto failed;
 	if (load_number(get, "CYBERCRIME_CACHE_SECONDS", 3600, 0, 86400 * 30,
 			&cfg->cybercrime_cache_seconds, err, errlen))
+		goto failed;
+	if (load_number(get, "CYBERCRIME_MAX_LOOKUPS", 200, 1, 100000,
+			&cfg->cybercrime_max_lookups, err, errlen))
 		goto failed;
 	return 0;
 failed:
