@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages a make target needs.
 #
-#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind>
+#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind|lint>
 #
 # Checks each package with dpkg-query; when something is missing it runs
 # apt-get update + apt-get install (as root), or prints the exact sudo
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 <build|test|demo|bench|fuzz|valgrind>" >&2
+	echo "usage: $0 <build|test|demo|bench|fuzz|valgrind|lint>" >&2
 	exit 2
 }
 
@@ -20,7 +20,11 @@ target=$1
 build_pkgs=(gcc make "pkg-config|pkgconf" libcurl4-openssl-dev libcjson-dev libfcgi-dev libssl-dev libglib2.0-dev)
 nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
 # wrk: the short failover run of `make test` (tests/e2e/test_failover.py).
-test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk)
+# apache2: the shipped deploy/apache files under a private httpd
+# (tests/e2e/test_apache.py); systemd: systemd-analyze verify of the units
+# (tests/e2e/test_deploy.py).
+test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk
+	apache2 systemd)
 
 case $target in
 build) want=("${build_pkgs[@]}") ;;
@@ -29,6 +33,7 @@ demo) want=("${build_pkgs[@]}" "$nginx_pkg" python3 curl) ;;
 bench) want=("${test_pkgs[@]}") ;;
 fuzz) want=("${test_pkgs[@]}" clang @clang-rt) ;;
 valgrind) want=("${test_pkgs[@]}" valgrind) ;;
+lint) want=(clang-format) ;;
 *) usage ;;
 esac
 
@@ -96,4 +101,7 @@ fi
 
 echo "deps.sh: installing for '$target': ${missing[*]}" >&2
 apt_update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+# Another apt-get (an unattended upgrade, a second make) may hold the lock:
+# wait for it instead of failing.
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+	-o DPkg::Lock::Timeout=600 "${missing[@]}" >&2

@@ -1,4 +1,5 @@
-"""test_deploy.py: the production nginx config (deploy/nginx) really works.
+"""test_deploy.py: the production nginx config (deploy/nginx) really works,
+and the systemd units (deploy/systemd) are valid and say what they must.
 
 deploy/nginx/securex-relay.conf and securex-relay-fastcgi.conf are rendered
 with only their machine-specific parts replaced (ports on 127.0.0.1, a
@@ -7,6 +8,12 @@ unix socket as under systemd: TLS, the http->https redirect, the FastCGI
 params (HTTPS, DOCUMENT_URI, Host), 16 KiB headers, the 1 MiB body limit,
 /metrics for localhost only. The relay runs with RELAY_AUTH=hs256 so the
 token audience proves what scheme and host the relay saw.
+
+DeploySystemdUnitsTest runs `systemd-analyze verify` on every unit (the
+plain pair and instances of the templated pair). verify refuses a unit
+whose ExecStart binary does not exist, so the units are copied to a temp
+dir with /usr/local/bin/securex-relay replaced by $RELAY_BIN; nothing else
+changes. verify needs no running systemd (it works in a container).
 """
 
 import base64
@@ -25,9 +32,10 @@ import tempfile
 import unittest
 
 from harness import (REPO, Client, FakeTweettioc, Relay, decode_body, free_port, nginx_binary,
-                     port_open, wait_for)
+                     port_open, relay_bin, wait_for)
 
 DEPLOY = REPO / "deploy" / "nginx"
+SYSTEMD = REPO / "deploy" / "systemd"
 HOST = "relay.example.com"
 SECRET = "deploy-test-secret"
 
@@ -215,6 +223,160 @@ class ProductionNginxTest(unittest.TestCase):
         self.assertIn("version", body)
         status, body, _ = self.https("GET", "/watchdog", headers={"Health-Check": "tls"})
         self.assertEqual((status, body), (200, {"data": "tls"}))
+
+
+def unit_entries(path):
+    """[(section, key, value)] of a systemd unit file, in order."""
+    entries, section = [], None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith(("#", ";")):
+                continue
+            if line.startswith("["):
+                section = line.strip("[]")
+                continue
+            key, _, value = line.partition("=")
+            entries.append((section, key.strip(), value.strip()))
+    return entries
+
+
+def unit_values(path, section, key):
+    return [v for s, k, v in unit_entries(path) if s == section and k == key]
+
+
+def config_default(name):
+    """The default of a numeric setting, as src/config.c parses it."""
+    with open(REPO / "src" / "config.c") as f:
+        m = re.search(r'load_number\(get, "%s", (\d+),' % name, f.read())
+    if not m:
+        raise AssertionError("src/config.c: no load_number for %s" % name)
+    return int(m.group(1))
+
+
+class DeploySystemdUnitsTest(unittest.TestCase):
+    UNITS = ("securex-relay.socket", "securex-relay.service",
+             "securex-relay@.socket", "securex-relay@.service")
+
+    def verify(self, *names, binary=None):
+        """systemd-analyze verify on `names` (instances allowed) in a temp copy of
+        deploy/systemd with ExecStart pointing at the built relay; (rc, output)."""
+        if not shutil.which("systemd-analyze"):
+            self.fail("systemd-analyze not installed (scripts/deps.sh test installs systemd)")
+        binary = binary or relay_bin()
+        tmp = tempfile.mkdtemp(prefix="systemd-verify-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        for unit in self.UNITS:
+            with open(SYSTEMD / unit) as f:
+                text = f.read()
+            if "ExecStart=/usr/local/bin/securex-relay " not in text and unit.endswith("service"):
+                self.fail("%s: ExecStart is no longer /usr/local/bin/securex-relay" % unit)
+            with open(os.path.join(tmp, unit), "w") as f:
+                f.write(text.replace("/usr/local/bin/securex-relay", binary))
+        r = subprocess.run(["systemd-analyze", "verify", "--man=no"]
+                           + [os.path.join(tmp, n) for n in names],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        return r.returncode, r.stdout.decode("utf-8", "replace")
+
+    def test_systemd_analyze_verify_is_clean(self):
+        """rc 0 and not one warning (unknown keys, bad dependencies only warn)."""
+        self.assertTrue(os.access(relay_bin(), os.X_OK), "relay binary %s missing" % relay_bin())
+        for names in (("securex-relay.socket", "securex-relay.service"),
+                      ("securex-relay@1.socket", "securex-relay@1.service"),
+                      ("securex-relay@2.socket", "securex-relay@2.service")):
+            with self.subTest(units=names):
+                rc, out = self.verify(*names)
+                self.assertEqual((rc, out), (0, ""))
+
+    def test_verify_can_fail(self):
+        """The check above is not vacuous: a missing ExecStart binary fails it."""
+        rc, out = self.verify("securex-relay.socket", "securex-relay.service",
+                              binary="/nonexistent/securex-relay")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("/nonexistent/securex-relay", out)
+
+    def test_socket_outlives_the_service(self):
+        """No PartOf/BindsTo: a stop, restart or crash of the relay keeps the socket."""
+        for unit in ("securex-relay.socket", "securex-relay@.socket"):
+            for key in ("PartOf", "BindsTo"):
+                with self.subTest(unit=unit, key=key):
+                    self.assertEqual(unit_values(SYSTEMD / unit, "Unit", key), [])
+            self.assertEqual(unit_values(SYSTEMD / unit, "Socket", "Accept"), ["no"])
+        for unit in ("securex-relay.service", "securex-relay@.service"):
+            with self.subTest(unit=unit):
+                self.assertEqual(unit_values(SYSTEMD / unit, "Service", "StandardInput"),
+                                 ["socket"])
+                self.assertEqual(unit_values(SYSTEMD / unit, "Service", "Restart"),
+                                 ["on-failure"])
+
+    def test_stop_timeout_covers_the_longest_request(self):
+        """A key download (RELAY_UPSTREAM_TIMEOUT_MS) then lookups
+        (RELAY_REQUEST_DEADLINE_MS), with the defaults of src/config.c."""
+        longest = (config_default("RELAY_UPSTREAM_TIMEOUT_MS")
+                   + config_default("RELAY_REQUEST_DEADLINE_MS")) / 1000.0
+        for unit in ("securex-relay.service", "securex-relay@.service"):
+            with self.subTest(unit=unit):
+                values = unit_values(SYSTEMD / unit, "Service", "TimeoutStopSec")
+                self.assertEqual(len(values), 1, values)
+                self.assertRegex(values[0], r"^\d+$")
+                self.assertGreater(int(values[0]), longest)
+                self.assertEqual(unit_values(SYSTEMD / unit, "Service", "KillSignal"),
+                                 ["SIGTERM"])
+
+    def test_reload_is_sighup(self):
+        for unit in ("securex-relay.service", "securex-relay@.service"):
+            with self.subTest(unit=unit):
+                self.assertEqual(unit_values(SYSTEMD / unit, "Service", "ExecReload"),
+                                 ["/bin/kill -HUP $MAINPID"])
+
+    def test_instances_match_the_nginx_pool(self):
+        """securex-relay@N.socket listens where securex-relay-pool.conf's
+        servers connect, and securex-relay@N.service belongs to it."""
+        with open(DEPLOY / "securex-relay-pool.conf") as f:
+            servers = re.findall(r"(?m)^\s*server unix:(\S+)", f.read())
+        self.assertGreaterEqual(len(servers), 2, servers)
+        listen = unit_values(SYSTEMD / "securex-relay@.socket", "Socket", "ListenStream")
+        self.assertEqual(len(listen), 1, listen)
+        pattern = re.escape(listen[0]).replace("%i", "(.+)")
+        for path in servers:
+            with self.subTest(server=path):
+                m = re.fullmatch(pattern, path)
+                self.assertIsNotNone(m, "%s is not an instance of %s" % (path, listen[0]))
+        service = SYSTEMD / "securex-relay@.service"
+        self.assertEqual(unit_values(service, "Unit", "Requires"), ["securex-relay@%i.socket"])
+        self.assertIn("securex-relay@%i.socket", unit_values(service, "Unit", "After")[0])
+        # one state directory per instance: they share nothing
+        self.assertEqual(unit_values(service, "Service", "StateDirectory"),
+                         ["securex-relay-%i"])
+
+    def test_template_service_follows_the_plain_one(self):
+        """Every [Service] setting of securex-relay.service is in
+        securex-relay@.service with the same value (MemoryMax, sandboxing, ...),
+        except the per-instance ones."""
+        per_instance = {"StateDirectory", "EnvironmentFile"}
+        plain = [(k, v) for s, k, v in unit_entries(SYSTEMD / "securex-relay.service")
+                 if s == "Service" and k not in per_instance]
+        template = [(k, v) for s, k, v in unit_entries(SYSTEMD / "securex-relay@.service")
+                    if s == "Service" and k not in per_instance]
+        self.assertEqual(template, plain,
+                         "securex-relay@.service drifted from securex-relay.service: "
+                         "copy the change over")
+        self.assertEqual(
+            unit_values(SYSTEMD / "securex-relay@.service", "Service", "EnvironmentFile"),
+            ["-/etc/securex-relay/relay.env", "-/etc/securex-relay/relay-%i.env"])
+        for a, b in (("securex-relay.socket", "securex-relay@.socket"),):
+            self.assertEqual(
+                [(k, v) for s, k, v in unit_entries(SYSTEMD / a) if s == "Socket"
+                 and k != "ListenStream"],
+                [(k, v) for s, k, v in unit_entries(SYSTEMD / b) if s == "Socket"
+                 and k != "ListenStream"])
+
+    def test_readme_enables_socket_and_service(self):
+        with open(REPO / "README.md") as f:
+            readme = f.read()
+        for text in ("systemctl enable --now securex-relay.socket securex-relay.service",
+                     "securex-relay@1.socket"):
+            self.assertTrue(text in readme, "README.md does not say %r" % text)
 
 
 if __name__ == "__main__":
