@@ -77,11 +77,16 @@ build/asan/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(SAN_LIB_OBJS) $(HDRS)
 build-asan: build/asan/securex-relay $(UNIT_BINS)
 
 # Each unit test program prints Check's summary line; a failure stops make.
-unit: build-asan
+# unit and e2e install the test packages themselves (also when run alone).
+unit:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build-asan
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
 	@$(MAKE) --no-print-directory alloc-test fuzz-replay
 
-e2e: build/asan/securex-relay
+e2e:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/asan/securex-relay
 	@RELAY_BIN=$(CURDIR)/build/asan/securex-relay python3 tests/e2e/run.py
 
 test:
@@ -113,6 +118,7 @@ build/bench/feed_scale: bench/feed_scale.c $(filter-out build/obj/main.o,$(OPT_O
 		$(filter-out build/obj/main.o,$(OPT_OBJS)) $(PKG_LIBS)
 
 lint:
+	@scripts/deps.sh lint
 	@scripts/lint.sh
 
 clean:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # lint.sh: `make lint`: clang-format check and banned C functions.
 #
-# 1. clang-format --dry-run -Werror over src/ include/ tests/unit (skipped,
-#    with a note, when clang-format is not installed).
+# 1. clang-format --dry-run -Werror over src/ include/ tests/unit (`make
+#    lint` installs clang-format first; without it the check is skipped and
+#    the last line says "skipped", never "ok").
 # 2. No sprintf, strcpy, strcat, atoi, strtok or gets in src/ or include/
 #    (unbounded writes, silent conversion failures, hidden global state):
 #    prints file:line for each use and fails.
@@ -10,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 status=0
+skipped=""
 
 mapfile -t files < <(find src include tests/unit -type f \( -name '*.c' -o -name '*.h' \) \
 	2>/dev/null | LC_ALL=C sort)
@@ -23,8 +25,8 @@ if command -v clang-format >/dev/null 2>&1; then
 		fi
 	fi
 else
-	echo "lint: clang-format not installed; format check skipped" \
-		"(apt-get install clang-format)" >&2
+	skipped="format check skipped: clang-format is not installed (scripts/deps.sh lint, or apt-get install clang-format)"
+	echo "lint: $skipped" >&2
 fi
 
 # Banned functions, as calls: a name followed by "(", not part of a longer
@@ -45,5 +47,11 @@ if [ ${#src_files[@]} -gt 0 ]; then
 	fi
 fi
 
-[ $status -eq 0 ] && echo "lint: ok"
+if [ $status -eq 0 ]; then
+	if [ -n "$skipped" ]; then
+		echo "lint: banned functions ok; $skipped"
+	else
+		echo "lint: ok (clang-format, banned functions)"
+	fi
+fi
 exit $status

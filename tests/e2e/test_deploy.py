@@ -31,8 +31,8 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import (REPO, Client, FakeTweettioc, Relay, decode_body, free_port, nginx_binary,
-                     port_open, relay_bin, wait_for)
+from harness import (FIXTURES, REPO, Client, FakeTweettioc, Relay, RelayTestCase, decode_body,
+                     free_port, nginx_binary, port_open, relay_bin, wait_for)
 
 DEPLOY = REPO / "deploy" / "nginx"
 SYSTEMD = REPO / "deploy" / "systemd"
@@ -377,6 +377,38 @@ class DeploySystemdUnitsTest(unittest.TestCase):
         for text in ("systemctl enable --now securex-relay.socket securex-relay.service",
                      "securex-relay@1.socket"):
             self.assertTrue(text in readme, "README.md does not say %r" % text)
+
+
+class DeployReadmeTileExampleTest(RelayTestCase):
+    """The tile example in the README is what the relay answers for the
+    feed `make demo` serves (fixtures/tweettioc-feed-2000.json, newest tweet
+    a minute old, as scripts/demo_feed_server.py rebases it)."""
+
+    fixture = FIXTURES / "tweettioc-feed-2000.json"
+
+    def summary(self, period):
+        status, body, _ = self.client.post("/tweettioc/tiles/tile-data",
+                                           {"tile_id": "tweettioc-summary", "period": period})
+        self.assertEqual(status, 200, body)
+        return {m["label"]: m["value"] for m in body["data"]["data"]}
+
+    def test_readme_summary_numbers_are_the_relays(self):
+        with open(REPO / "README.md") as f:
+            readme = f.read()
+        start = readme.index('`{"tile_id": "tweettioc-summary", "period": "last_24_hours"}`')
+        block = readme[readme.index("```json", start):]
+        block = block[:block.index("\n```\n")]
+        shown = {label: int(value) for label, value in re.findall(
+            r'"label": "([^"]+)",\s*"value": (\d+)', block)}
+        self.assertGreaterEqual(len(shown), 3, block)
+        got = self.summary("last_24_hours")
+        self.assertEqual({k: got.get(k) for k in shown}, shown)
+        week = self.summary("last_7_days")
+        m = re.search(r"the same feed gives (\d+) tweets, (\d+)\s+distinct IOCs and (\d+) "
+                      r"accounts", readme)
+        self.assertIsNotNone(m, "README: the last_7_days sentence is gone")
+        self.assertEqual((week["Tweets"], week["Distinct IOCs"], week["Accounts"]),
+                         tuple(int(g) for g in m.groups()))
 
 
 if __name__ == "__main__":

@@ -114,8 +114,8 @@ class FailoverTest(unittest.TestCase):
         passed_on = [line for line in self.nginx.log().splitlines()
                      if victim.socket_path in line and "[error]" in line]
         report(load.wrk_line("kill -9", res))
-        report("relay 1 killed %.1f s into the run; nginx logged %d upstream errors for it "
-               "(requests passed on to relay 2), e.g. %s" % (
+        report("expected: relay 1 killed on purpose %.1f s into the run; nginx logged %d "
+               "upstream errors for it (requests passed on to relay 2), e.g. %s" % (
                    SECONDS / 2, len(passed_on),
                    passed_on[0].split("[error]", 1)[1][:120] if passed_on else "-"))
         self.assertGreater(res["requests"], 0)

@@ -17,6 +17,7 @@
 #include "strbuf.h"
 
 #include "jwt_testkit.h"
+#include "testutil.h"
 
 static EVP_PKEY *key_a; /* the "SecureX" key */
 static EVP_PKEY *key_b; /* somebody else's key */
@@ -813,7 +814,11 @@ START_TEST(jwks_bad_document_counts_as_a_failed_download)
 	free(cache_jwks);
 	cache_jwks = kit_printf("<html>not a key set</html>");
 	EVP_PKEY *key = NULL;
+	test_stderr_capture(); /* the relay logs the bad document */
 	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_FETCH_FAILED);
+	char *log = test_stderr_release();
+	ck_assert_msg(strstr(log, "not a JWKS document") != NULL, "stderr: %s", log);
+	free(log);
 	ck_assert_ptr_null(key);
 }
 END_TEST

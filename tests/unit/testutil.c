@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json_arena.h"
 #include "request.h"
@@ -121,4 +122,37 @@ const char *test_error_code(const cJSON *answer, int index)
 	const cJSON *e = cJSON_GetArrayItem(errors, index);
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
 	return cJSON_IsString(code) ? code->valuestring : NULL;
+}
+
+static FILE *captured;
+static int saved_stderr = -1;
+
+void test_stderr_capture(void)
+{
+	ck_assert_int_eq(saved_stderr, -1);
+	fflush(stderr);
+	captured = tmpfile();
+	ck_assert_ptr_nonnull(captured);
+	saved_stderr = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved_stderr, 0);
+	ck_assert_int_ge(dup2(fileno(captured), STDERR_FILENO), 0);
+}
+
+char *test_stderr_release(void)
+{
+	ck_assert_int_ge(saved_stderr, 0);
+	fflush(stderr);
+	ck_assert_int_ge(dup2(saved_stderr, STDERR_FILENO), 0);
+	close(saved_stderr);
+	saved_stderr = -1;
+	long n = ftell(captured);
+	ck_assert_int_ge(n, 0);
+	char *text = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(text);
+	rewind(captured);
+	size_t got = fread(text, 1, (size_t)n, captured);
+	text[got] = '\0';
+	fclose(captured);
+	captured = NULL;
+	return text;
 }

@@ -27,4 +27,11 @@ void test_load_feed_json(const char *json);
 /* The first "errors" entry's code, or NULL. */
 const char *test_error_code(const cJSON *answer, int index);
 
+/* Expected stderr: test_stderr_capture() sends fd 2 to a temporary file,
+ * test_stderr_release() restores it and returns what was written (free()
+ * it), so a passing run shows no line that looks like a failure and the
+ * test can check the text. A test that dies (abort) needs no release. */
+void test_stderr_capture(void);
+char *test_stderr_release(void);
+
 #endif
