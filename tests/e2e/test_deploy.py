@@ -31,8 +31,8 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import (FIXTURES, REPO, Client, FakeTweettioc, Relay, RelayTestCase, decode_body,
-                     free_port, nginx_binary, port_open, relay_bin, wait_for)
+from harness import (FIXTURES, REPO, Client, FakeTweettioc, Nginx, Relay, RelayTestCase,
+                     decode_body, free_port, nginx_binary, port_open, relay_bin, wait_for)
 
 DEPLOY = REPO / "deploy" / "nginx"
 SYSTEMD = REPO / "deploy" / "systemd"
@@ -370,6 +370,64 @@ class DeploySystemdUnitsTest(unittest.TestCase):
                  and k != "ListenStream"],
                 [(k, v) for s, k, v in unit_entries(SYSTEMD / b) if s == "Socket"
                  and k != "ListenStream"])
+
+    def test_exec_start_serves_the_socket_it_inherits(self):
+        """The service's ExecStart, run the way the socket unit runs it: the
+        listening socket (ListenStream, in a temp dir) handed over as fd 0 by
+        systemd-socket-activate --inetd (no --accept: one long-running
+        process, like Accept=no), nginx in front. Restarts on a kept socket
+        are tested elsewhere (the restart-under-load test)."""
+        if not shutil.which("systemd-socket-activate"):
+            self.fail("systemd-socket-activate not installed (scripts/deps.sh test: systemd)")
+        exec_start = unit_values(SYSTEMD / "securex-relay.service", "Service", "ExecStart")
+        self.assertEqual(len(exec_start), 1, exec_start)
+        argv = exec_start[0].split()
+        self.assertEqual(argv[0], "/usr/local/bin/securex-relay")
+        self.assertNotIn("--listen", argv, "the unit must serve the inherited socket")
+        listen = unit_values(SYSTEMD / "securex-relay.socket", "Socket", "ListenStream")
+        self.assertEqual(listen, ["/run/securex-relay/relay.sock"])
+        fake = FakeTweettioc()
+        fake.start()
+        self.addCleanup(fake.stop)
+        tmp = tempfile.mkdtemp(prefix="socket-activate-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        sock = os.path.join(tmp, "relay.sock")
+        env = {"RELAY_AUTH": "none", "TWEETTIOC_URL": fake.url}
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        cmd = ["systemd-socket-activate", "--inetd", "-l", sock]
+        cmd += ["-E%s=%s" % kv for kv in env.items()]
+        cmd += [relay_bin()] + argv[1:]
+        err_path = os.path.join(tmp, "relay.stderr")
+        with open(err_path, "wb") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=err, cwd=tmp)
+
+        def stop():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self.addCleanup(stop)
+        wait_for(lambda: os.path.exists(sock) or proc.poll() is not None, 10, what="the socket")
+        nginx = Nginx("unix:" + sock)
+        self.addCleanup(nginx.stop)
+        nginx.start()
+        client = Client(nginx.port)
+        wait_for(lambda: client.post("/tweettioc/health", {})[1] == {"data": {"status": "ok"}},
+                 20, interval=0.1, what="health ok on the inherited socket")
+        # fd 0 of the relay (systemd-socket-activate exec()s it) is the socket
+        self.assertTrue(os.readlink("/proc/%d/fd/0" % proc.pid).startswith("socket:"))
+        stop()
+        with open(err_path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+        self.assertEqual(proc.returncode, 0, text[-5000:])
+        for marker in ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer"):
+            self.assertNotIn(marker, text)
 
     def test_readme_enables_socket_and_service(self):
         with open(REPO / "README.md") as f:
