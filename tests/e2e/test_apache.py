@@ -382,6 +382,30 @@ class ProductionApacheTest(unittest.TestCase):
         self.assertTrue("a2enconf securex-relay-limits" in readme,
                         "README.md does not enable securex-relay-limits")
 
+    def test_each_named_module_is_needed(self):
+        """Leave one module of the a2enmod line out (unless another one
+        pulls it in): apache2 -t refuses the config. The line names nothing
+        it does not need."""
+        with open(APACHE_DIR / "securex-relay.conf") as f:
+            named = a2enmod_modules(f.read())
+        tested = 0
+        for m in named:
+            modules = with_dependencies([n for n in named if n != m])
+            if m in modules:
+                continue  # a dependency of another named module (proxy, authz_core)
+            with self.subTest(left_out=m):
+                conf = render_main(self.apache.prefix, modules, self.apache.http_port,
+                                   self.apache.https_port, self.apache.cert, self.apache.key)
+                try:
+                    rc, out = self.apache.configtest()
+                finally:
+                    render_main(self.apache.prefix, self.apache.modules, self.apache.http_port,
+                                self.apache.https_port, self.apache.cert, self.apache.key)
+                self.assertEqual(conf, self.apache.conf)
+                self.assertNotEqual(rc, 0, "apache2 -t passed without %s" % m)
+                tested += 1
+        self.assertGreaterEqual(tested, len(named) - 2)
+
     def test_tcp_example_is_valid(self):
         """The commented TCP ProxyPass line, swapped in, passes apache2 -t."""
         path = os.path.join(self.apache.prefix, "sites-enabled", "securex-relay.conf")
