@@ -2,7 +2,8 @@
 #
 #   make            optimised build/securex-relay
 #   make test       unit tests (Check, with every allocation failed in turn and
-#                   the fuzz corpora replayed) and end-to-end tests (real nginx,
+#                   the fuzz corpora replayed) and end-to-end tests (real nginx
+#                   and apache2 with the deploy/ files, systemd-analyze verify,
 #                   fake upstreams on loopback, faults, failover), ASan + UBSan
 #   make demo       relay + nginx on http://127.0.0.1:8080 with a bundled feed
 #   make run        the same against the live upstream
