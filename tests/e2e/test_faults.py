@@ -136,8 +136,9 @@ class TweettiocFaultTest(FaultCase):
             self.assertLessEqual(int(ms.group(1)), TIMEOUT_MS + 1000 * SLACK_S, message)
         worst = max(latencies)
         _report("%-22s deliberate during the fault: %3d calls, median %.1f ms, worst %.1f ms; "
-                "/health, as expected: %s" % (name, len(latencies), 1000 * statistics.median(latencies),
-                                 1000 * worst, message[message.find("Last attempt"):][:110]))
+                "/health, as expected: %s" % (
+                    name, len(latencies), 1000 * statistics.median(latencies), 1000 * worst,
+                    message[message.find("Last attempt"):][:110]))
         self.assertLess(worst, 1.0, "a request waited on the failing refresh")
 
     def test_connection_refused_keeps_the_copy(self):
