@@ -40,6 +40,13 @@
 
 #define SERVER_BACKLOG 1024
 
+/* Reading a request, and writing its answer, each take at most this long
+ * in total (the phase timer below; SO_RCVTIMEO / SO_SNDTIMEO bound each
+ * single read and write too): a half-open, silent or trickling peer gives
+ * its worker back after it. Idle kept-alive connections cost no worker and
+ * are not timed. */
+#define SERVER_IO_TIMEOUT_MS 10000
+
 /* How a front end reads parameters and body and writes the answer. */
 struct server_io {
 	const char *(*param)(void *ctx, const char *name);
@@ -51,6 +58,8 @@ struct server_io {
 	/* Optional: the request could not be read whole (the peer left or
 	 * timed out); nothing is answered and the connection is closed. */
 	void (*abort)(void *ctx);
+	/* Optional: a phase of socket I/O starts (1) or ends (0); see io_phase(). */
+	void (*phase)(int on);
 	void *ctx;
 };
 
@@ -218,6 +227,8 @@ static void serve_one(const struct relay_config *cfg, struct server_io *io)
 				      cfg->max_body);
 			goto write;
 		} else if (rc == RELAY_ERR_UNAVAILABLE && io->abort) {
+			if (io->phase)
+				io->phase(0);
 			io->abort(io->ctx);
 			router_log_request(&req, &match, NULL, seconds_since(&t0));
 			goto out;
@@ -229,7 +240,11 @@ static void serve_one(const struct relay_config *cfg, struct server_io *io)
 		}
 		req.body = body;
 	}
+	if (io->phase)
+		io->phase(0); /* the request is read; handling has its own deadline */
 	router_handle(&req, &match, &res);
+	if (io->phase)
+		io->phase(1);
 write:
 	/* A request whose body was not read (404, 405, 413, or an endpoint
 	 * that ignores it) leaves STDIN records on a kept-alive connection;
@@ -237,6 +252,8 @@ write:
 	if (io->discard)
 		io->discard(io->ctx, SERVER_DISCARD_MAX);
 	write_response(io, &res);
+	if (io->phase)
+		io->phase(0);
 	{
 		double secs = seconds_since(&t0);
 		router_log_request(&req, routed ? &match : NULL, &res, secs);
@@ -263,6 +280,61 @@ static long fcgi_read(void *ctx, char *buf, size_t n)
 	return FCGX_GetStr(buf, n > 1 << 30 ? 1 << 30 : (int)n, r->in);
 }
 
+/*
+ * Each phase of socket I/O of a request (reading its parameters and body;
+ * writing its answer and closing records) has SERVER_IO_TIMEOUT_MS in total,
+ * however the peer spaces its bytes: SO_RCVTIMEO alone restarts with every
+ * byte, so a peer trickling one byte every few seconds would keep a worker.
+ * A per-thread POSIX timer sends this thread SERVER_PHASE_SIGNAL when the
+ * phase runs late, and again every SERVER_PHASE_REPEAT_MS until it ends: the
+ * handler (installed without SA_RESTART) only sets phase_expired, and the
+ * blocked read() or write(), libfcgi's (os_unix.c passes EINTR up as a
+ * stream error) or ours, fails with EINTR. The timer is disarmed while the
+ * request is handled, so upstream calls never see the signal.
+ */
+#define SERVER_PHASE_SIGNAL (SIGRTMIN + 2)
+#define SERVER_PHASE_REPEAT_MS 100
+
+static _Thread_local timer_t phase_timer;
+static _Thread_local int phase_timer_ok;
+static _Thread_local volatile sig_atomic_t phase_expired;
+
+static void phase_alarm(int sig)
+{
+	(void)sig;
+	phase_expired = 1;
+}
+
+static void phase_timer_create(void)
+{
+	struct sigevent sev;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SERVER_PHASE_SIGNAL;
+	sev._sigev_un._tid = gettid();
+	phase_timer_ok = timer_create(CLOCK_MONOTONIC, &sev, &phase_timer) == 0;
+	if (!phase_timer_ok)
+		fprintf(stderr,
+			"securex-relay: timer_create: %s; only per-read timeouts apply on "
+			"this worker\n",
+			strerror(errno));
+}
+
+static void io_phase(int on)
+{
+	if (!phase_timer_ok)
+		return;
+	struct itimerspec it;
+	memset(&it, 0, sizeof(it));
+	if (on) {
+		phase_expired = 0;
+		it.it_value.tv_sec = SERVER_IO_TIMEOUT_MS / 1000;
+		it.it_value.tv_nsec = (SERVER_IO_TIMEOUT_MS % 1000) * 1000000L;
+		it.it_interval.tv_nsec = SERVER_PHASE_REPEAT_MS * 1000000L;
+	}
+	timer_settime(phase_timer, 0, &it, NULL);
+}
+
 /* Answers from FCGI_DIRECT_MIN bytes on go out as STDOUT records of up to
  * FCGI_RECORD_MAX bytes, many per writev, instead of libfcgi's 8 KiB
  * records with a write each: an observe answer of 180 KB was 23 writes and
@@ -277,7 +349,7 @@ static int write_all(int fd, struct iovec *iov, int cnt)
 	while (cnt > 0) {
 		ssize_t w = writev(fd, iov, cnt);
 		if (w < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !phase_expired)
 				continue;
 			return -1;
 		}
@@ -382,11 +454,6 @@ static int fcgi_discard(void *ctx, size_t max)
  * then closing its connection), and set the stop eventfd.
  */
 
-/* No read or write on a connection waits longer than this while a request
- * is read or answered (SO_RCVTIMEO / SO_SNDTIMEO): a half-open or silent
- * peer gives its worker back after it. Idle kept-alive connections cost no
- * worker and are not timed. */
-#define SERVER_IO_TIMEOUT_MS 10000
 /* After EMFILE/ENFILE the listener rests this long instead of spinning. */
 #define SERVER_ACCEPT_BACKOFF_MS 100
 /* At most one log line about running out of descriptors per this. */
@@ -477,18 +544,23 @@ static void serve_connection(struct server *srv, FCGX_Request *r, int fd)
 	 * a trickling peer could hold the worker there; "detached" makes it a
 	 * plain close. The body is always read or discarded before. */
 	r->detached = 1;
+	io_phase(1);
 	if (FCGX_Accept_r(r) < 0) {
 		/* The peer closed the connection, spoke garbage or timed out;
 		 * libfcgi has closed it (and closing drops it from the epoll set). */
+		io_phase(0);
 		r->ipcFd = -1;
 		return;
 	}
 	if (atomic_load(&srv->stopping))
 		r->keepConnection = 0; /* nginx's next request goes to the new process */
-	struct server_io io = {fcgi_param, fcgi_read, fcgi_write, fcgi_discard, fcgi_abort, r};
+	struct server_io io = {fcgi_param, fcgi_read, fcgi_write, fcgi_discard,
+			       fcgi_abort, io_phase,  r};
 	serve_one(srv->cfg, &io);
 	r->detached = 1;
+	io_phase(1); /* the closing records */
 	FCGX_Finish_r(r);
+	io_phase(0);
 	if (r->ipcFd >= 0 && watch(srv, r->ipcFd, EPOLL_CTL_MOD) != 0)
 		close(r->ipcFd);
 	r->ipcFd = -1;
@@ -500,6 +572,7 @@ static void *worker_main(void *arg)
 	FCGX_Request r;
 	if (FCGX_InitRequest(&r, -1, 0) != 0)
 		return NULL;
+	phase_timer_create();
 	for (;;) {
 		struct epoll_event ev;
 		int n = epoll_wait(srv->epoll_fd, &ev, 1, -1);
@@ -527,6 +600,8 @@ static void *worker_main(void *arg)
 		}
 	}
 	FCGX_Free(&r, 0);
+	if (phase_timer_ok)
+		timer_delete(phase_timer);
 	response_thread_cleanup();
 	json_arena_thread_cleanup();
 	return NULL;
@@ -617,6 +692,12 @@ int server_run_fastcgi(const struct relay_config *cfg, const char *listen_addr, 
 	if ((srv.listen_fd = open_listener(listen_addr)) < 0)
 		return -1;
 
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = phase_alarm; /* no SA_RESTART: the blocked call must fail */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SERVER_PHASE_SIGNAL, &sa, NULL);
+
 	/* main() blocked these signals in every thread before starting any;
 	 * this thread reads them from the signalfd. */
 	sigset_t sigs;
@@ -702,7 +783,7 @@ static int cgi_write(void *ctx, const char *buf, size_t n)
 
 int server_run_cgi(const struct relay_config *cfg)
 {
-	struct server_io io = {cgi_param, cgi_read, cgi_write, NULL, NULL, NULL};
+	struct server_io io = {cgi_param, cgi_read, cgi_write, NULL, NULL, NULL, NULL};
 	serve_one(cfg, &io);
 	response_thread_cleanup();
 	json_arena_thread_cleanup();

@@ -104,6 +104,47 @@ class TestConnections(RelayTestCase):
             for s in held:
                 s.close()
 
+    def test_trickling_connections_give_their_workers_back(self):
+        # A valid request sent one byte a second: every single read gets
+        # a byte in time, so only a bound on the whole read frees the worker.
+        threads = self.relay.threads
+        msg = (_fcgi_record(FCGI_BEGIN_REQUEST, struct.pack(">HB5x", 1, 0))
+               + _fcgi_record(FCGI_PARAMS, _fcgi_length(10) + _fcgi_length(400)
+                              + b"HTTP_X_PAD" + b"p" * 400))
+        held = [socket.create_connection(("127.0.0.1", self.relay.port)) for _ in range(threads)]
+        stop = threading.Event()
+        closed = {}
+
+        def trickle():
+            start = time.monotonic()
+            for i in range(len(msg)):
+                for n, s in enumerate(held):
+                    if n in closed:
+                        continue
+                    try:
+                        s.send(msg[i:i + 1])
+                    except OSError:
+                        closed[n] = time.monotonic() - start
+                if stop.wait(1.0) or len(closed) == len(held):
+                    return
+        t = threading.Thread(target=trickle, daemon=True)
+        t.start()
+        try:
+            time.sleep(1.5)
+            start = time.monotonic()
+            status, body, _ = Client(self.nginx.port, timeout=IO_TIMEOUT + 15).post("/version")
+            took = time.monotonic() - start
+            self.assertEqual(status, 200, body)
+            self.assertLess(took, IO_TIMEOUT + 6, "/version took %.1f s" % took)
+            wait_for(lambda: len(closed) == len(held), IO_TIMEOUT + 5,
+                     what="the relay to close the trickling connections")
+            self.assertLess(max(closed.values()), IO_TIMEOUT + 5, closed)
+        finally:
+            stop.set()
+            t.join(5)
+            for s in held:
+                s.close()
+
     def test_a_listen_path_socket_is_created_0660(self):
         relay = Relay({"RELAY_AUTH": "none", "TWEETTIOC_URL": self.fake.url}, threads=1,
                       unix_socket=True)
