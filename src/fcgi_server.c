@@ -2,7 +2,9 @@
  *
  * Both front ends share serve_one(): read the parameters, route (404/405
  * before the body), read a body bounded by RELAY_MAX_BODY (413 when over,
- * decided from CONTENT_LENGTH before reading), dispatch, write.
+ * decided from CONTENT_LENGTH before reading), dispatch, write, log one line.
+ * The FastCGI side also bounds each request's socket I/O in time, backs off
+ * when descriptors run out, and drains on SIGTERM (see below).
  */
 #include "server.h"
 
@@ -10,22 +12,22 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/timerfd.h>
-#include <poll.h>
-#include <stdatomic.h>
-#include <time.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fastcgi.h>
@@ -232,10 +234,13 @@ static void serve_one(const struct relay_config *cfg, struct server_io *io)
 			io->abort(io->ctx);
 			router_log_request(&req, &match, NULL, seconds_since(&t0));
 			goto out;
+		} else if (rc == RELAY_ERR_UNAVAILABLE) {
+			response_add_error(&res, RELAY_ERR_INVALID_ARGUMENT,
+					   "Invalid JSON payload received. The body ended before "
+					   "CONTENT_LENGTH bytes.");
+			goto write;
 		} else if (rc != RELAY_OK) {
-			response_fail(&res,
-				      rc == RELAY_ERR_UNAVAILABLE ? RELAY_ERR_INVALID_ARGUMENT : rc,
-				      NULL);
+			response_fail(&res, rc, NULL);
 			goto write;
 		}
 		req.body = body;
