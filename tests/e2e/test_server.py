@@ -370,6 +370,8 @@ class TestRestartUnderLoad(unittest.TestCase):
         self.assertIn("stopping", old_log)
         self.assertGreater(before, 20, "too little load before the restart")
         failed = [r for r in results if r[1] != 200]
+        print("%d requests (%d before SIGTERM), %d failed" % (len(results), before, len(failed)),
+              end=" ", flush=True)
         self.assertEqual(failed, [], "%d of %d requests failed; first: %r\n%s"
                          % (len(failed), len(results), failed[:3], self.nginx.log()[-2000:]))
         after = [r for r in new.stderr().splitlines() if r.startswith("securex-relay: request ")]
