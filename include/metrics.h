@@ -10,6 +10,10 @@ struct relay_config;
 /* Counts one answered request (thread-safe, lock-free). */
 void metrics_count_request(enum route_endpoint endpoint, int http_status, int had_errors);
 
+/* Counts one request's duration in relay_request_duration_seconds
+ * (thread-safe, lock-free). */
+void metrics_observe_duration(enum route_endpoint endpoint, double seconds);
+
 /* Appends the exposition text for the relay and every enabled module. */
 void metrics_render(const struct relay_config *cfg, struct strbuf *out);
 

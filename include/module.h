@@ -45,6 +45,10 @@ struct relay_module {
 
 	/* Appends Prometheus lines for this module to `out` (may be NULL). */
 	void (*metrics)(struct strbuf *out);
+
+	/* Optional: SIGHUP. Called from the main thread (never from a signal
+	 * handler) while workers keep serving; e.g. refresh the feed now. */
+	void (*reload)(void);
 };
 
 /* Every module compiled into the binary, NULL-terminated. */

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "relay_error.h"
+#include "utf8.h" /* utf8_valid(), used with the parsers */
 
 struct observable {
 	char *type;  /* lowercased type, e.g. "ip" */
@@ -41,9 +42,6 @@ void observables_free(struct observable_list *list);
 /* Parses a JSON body (tiles parameters). Same failures as above: the
  * caller checks the type of *out. */
 enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *err, size_t errlen);
-
-/* True when `s` (len bytes) is valid UTF-8 with no NUL byte. */
-int utf8_valid(const char *s, size_t len);
 
 /* Offset of the first \u0000 escape in JSON text `s` (len bytes), or -1.
  * cJSON decodes that escape into a NUL byte, which silently cuts its string

@@ -34,6 +34,11 @@ struct relay_request {
 	long entities_limit;	 /* CTR_ENTITIES_LIMIT for this call (env, or the JWT claim) */
 	const char *module_path; /* path up to and including /<module> (or "" for bare), for aud */
 	size_t module_path_len;
+
+	/* For the log line: REQUEST_ID (nginx) or X-Request-ID, validated by
+	 * router_request_id(); NULL when neither is usable. */
+	const char *request_id;
+	size_t n_observables; /* filled by the router for observables endpoints */
 };
 
 /* Length limit of one request path the router looks at; longer paths are 404. */

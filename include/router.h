@@ -45,6 +45,23 @@ int route_find(const struct relay_config *cfg, const char *method, const char *p
 enum relay_err router_precheck(const struct relay_config *cfg, const struct relay_request *req,
 			       struct route_match *match, struct relay_response *res);
 
+/* The request id to log: `from_server` (the REQUEST_ID parameter, nginx's
+ * $request_id) when usable, else `from_header` (X-Request-ID). Usable means
+ * 1 to ROUTER_REQUEST_ID_MAX printable ASCII characters without spaces;
+ * anything else is ignored. Returns one of the two pointers or NULL. */
+#define ROUTER_REQUEST_ID_MAX 128
+const char *router_request_id(const char *from_server, const char *from_header);
+
+/* The endpoint's name in logs and metrics ("deliberate", "tile_data"). */
+const char *route_endpoint_name(enum route_endpoint ep);
+
+/* Writes the request's one log line to stderr (a single write): UTC time,
+ * request id, module, endpoint, HTTP status, error codes, number of
+ * observables and duration. `match` is NULL for an unknown path (404);
+ * `res` is NULL when nothing was answered (the peer left mid-request). */
+void router_log_request(const struct relay_request *req, const struct route_match *match,
+			const struct relay_response *res, double seconds);
+
 /* Handles a request whose body has been read (req->body). */
 void router_handle(struct relay_request *req, const struct route_match *match,
 		   struct relay_response *res);

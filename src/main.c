@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "auth/jwks.h"
 #include "config.h"
 #include "json_arena.h"
 #include "module.h"
@@ -63,6 +64,22 @@ static void stop_modules(const struct relay_config *cfg, size_t started)
 		if (m && m->stop)
 			m->stop();
 	}
+}
+
+/* SIGHUP (server_run_fastcgi calls it on the main thread, not in a signal
+ * handler): each enabled module reloads what it can without a restart (the
+ * feed refreshes now), and the JWKS cache is dropped so rotated signing keys
+ * are fetched at once. The environment is only read at start-up. */
+static void reload(void)
+{
+	const struct relay_config *cfg = config_get();
+	for (size_t i = 0; cfg && i < cfg->n_modules; i++) {
+		const struct relay_module *m =
+			modules_find(cfg->modules[i], strlen(cfg->modules[i]));
+		if (m && m->reload)
+			m->reload();
+	}
+	jwks_cache_flush();
 }
 
 int main(int argc, char **argv)
@@ -137,7 +154,7 @@ int main(int argc, char **argv)
 	}
 
 	if (listen_addr || server_fd0_is_fastcgi()) {
-		rc = server_run_fastcgi(&cfg, listen_addr, threads) == 0 ? 0 : 1;
+		rc = server_run_fastcgi(&cfg, listen_addr, threads, reload) == 0 ? 0 : 1;
 	} else {
 		for (size_t i = 0; i < cfg.n_modules; i++) {
 			const struct relay_module *m =

@@ -18,41 +18,6 @@
 /* At most this many per-item messages are kept; the rest are counted. */
 #define OBSERVABLES_MAX_PROBLEMS 10
 
-int utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	while (p < end) {
-		unsigned c = *p;
-		size_t n;
-		unsigned min;
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			p++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			n = 1, min = 0x80, c &= 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			n = 2, min = 0x800, c &= 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			n = 3, min = 0x10000, c &= 0x07;
-		} else {
-			return 0;
-		}
-		if ((size_t)(end - p) <= n)
-			return 0;
-		for (size_t i = 1; i <= n; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-			c = (c << 6) | (p[i] & 0x3F);
-		}
-		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
 long json_find_nul_escape(const char *s, size_t len)
 {
 	/* A backslash only ever appears inside a string, where it starts a

@@ -8,8 +8,37 @@
 #include <string.h>
 
 #include "json_print.h"
+#include "utf8.h"
 
 #define RESPONSE_MESSAGE_MAX 2048
+
+/* Formats a message into msg (RESPONSE_MESSAGE_MAX bytes) as valid UTF-8:
+ * a message cut by the buffer ends on a character boundary, and any invalid
+ * byte a caller passed through (a quoted header, an upstream's text)
+ * becomes U+FFFD, so the answer always decodes. */
+static void format_message(char *msg, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(msg, RESPONSE_MESSAGE_MAX, fmt, ap);
+	if (n < 0) {
+		msg[0] = '\0';
+		return;
+	}
+	size_t len = strlen(msg);
+	if ((size_t)n >= RESPONSE_MESSAGE_MAX) {
+		/* vsnprintf cut at a byte: drop a partial last character. */
+		size_t lead = len;
+		while (lead > 0 && ((unsigned char)msg[lead - 1] & 0xC0) == 0x80)
+			lead--;
+		if (lead > 0 && !utf8_valid(msg + lead - 1, len - lead + 1))
+			len = lead - 1;
+		msg[len] = '\0';
+	}
+	if (!utf8_valid(msg, len)) {
+		char clean[RESPONSE_MESSAGE_MAX];
+		utf8_sanitize(msg, len, clean, sizeof(clean));
+		memcpy(msg, clean, strlen(clean) + 1);
+	}
+}
 
 void response_init(struct relay_response *res)
 {
@@ -67,7 +96,7 @@ void response_fail(struct relay_response *res, enum relay_err err, const char *f
 	if (fmt) {
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
+		format_message(msg, fmt, ap);
 		va_end(ap);
 	}
 	set_failure(res, err, fmt ? msg : NULL);
@@ -82,7 +111,7 @@ void response_add_error(struct relay_response *res, enum relay_err err, const ch
 	if (fmt) {
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
+		format_message(msg, fmt, ap);
 		va_end(ap);
 	}
 	/* An internal fault (500) is never an application error in a 200

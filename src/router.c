@@ -10,13 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <strings.h>
+#include <time.h>
 
 #include "auth/auth.h"
 #include "config.h"
 #include "metrics.h"
 #include "module.h"
 #include "observables.h"
+#include "utf8.h"
 #include "version.h"
 
 struct route_def {
@@ -150,7 +153,7 @@ enum relay_err router_precheck(const struct relay_config *cfg, const struct rela
 	return RELAY_OK;
 }
 
-static void handle_observables(const struct relay_request *req, const struct route_match *match,
+static void handle_observables(struct relay_request *req, const struct route_match *match,
 			       struct relay_response *res)
 {
 	struct observable_list list;
@@ -161,6 +164,7 @@ static void handle_observables(const struct relay_request *req, const struct rou
 	} else if (rc != RELAY_OK) {
 		response_add_error(res, rc, "%s", err);
 	} else {
+		req->n_observables = list.count;
 		for (size_t i = 0; i < list.n_problems; i++)
 			response_add_error(res, RELAY_ERR_INVALID_ARGUMENT, "%s", list.problems[i]);
 		const struct relay_module *m = match->module;
@@ -214,7 +218,19 @@ static void handle_watchdog(const struct relay_request *req, struct relay_respon
 		response_add_error(res, RELAY_ERR_HEALTH_CHECK, NULL);
 		return;
 	}
-	response_set_data(res, cJSON_CreateString(req->health_check));
+	/* Echoed into JSON: invalid UTF-8 would make the whole answer
+	 * undecodable, so bad bytes become U+FFFD. A header is at most a few
+	 * KiB; each byte grows to at most 3. */
+	size_t len = strlen(req->health_check);
+	size_t cap = len > (SIZE_MAX - 1) / 3 ? 0 : 3 * len + 1;
+	char *clean = cap ? malloc(cap) : NULL;
+	if (!clean) {
+		response_fail(res, RELAY_ERR_INTERNAL, NULL);
+		return;
+	}
+	utf8_sanitize(req->health_check, len, clean, cap);
+	response_set_data(res, cJSON_CreateString(clean));
+	free(clean);
 }
 
 static void handle_version(struct relay_response *res)
@@ -241,6 +257,95 @@ static void handle_metrics(const struct relay_request *req, struct relay_respons
 	res->content_type = "text/plain; version=0.0.4";
 	if (!res->text)
 		response_fail(res, RELAY_ERR_INTERNAL, NULL);
+}
+
+static const char *const endpoint_names[ROUTE__MAX] = {
+	[ROUTE_HEALTH] = "health",	 [ROUTE_DELIBERATE] = "deliberate",
+	[ROUTE_OBSERVE] = "observe",	 [ROUTE_REFER] = "refer",
+	[ROUTE_TILES] = "tiles",	 [ROUTE_TILE] = "tile",
+	[ROUTE_TILE_DATA] = "tile_data", [ROUTE_VERSION] = "version",
+	[ROUTE_WATCHDOG] = "watchdog",	 [ROUTE_METRICS] = "metrics",
+};
+
+const char *route_endpoint_name(enum route_endpoint ep)
+{
+	if ((int)ep < 0 || ep >= ROUTE__MAX)
+		return "-";
+	return endpoint_names[ep];
+}
+
+static int request_id_ok(const char *id)
+{
+	if (!id || !*id)
+		return 0;
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++, n++)
+		if (*p <= 0x20 || *p >= 0x7F || n >= ROUTER_REQUEST_ID_MAX)
+			return 0;
+	return 1;
+}
+
+const char *router_request_id(const char *from_server, const char *from_header)
+{
+	if (request_id_ok(from_server))
+		return from_server;
+	if (request_id_ok(from_header))
+		return from_header;
+	return NULL;
+}
+
+/* Appends `code` to the comma list in buf (len used, cap size), once. */
+static void append_code(char *buf, size_t *len, size_t cap, const char *code)
+{
+	size_t n = strlen(code);
+	for (const char *p = buf; (p = strstr(p, code)); p += n)
+		if ((p == buf || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return; /* already listed */
+	if (*len + n + 2 > cap)
+		return;
+	if (*len)
+		buf[(*len)++] = ',';
+	memcpy(buf + *len, code, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
+void router_log_request(const struct relay_request *req, const struct route_match *match,
+			const struct relay_response *res, double seconds)
+{
+	char codes[256] = "";
+	size_t codes_len = 0;
+	if (res && res->failure != RELAY_OK) {
+		append_code(codes, &codes_len, sizeof(codes), relay_error_info(res->failure)->code);
+	} else if (res) {
+		const cJSON *e;
+		cJSON_ArrayForEach (e, res->errors) {
+			const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+			if (cJSON_IsString(code) && code->valuestring)
+				append_code(codes, &codes_len, sizeof(codes), code->valuestring);
+		}
+	}
+	struct timespec now;
+	struct tm tm;
+	char stamp[32] = "-";
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (gmtime_r(&now.tv_sec, &tm))
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	const char *module = match && match->module && match->endpoint != ROUTE_VERSION &&
+					     match->endpoint != ROUTE_WATCHDOG &&
+					     match->endpoint != ROUTE_METRICS
+				     ? match->module->id
+				     : "-";
+	char line[1024];
+	int n = snprintf(line, sizeof(line),
+			 "securex-relay: request time=%s.%03ldZ id=%s module=%s endpoint=%s "
+			 "status=%d errors=\"%s\" observables=%zu ms=%.3f\n",
+			 stamp, (long)(now.tv_nsec / 1000000),
+			 req->request_id ? req->request_id : "-", module,
+			 match ? route_endpoint_name(match->endpoint) : "-", res ? res->status : 0,
+			 codes, req->n_observables, seconds * 1000.0);
+	if (n > 0)
+		fwrite(line, 1, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, stderr);
 }
 
 void router_handle(struct relay_request *req, const struct route_match *match,

@@ -98,6 +98,11 @@ void jwks_set_free(struct jwks_set *set);
  * field is missing, malformed, or out of the accepted size range. */
 EVP_PKEY *jwks_rsa_from_jwk(const cJSON *jwk);
 
+/* Forgets every cached key set (SIGHUP), so the next token of each host
+ * downloads its keys again without waiting for JWKS_REFETCH_SECONDS.
+ * Thread-safe. */
+void jwks_cache_flush(void);
+
 /* How many downloads of `host`'s key set were attempted since jwks_init();
  * 0 for an unknown host. */
 unsigned long jwks_fetch_count(const char *host);

@@ -391,6 +391,20 @@ enum jwks_status jwks_get_key(const char *host, const char *kid, EVP_PKEY **key)
 	return st;
 }
 
+void jwks_cache_flush(void)
+{
+	pthread_mutex_lock(&jwks_mutex);
+	for (size_t i = 0; i < jwks_n_slots; i++) {
+		struct jwks_slot *slot = &jwks_slots[i];
+		/* Callers hold their own key references, so the set can go. A
+		 * download in flight installs fresh keys when it ends. */
+		jwks_set_free(&slot->set);
+		slot->have_keys = 0;
+		slot->attempted = 0; /* the next request may download at once */
+	}
+	pthread_mutex_unlock(&jwks_mutex);
+}
+
 unsigned long jwks_fetch_count(const char *host)
 {
 	struct jwks_slot *slot = slot_find(host);

@@ -266,8 +266,14 @@ def relay_bin():
 class Relay:
     """The relay under test, listening for FastCGI on 127.0.0.1:<port>."""
 
-    def __init__(self, env=None, threads=4, binary=None, unix_socket=False):
+    def __init__(self, env=None, threads=4, binary=None, unix_socket=False,
+                 inherited_socket=None, preexec_fn=None):
         self.binary = binary or relay_bin()
+        # A listening socket the test holds, given to the relay as fd 0 the
+        # way systemd does (StandardInput=socket): no --listen, and the
+        # socket outlives the relay, so a successor serves its backlog.
+        self.inherited_socket = inherited_socket
+        self.preexec_fn = preexec_fn
         self.env = dict(env or {})
         self.threads = threads
         self.port = None
@@ -285,6 +291,8 @@ class Relay:
         return "127.0.0.1:%d" % self.port
 
     def _listening(self):
+        if self.inherited_socket is not None:
+            return "serving FastCGI on fd 0" in self.stderr()
         if not self.socket_path:
             return port_open(self.port)
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
@@ -305,12 +313,19 @@ class Relay:
     def start(self, timeout=15, port=None):
         if not os.access(self.binary, os.X_OK):
             raise RuntimeError("relay binary %s missing (set RELAY_BIN or build it)" % self.binary)
-        self.port = port or free_port()
-        listen = self.socket_path or "127.0.0.1:%d" % self.port
+        if self.inherited_socket is not None:
+            self.port = self.inherited_socket.getsockname()[1]
+            listen = "fd 0"
+            args = [self.binary, "--threads", str(self.threads)]
+            stdin = self.inherited_socket.fileno()
+        else:
+            self.port = port or free_port()
+            listen = self.socket_path or "127.0.0.1:%d" % self.port
+            args = [self.binary, "--listen", listen, "--threads", str(self.threads)]
+            stdin = subprocess.DEVNULL
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
-            [self.binary, "--listen", listen, "--threads", str(self.threads)],
-            env=self._environment(), stdin=subprocess.DEVNULL,
+            args, env=self._environment(), stdin=stdin, preexec_fn=self.preexec_fn,
             stdout=self._stderr, stderr=self._stderr, cwd=self.tmpdir)
 
         def up():
@@ -523,7 +538,7 @@ class Client:
             conn.request(method, path, body=body, headers=hdrs)
             resp = conn.getresponse()
             raw = resp.read()
-            return resp.status, decode_body(raw), resp.headers
+            return resp.status, decode_body(raw, resp.headers.get("Content-Type")), resp.headers
         finally:
             conn.close()
 
@@ -534,15 +549,35 @@ class Client:
         return self.request("GET", path, None, headers)
 
 
-def decode_body(raw):
+class AnswerDecodeError(AssertionError):
+    """An answer that is not strict UTF-8 (or says JSON and is not JSON)."""
+
+
+def _no_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def decode_body(raw, content_type=None):
+    """The answer, decoded strictly: it must be UTF-8 (no lone surrogates
+    hidden in escapes either), and when it says JSON it must parse as strict
+    JSON (no NaN / Infinity). Otherwise AnswerDecodeError fails the test.
+    JSON is returned parsed, any other text as str."""
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw
+    except UnicodeDecodeError as e:
+        raise AnswerDecodeError("answer is not valid UTF-8 (%s): %r" % (e, raw[:300])) from None
     try:
-        return json.loads(text)
-    except ValueError:
+        value = json.loads(text, parse_constant=_no_constant)
+    except ValueError as e:
+        if content_type and "json" in content_type:
+            raise AnswerDecodeError("answer says %s but is not JSON (%s): %r"
+                                    % (content_type, e, raw[:300])) from None
         return text
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise AnswerDecodeError("answer escapes a lone surrogate (%s): %r" % (e, raw[:300])) from None
+    return value
 
 
 # ------------------------------------------------------- test case base

@@ -301,6 +301,21 @@ START_TEST(auth_downloads_the_key_set_once_for_many_calls)
 }
 END_TEST
 
+START_TEST(jwks_cache_flush_makes_the_next_lookup_download_again)
+{
+	EVP_PKEY *k = NULL;
+	ck_assert_int_eq(jwks_get_key(HOST_US, "k1", &k), JWKS_OK);
+	EVP_PKEY_free(k);
+	ck_assert_int_eq(jwks_get_key(HOST_US, "k1", &k), JWKS_OK);
+	EVP_PKEY_free(k);
+	ck_assert_int_eq(fetches, 1);
+	jwks_cache_flush(); /* SIGHUP */
+	ck_assert_int_eq(jwks_get_key(HOST_US, "k1", &k), JWKS_OK);
+	EVP_PKEY_free(k);
+	ck_assert_int_eq(fetches, 2);
+}
+END_TEST
+
 START_TEST(auth_refuses_an_expired_token)
 {
 	char *payload =
@@ -798,6 +813,7 @@ static Suite *auth_suite(void)
 	tcase_add_test(jwt, auth_refuses_tokens_that_are_not_jwts);
 	tcase_add_test(jwt, auth_accepts_a_valid_configuration_token);
 	tcase_add_test(jwt, auth_downloads_the_key_set_once_for_many_calls);
+	tcase_add_test(jwt, jwks_cache_flush_makes_the_next_lookup_download_again);
 	tcase_add_test(jwt, auth_refuses_an_expired_token);
 	tcase_add_test(jwt, auth_refuses_a_token_not_yet_valid);
 	tcase_add_test(jwt, auth_refuses_times_that_are_not_numbers);

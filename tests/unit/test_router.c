@@ -7,6 +7,7 @@
 #include "config.h"
 #include "observables.h"
 #include "router.h"
+#include "utf8.h"
 #include "testutil.h"
 #include "tweettioc/refresh.h"
 
@@ -110,6 +111,71 @@ START_TEST(watchdog_echoes_the_header_or_fails_without_it)
 	ck_assert_int_eq(status, 200);
 	ck_assert_str_eq(test_error_code(a, 0), "health check failed");
 	cJSON_Delete(a);
+}
+END_TEST
+
+START_TEST(watchdog_replaces_invalid_utf8_of_the_header)
+{
+	struct relay_request req = {.method = "GET",
+				    .path = "/watchdog",
+				    .health_check = "\xff\xfe"
+						    "abc",
+				    .cfg = &cfg};
+	struct route_match m;
+	struct relay_response res;
+	response_init(&res);
+	ck_assert_int_eq(router_precheck(&cfg, &req, &m, &res), RELAY_OK);
+	router_handle(&req, &m, &res);
+	size_t len;
+	char *text = response_render(&res, &len);
+	ck_assert(utf8_valid(text, len));
+	ck_assert_str_eq(text, "{\"data\":\"\xEF\xBF\xBD\xEF\xBF\xBD"
+			       "abc\"}");
+	free(text);
+	response_free(&res);
+}
+END_TEST
+
+START_TEST(long_messages_are_cut_on_a_character_boundary)
+{
+	/* 3000 two-byte characters: the 2048-byte buffer would cut one in half. */
+	char big[6001];
+	for (size_t i = 0; i < 3000; i++)
+		memcpy(big + 2 * i, "\xC3\xA9", 2);
+	big[6000] = '\0';
+	for (int offset = 0; offset < 2; offset++) {
+		struct relay_response res;
+		response_init(&res);
+		response_add_error(&res, RELAY_ERR_UNKNOWN, "%.*s%s", offset, "x", big);
+		response_fail(&res, RELAY_ERR_OVERLOADED, "%.*s%s", offset, "x", big);
+		size_t len;
+		char *text = response_render(&res, &len);
+		ck_assert_msg(utf8_valid(text, len), "offset %d", offset);
+		free(text);
+		response_free(&res);
+		response_init(&res);
+		response_add_error(&res, RELAY_ERR_UNKNOWN, "%.*s%s", offset, "x", big);
+		text = response_render(&res, &len);
+		ck_assert_msg(utf8_valid(text, len), "offset %d", offset);
+		ck_assert(len > 2000);
+		free(text);
+		response_free(&res);
+	}
+}
+END_TEST
+
+START_TEST(request_ids_must_be_short_printable_ascii)
+{
+	char long_id[ROUTER_REQUEST_ID_MAX + 2];
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	ck_assert_str_eq(router_request_id("nginx-id", "header-id"), "nginx-id");
+	ck_assert_str_eq(router_request_id(NULL, "header-id"), "header-id");
+	ck_assert_str_eq(router_request_id("", "header-id"), "header-id");
+	ck_assert_ptr_null(router_request_id("a b", "x\ty"));
+	ck_assert_ptr_null(router_request_id(long_id, "\xC3\xA9"));
+	long_id[ROUTER_REQUEST_ID_MAX] = '\0';
+	ck_assert_ptr_eq(router_request_id(long_id, NULL), long_id);
 }
 END_TEST
 
@@ -281,6 +347,9 @@ static Suite *router_suite(void)
 	tcase_add_test(tc, not_found_and_method_errors_carry_the_status_in_json);
 	tcase_add_test(tc, version_has_no_envelope);
 	tcase_add_test(tc, watchdog_echoes_the_header_or_fails_without_it);
+	tcase_add_test(tc, watchdog_replaces_invalid_utf8_of_the_header);
+	tcase_add_test(tc, long_messages_are_cut_on_a_character_boundary);
+	tcase_add_test(tc, request_ids_must_be_short_printable_ascii);
 	tcase_add_test(tc, observables_that_are_not_json_are_an_invalid_argument);
 	tcase_add_test(tc, observables_parse_names_the_bad_item_and_keeps_the_good_ones);
 	tcase_add_test(tc, observables_parse_refuses_invalid_utf8_and_deep_nesting);
