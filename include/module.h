@@ -45,6 +45,11 @@ struct relay_module {
 
 	/* Appends Prometheus lines for this module to `out` (may be NULL). */
 	void (*metrics)(struct strbuf *out);
+
+	/* GET /ready: returns 1 when the module can serve data now, else 0 with
+	 * the reason (no data) in `reason`. NULL: always ready (on-demand
+	 * upstream queries). */
+	int (*ready)(char *reason, size_t len);
 };
 
 /* Every module compiled into the binary, NULL-terminated. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages a make target needs.
 #
-#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind>
+#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind|container>
 #
 # Checks each package with dpkg-query; when something is missing it runs
 # apt-get update + apt-get install (as root), or prints the exact sudo
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 <build|test|demo|bench|fuzz|valgrind>" >&2
+	echo "usage: $0 <build|test|demo|bench|fuzz|valgrind|container>" >&2
 	exit 2
 }
 
@@ -21,6 +21,9 @@ build_pkgs=(gcc make "pkg-config|pkgconf" libcurl4-openssl-dev libcjson-dev libf
 nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
 # wrk: the short failover run of `make test` (tests/e2e/test_failover.py).
 test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk)
+# container: `make container-test` (podman kube play of deploy/kubernetes, base
+# image bootstrapped offline from Debian's packages with mmdebstrap).
+container_pkgs=(podman runc mmdebstrap debian-archive-keyring uidmap slirp4netns fuse-overlayfs python3 curl openssl)
 
 case $target in
 build) want=("${build_pkgs[@]}") ;;
@@ -29,6 +32,7 @@ demo) want=("${build_pkgs[@]}" "$nginx_pkg" python3 curl) ;;
 bench) want=("${test_pkgs[@]}") ;;
 fuzz) want=("${test_pkgs[@]}" clang @clang-rt) ;;
 valgrind) want=("${test_pkgs[@]}" valgrind) ;;
+container) want=("${container_pkgs[@]}") ;;
 *) usage ;;
 esac
 

@@ -14,6 +14,7 @@ static const char *const endpoint_names[ROUTE__MAX] = {
 	[ROUTE_TILES] = "tiles",	 [ROUTE_TILE] = "tile",
 	[ROUTE_TILE_DATA] = "tile_data", [ROUTE_VERSION] = "version",
 	[ROUTE_WATCHDOG] = "watchdog",	 [ROUTE_METRICS] = "metrics",
+	[ROUTE_READY] = "ready",
 };
 
 static atomic_ulong requests[ROUTE__MAX];
