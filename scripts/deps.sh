@@ -23,7 +23,7 @@ nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
 test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk)
 # container: `make container-test` (podman kube play of deploy/kubernetes, base
 # image bootstrapped offline from Debian's packages with mmdebstrap).
-container_pkgs=(podman runc mmdebstrap debian-archive-keyring uidmap slirp4netns fuse-overlayfs python3 curl openssl)
+container_pkgs=(podman runc catatonit mmdebstrap debian-archive-keyring uidmap slirp4netns fuse-overlayfs python3 curl openssl)
 
 case $target in
 build) want=("${build_pkgs[@]}") ;;
