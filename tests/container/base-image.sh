@@ -5,8 +5,8 @@
 #   tests/container/base-image.sh <image-name> <tarball>
 #
 # mmdebstrap (variant minbase) writes a root filesystem tarball from the same
-# Debian mirror this machine's apt uses (read from /etc/apt/sources.list and
-# /etc/apt/sources.list.d at run time), the tarball is cached (delete it to
+# Debian mirrors this machine's apt uses for bookworm, -updates and -security
+# (read from /etc/apt/sources.list and /etc/apt/sources.list.d at run time), the tarball is cached (delete it to
 # rebuild), then `podman import` makes it an image. Nothing but apt is in it:
 # the Containerfile's build stage installs the compiler from the same mirror.
 set -euo pipefail
@@ -14,32 +14,41 @@ set -euo pipefail
 name=${1:?image name}
 tarball=${2:?tarball path}
 
-# The first http(s) mirror apt uses for the bookworm suite (deb822 .sources
-# or one-line .list), without the security archive.
-apt_mirror() {
+# "URI suite" for every http(s) source apt uses (deb822 .sources and
+# one-line .list files), in apt's order.
+apt_sources() {
 	local f
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -f "$f" ] || continue
 		awk '
-			/^[[:space:]]*$/ { if (uri != "" && suite) { print uri; exit } uri = ""; suite = 0; next }
-			/^URIs:/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/ && $i !~ /security/) { uri = $i; break } }
-			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") suite = 1 }
-			END { if (uri != "" && suite) print uri }
+			function flush() { for (i in uris) for (j in suites) print uris[i], suites[j]; split("", uris); split("", suites) }
+			/^[[:space:]]*$/ { flush(); next }
+			/^URIs:/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) uris[i] = $i }
+			/^Suites:/ { for (i = 2; i <= NF; i++) suites[i] = $i }
+			END { flush() }
 		' "$f"
 	done
 	{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
-		awk '$1 == "deb" && $0 !~ /security/ {
-			for (i = 2; i <= NF; i++) if ($i ~ /^https?:/ && $(i + 1) == "bookworm") { print $i; exit }
-		}'
+		awk '$1 == "deb" { for (i = 2; i < NF; i++) if ($i ~ /^https?:/) { print $i, $(i + 1); break } }'
+}
+
+# The mirror apt uses for `suite`.
+mirror_for() {
+	apt_sources | awk -v s="$1" '$2 == s { print $1; exit }'
 }
 
 if [ ! -s "$tarball" ]; then
-	mirror=$(apt_mirror | head -n1)
+	mirror=$(mirror_for bookworm)
 	if [ -z "$mirror" ]; then
 		echo "base-image.sh: no bookworm mirror found in /etc/apt/sources.list(.d)" >&2
 		exit 1
 	fi
-	echo "base-image.sh: mmdebstrap bookworm minbase from $mirror -> $tarball" >&2
+	sources=("deb $mirror bookworm main" "deb $mirror bookworm-updates main")
+	security=$(mirror_for bookworm-security)
+	if [ -n "$security" ]; then
+		sources+=("deb $security bookworm-security main")
+	fi
+	echo "base-image.sh: mmdebstrap bookworm minbase from ${sources[*]} -> $tarball" >&2
 	mkdir -p "$(dirname "$tarball")"
 	# The image's own sources point at the same mirror, so its apt works.
 	# merged-/usr by the hook (as debootstrap does), not by the usrmerge
@@ -52,7 +61,7 @@ if [ ! -s "$tarball" ]; then
 		--dpkgopt='path-exclude=/usr/share/locale/*' \
 		--aptopt='Acquire::Retries "3"' \
 		--customize-hook='rm -rf "$1"/var/cache/apt/*.bin "$1"/var/lib/apt/lists/*' \
-		bookworm "$tarball.tmp" "deb $mirror bookworm main" "deb $mirror bookworm-updates main"
+		bookworm "$tarball.tmp" "${sources[@]}"
 	mv "$tarball.tmp" "$tarball"
 fi
 if ! podman image exists "$name"; then
