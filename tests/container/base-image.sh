@@ -64,7 +64,11 @@ if [ ! -s "$tarball" ]; then
 		bookworm "$tarball.tmp" "${sources[@]}"
 	mv "$tarball.tmp" "$tarball"
 fi
-if ! podman image exists "$name"; then
-	podman import --change 'CMD ["/bin/bash"]' "$tarball" "$name" >/dev/null
+# Re-imported whenever the tarball changed (the label carries its digest).
+digest=$(sha256sum "$tarball" | cut -d' ' -f1)
+have=$(podman image inspect --format '{{index .Labels "org.securex-relay.base.tarball"}}' "$name" 2>/dev/null || true)
+if [ "$have" != "$digest" ]; then
+	podman import --change 'CMD ["/bin/bash"]' \
+		--change "LABEL org.securex-relay.base.tarball=$digest" "$tarball" "$name" >/dev/null
 fi
 echo "base-image.sh: $name from $tarball ($(du -h "$tarball" | cut -f1))" >&2
