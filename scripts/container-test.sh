@@ -97,18 +97,47 @@ for image in "$relay_image" "$nginx_image"; do
 done
 
 fake_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 tests/container/render.py deploy/kubernetes "$play" \
-	--relay-image "$relay_image" --nginx-image "$nginx_image" \
-	--set-env "TWEETTIOC_URL=http://127.0.0.1:$fake_port" \
-	--set-env RELAY_AUTH=hs256 --set-env TWEETTIOC_REFRESH_SECONDS=3 \
-	--set-secret "RELAY_JWT_SECRET=$secret" --set-secret "RELAY_PUBLIC_URL=$public_url" \
-	--set-secret "RELAY_AUDIENCE=$public_url/tweettioc,$public_url/cybercrime" \
-	--secret-out "$work/secret.yaml"
-podman secret rm securex-relay-auth >/dev/null 2>&1 || true
-podman secret create securex-relay-auth "$work/secret.yaml" >/dev/null
-say "podman kube play $play"
-podman kube play "$play"
-podman ps --pod --filter "pod=$pod" --format '  {{.Names}} {{.Image}} {{.Status}}'
+# render_and_play [render.py options...]: deploy/kubernetes with the test
+# settings, its Secret stored for podman, played.
+render_and_play() {
+	python3 tests/container/render.py deploy/kubernetes "$play" \
+		--relay-image "$relay_image" --nginx-image "$nginx_image" \
+		--set-env "TWEETTIOC_URL=http://127.0.0.1:$fake_port" \
+		--set-env RELAY_AUTH=hs256 --set-env TWEETTIOC_REFRESH_SECONDS=3 \
+		--set-secret "RELAY_JWT_SECRET=$secret" --set-secret "RELAY_PUBLIC_URL=$public_url" \
+		--set-secret "RELAY_AUDIENCE=$public_url/tweettioc,$public_url/cybercrime" \
+		--secret-out "$work/secret.yaml" "$@"
+	podman secret rm securex-relay-auth >/dev/null 2>&1 || true
+	podman secret create securex-relay-auth "$work/secret.yaml" >/dev/null
+	say "podman kube play $play"
+	# Without systemd podman cannot schedule the liveness healthchecks; it
+	# says so on every container (harmless here, see README).
+	podman kube play "$play" 2>&1 | grep -v 'systemd connection to .* healthchecks' || true
+	podman pod exists "$pod" || {
+		say "FAIL: the pod $pod was not created"
+		exit 1
+	}
+	podman ps --pod --filter "pod=$pod" --format '  {{.Names}} {{.Image}} {{.Status}}'
+}
+
+# Bad input first: the Secret without the key RELAY_AUTH=hs256 needs. The
+# relay must say which variable, in its log, not crash-loop silently.
+render_and_play --unset-secret RELAY_JWT_SECRET
+for _ in $(seq 1 60); do
+	line=$(podman logs "$pod-relay" 2>&1 | grep -m1 'RELAY_JWT_SECRET' || true)
+	[ -n "$line" ] && break
+	sleep 0.5
+done
+if [ -z "$line" ]; then
+	say "FAIL: without RELAY_JWT_SECRET the relay's log does not name it:"
+	podman logs "$pod-relay" 2>&1 | tail -n 20
+	exit 1
+fi
+say "ok: Secret without RELAY_JWT_SECRET: relay log says: $line"
+podman kube down "$play" >/dev/null 2>&1 || true
+podman pod rm -f -t 5 "$pod" >/dev/null 2>&1 || true
+
+render_and_play
 
 python3 tests/container/check_pod.py --pod "$pod" --fake-port "$fake_port" \
 	--base http://127.0.0.1:8080 --probe http://127.0.0.1:8081 \

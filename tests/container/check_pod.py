@@ -222,7 +222,7 @@ def main():
                         "%s-%s" % (ARGS.pod, ctr)).strip()
             r = subprocess.run(["podman", "exec", "%s-%s" % (ARGS.pod, ctr), "touch", "/probe"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-            if ro != "true" or r.returncode == 0:
+            if ro != "true" or r.returncode == 0 or b"Read-only file system" not in r.stdout:
                 fail("%s: root file system writable (ReadonlyRootfs %s, touch rc %d)"
                      % (ctr, ro, r.returncode))
             say("ok: %s: read-only root (touch /probe: %s)"

@@ -116,6 +116,8 @@ def main():
     ap.add_argument("--nginx-image", required=True)
     ap.add_argument("--set-env", action="append")
     ap.add_argument("--set-secret", action="append")
+    ap.add_argument("--unset-secret", action="append", default=[],
+                    help="a key left out of the Secret (the bad-input check)")
     ap.add_argument("--secret-out", required=True,
                     help="the Secret document (data base64) for `podman secret create`")
     args = ap.parse_args()
@@ -133,6 +135,9 @@ def main():
             # base64 (stringData folded in).
             values = dict(d.pop("stringData", {}))
             values.update(secret)
+            for k in args.unset_secret:
+                values.pop(k, None)
+                d.get("data", {}).pop(k, None)
             data = d.setdefault("data", {})
             for k, v in values.items():
                 data[k] = base64.b64encode(v.encode()).decode()
