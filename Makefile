@@ -12,6 +12,8 @@
 #   make valgrind   the end-to-end tests with the relay under valgrind memcheck
 #   make failover   30 s of wrk load through nginx over two relays, one killed
 #   make soak       5 minutes of mixed load, RSS and error figures
+#   make container-test  the images and deploy/kubernetes under podman kube
+#                   play (root; base image built offline with mmdebstrap)
 #
 # Every target that needs packages first runs scripts/deps.sh, which installs
 # what is missing with apt-get (as root) or prints the exact command.
@@ -44,7 +46,7 @@ export ASAN_OPTIONS ?= abort_on_error=0:detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 .PHONY: all deps deps-test build-asan unit e2e test demo run lint bench clean \
-	alloc-test fuzz fuzz-build fuzz-replay fuzz-merge valgrind failover soak
+	alloc-test fuzz fuzz-build fuzz-replay fuzz-merge valgrind failover soak container-test
 all: deps
 	@$(MAKE) --no-print-directory build/securex-relay
 
@@ -121,6 +123,9 @@ build/bench/feed_scale: bench/feed_scale.c $(filter-out build/obj/main.o,$(OPT_O
 lint:
 	@scripts/deps.sh lint
 	@scripts/lint.sh
+
+container-test:
+	@scripts/container-test.sh
 
 clean:
 	rm -rf build

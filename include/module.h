@@ -49,6 +49,10 @@ struct relay_module {
 	/* Optional: SIGHUP. Called from the main thread (never from a signal
 	 * handler) while workers keep serving; e.g. refresh the feed now. */
 	void (*reload)(void);
+	/* GET /ready: returns 1 when the module can serve data now, else 0 with
+	 * the reason (no data) in `reason`. NULL: always ready (on-demand
+	 * upstream queries). */
+	int (*ready)(char *reason, size_t len);
 };
 
 /* Every module compiled into the binary, NULL-terminated. */

@@ -23,6 +23,7 @@ enum route_endpoint {
 	ROUTE_VERSION,
 	ROUTE_WATCHDOG,
 	ROUTE_METRICS,
+	ROUTE_READY,
 	ROUTE__MAX
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages a make target needs.
 #
-#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind|lint>
+#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind|lint|container>
 #
 # Checks each package with dpkg-query; when something is missing it runs
 # apt-get update + apt-get install (as root), or prints the exact sudo
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 <build|test|demo|bench|fuzz|valgrind|lint>" >&2
+	echo "usage: $0 <build|test|demo|bench|fuzz|valgrind|lint|container>" >&2
 	exit 2
 }
 
@@ -25,6 +25,9 @@ nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
 # (tests/e2e/test_deploy.py).
 test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk
 	apache2 systemd)
+# container: `make container-test` (podman kube play of deploy/kubernetes, base
+# image bootstrapped offline from Debian's packages with mmdebstrap).
+container_pkgs=(podman runc catatonit mmdebstrap debian-archive-keyring uidmap slirp4netns fuse-overlayfs python3 curl openssl)
 
 case $target in
 build) want=("${build_pkgs[@]}") ;;
@@ -34,6 +37,7 @@ bench) want=("${test_pkgs[@]}") ;;
 fuzz) want=("${test_pkgs[@]}" clang @clang-rt) ;;
 valgrind) want=("${test_pkgs[@]}" valgrind) ;;
 lint) want=(clang-format) ;;
+container) want=("${container_pkgs[@]}") ;;
 *) usage ;;
 esac
 

@@ -43,6 +43,7 @@ static const struct route_def routes[ROUTE__MAX] = {
 	{ROUTE_VERSION, "version", "POST", 0, 0, 0},
 	{ROUTE_WATCHDOG, "watchdog", "GET", 0, 0, 0},
 	{ROUTE_METRICS, "metrics", "GET", 0, 0, 0},
+	{ROUTE_READY, "ready", "GET", 0, 0, 0},
 };
 
 static const struct route_def *route_def_of(enum route_endpoint ep)
@@ -265,6 +266,7 @@ static const char *const endpoint_names[ROUTE__MAX] = {
 	[ROUTE_TILES] = "tiles",	 [ROUTE_TILE] = "tile",
 	[ROUTE_TILE_DATA] = "tile_data", [ROUTE_VERSION] = "version",
 	[ROUTE_WATCHDOG] = "watchdog",	 [ROUTE_METRICS] = "metrics",
+	[ROUTE_READY] = "ready",
 };
 
 const char *route_endpoint_name(enum route_endpoint ep)
@@ -348,6 +350,29 @@ void router_log_request(const struct relay_request *req, const struct route_matc
 		fwrite(line, 1, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, stderr);
 }
 
+/* GET /ready: 200 {"ready": true} when every enabled module can serve
+ * data, else 503 with the first module's reason (a readiness probe). */
+static void handle_ready(const struct relay_request *req, struct relay_response *res)
+{
+	const struct relay_config *cfg = req->cfg;
+	for (size_t i = 0; cfg && i < cfg->n_modules; i++) {
+		const struct relay_module *m =
+			modules_find(cfg->modules[i], strlen(cfg->modules[i]));
+		char reason[1024] = "";
+		if (m && m->ready && !m->ready(reason, sizeof(reason))) {
+			response_fail(res, RELAY_ERR_OVERLOADED, "Not ready: %s: %s", m->id,
+				      reason);
+			return;
+		}
+	}
+	cJSON *o = cJSON_CreateObject();
+	if (o && !cJSON_AddBoolToObject(o, "ready", 1)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	response_set_raw(res, o);
+}
+
 void router_handle(struct relay_request *req, const struct route_match *match,
 		   struct relay_response *res)
 {
@@ -379,6 +404,7 @@ void router_handle(struct relay_request *req, const struct route_match *match,
 	case ROUTE_VERSION: handle_version(res); break;
 	case ROUTE_WATCHDOG: handle_watchdog(req, res); break;
 	case ROUTE_METRICS: handle_metrics(req, res); break;
+	case ROUTE_READY: handle_ready(req, res); break;
 	default: response_fail(res, RELAY_ERR_INTERNAL, NULL); break;
 	}
 done:

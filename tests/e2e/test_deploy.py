@@ -217,6 +217,13 @@ class ProductionNginxTest(unittest.TestCase):
         status, body, _ = self.https("POST", "/tweettioc/health", b"{}", source="127.0.0.2")
         self.assertEqual((status, body), (200, {"data": {"status": "ok"}}))
 
+    def test_ready_only_from_localhost(self):
+        status, body, _ = self.https("GET", "/ready")
+        self.assertEqual((status, body), (200, {"ready": True}))
+        for path in ("/ready", "/relay/ready", "/tweettioc/ready/"):
+            status, _, _ = self.https("GET", path, source="127.0.0.2")
+            self.assertEqual(status, 403, path)
+
     def test_version_and_watchdog(self):
         status, body, _ = self.https("POST", "/version", b"")
         self.assertEqual(status, 200, body)

@@ -179,6 +179,57 @@ START_TEST(request_ids_must_be_short_printable_ascii)
 }
 END_TEST
 
+START_TEST(ready_is_503_with_the_reason_until_the_feed_is_loaded_and_needs_no_token)
+{
+	static const char *const env[] = {"RELAY_MODULES",
+					  "tweettioc,cybercrime",
+					  "RELAY_AUTH",
+					  "hs256",
+					  "RELAY_JWT_SECRET",
+					  "s3cret",
+					  NULL};
+	struct relay_config c;
+	test_config_load(&c, env);
+	int status;
+	char *raw = NULL;
+	cJSON *a = test_call(&c, "GET", "/ready", NULL, &status, &raw);
+	ck_assert_int_eq(status, 503);
+	ck_assert_int_eq(cJSON_GetObjectItem(a, "code")->valueint, 503);
+	const char *msg = cJSON_GetObjectItem(a, "message")->valuestring;
+	ck_assert_msg(strstr(msg, "tweettioc") && strstr(msg, "not loaded"), "%s", msg);
+	ck_assert_ptr_null(cJSON_GetObjectItem(a, "data"));
+	cJSON_Delete(a);
+	free(raw);
+	a = test_call(&c, "POST", "/ready", NULL, &status, NULL);
+	ck_assert_int_eq(status, 405);
+	cJSON_Delete(a);
+
+	test_load_feed_json("[]");
+	a = test_call(&c, "GET", "/tweettioc/ready/", NULL, &status, &raw);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(raw, "{\"ready\":true}");
+	cJSON_Delete(a);
+	free(raw);
+	config_free(&c);
+	config_set(&cfg);
+}
+END_TEST
+
+START_TEST(ready_is_200_for_a_module_that_queries_on_demand)
+{
+	static const char *const env[] = {"RELAY_MODULES", "cybercrime", NULL};
+	struct relay_config c;
+	test_config_load(&c, env);
+	int status;
+	cJSON *a = test_call(&c, "GET", "/ready", NULL, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(a, "ready")));
+	cJSON_Delete(a);
+	config_free(&c);
+	config_set(&cfg);
+}
+END_TEST
+
 START_TEST(observables_that_are_not_json_are_an_invalid_argument)
 {
 	const char *bodies[] = {"", "nope", "{\"type\":\"ip\"}", "\"x\"", "[1", "[] junk", "null"};
@@ -350,6 +401,9 @@ static Suite *router_suite(void)
 	tcase_add_test(tc, watchdog_replaces_invalid_utf8_of_the_header);
 	tcase_add_test(tc, long_messages_are_cut_on_a_character_boundary);
 	tcase_add_test(tc, request_ids_must_be_short_printable_ascii);
+	tcase_add_test(tc,
+		       ready_is_503_with_the_reason_until_the_feed_is_loaded_and_needs_no_token);
+	tcase_add_test(tc, ready_is_200_for_a_module_that_queries_on_demand);
 	tcase_add_test(tc, observables_that_are_not_json_are_an_invalid_argument);
 	tcase_add_test(tc, observables_parse_names_the_bad_item_and_keeps_the_good_ones);
 	tcase_add_test(tc, observables_parse_refuses_invalid_utf8_and_deep_nesting);

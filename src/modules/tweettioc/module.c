@@ -23,25 +23,37 @@ static int tweettioc_start(const struct relay_config *cfg, char *err, size_t err
 	return 0;
 }
 
-static void tweettioc_health(const struct relay_request *req, struct relay_response *res)
+/* Can the module serve data now? 1, or 0 with what is wrong in `msg`.
+ * Shared by /health and /ready so both tell the same truth. */
+static int tweettioc_ready(char *msg, size_t len)
 {
-	(void)req;
 	struct feed_status st;
 	feed_store_status(&st);
 	double age = (double)time(NULL) - st.last_success;
 	double allowed = (double)(TWEETTIOC_STALE_PERIODS * refresh_seconds);
 	if (!st.loaded) {
-		response_add_error(res, RELAY_ERR_UNAVAILABLE,
-				   "The Twitter IOC Hunter feed is not loaded yet (%s). Please, "
-				   "try again later.",
-				   st.last_error[0] ? st.last_error : "first download in progress");
-		return;
+		snprintf(msg, len,
+			 "The Twitter IOC Hunter feed is not loaded yet (%s). Please, try again "
+			 "later.",
+			 st.last_error[0] ? st.last_error : "first download in progress");
+		return 0;
 	}
 	if (age > allowed) {
-		response_add_error(res, RELAY_ERR_UNAVAILABLE,
-				   "The Twitter IOC Hunter feed is stale: the last successful "
-				   "refresh was %.1f s ago (allowed: %.0f s). Last attempt: %s",
-				   age, allowed, st.last_error[0] ? st.last_error : "ok");
+		snprintf(msg, len,
+			 "The Twitter IOC Hunter feed is stale: the last successful refresh was "
+			 "%.1f s ago (allowed: %.0f s). Last attempt: %s",
+			 age, allowed, st.last_error[0] ? st.last_error : "ok");
+		return 0;
+	}
+	return 1;
+}
+
+static void tweettioc_health(const struct relay_request *req, struct relay_response *res)
+{
+	(void)req;
+	char msg[1024];
+	if (!tweettioc_ready(msg, sizeof(msg))) {
+		response_add_error(res, RELAY_ERR_UNAVAILABLE, "%s", msg);
 		return;
 	}
 	cJSON *data = cJSON_CreateObject();
@@ -90,4 +102,5 @@ const struct relay_module tweettioc_module = {
 	.tile = tweettioc_tile,
 	.tile_data = tweettioc_tile_data,
 	.metrics = tweettioc_metrics,
+	.ready = tweettioc_ready,
 };
