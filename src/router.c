@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "answer_budget.h"
 #include "auth/auth.h"
 #include "config.h"
 #include "metrics.h"
@@ -170,6 +171,8 @@ static void handle_observables(const struct relay_request *req, const struct rou
 			m->observe(req, &list, res);
 		else
 			m->refer(req, &list, res);
+		if (req->cfg) /* CONTRACT 5: the rest cut with a warning */
+			answer_budget_apply(res, req->cfg->max_answer_bytes);
 	}
 	observables_free(&list);
 }
