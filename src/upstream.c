@@ -544,6 +544,9 @@ out:;
 			curl_multi_remove_handle(multi, ts[i].easy);
 			transfer_cleanup(&ts[i]);
 			slot_give();
+			reqs[i].err = RELAY_ERR_UNAVAILABLE;
+			snprintf(reqs[i].detail, sizeof(reqs[i].detail),
+				 "no answer before the request's deadline");
 		}
 		late += reqs[i].late;
 	}

@@ -163,12 +163,13 @@ struct enrich_state {
 	const struct feed_index *index;
 	struct ctim_bundle bundle;
 	double now;
-	size_t sightings;		  /* emitted so far in this response */
-	size_t budget_dropped;		  /* sightings left out for the response budget */
-	int is_variant;			  /* this observable: a spelling variant (mark_variants) */
-	size_t variants, variant_dropped; /* such observables, and the sightings not repeated */
-	struct json_text text;		  /* scratch for the Raw parts of sightings */
-	struct json_text relation_head;	  /* what the observable's relations share */
+	size_t sightings;		/* emitted so far in this response */
+	size_t budget_dropped;		/* sightings left out for the response budget */
+	int is_variant;			/* this observable: a spelling variant (mark_variants) */
+	size_t variants;		/* such observables with tweets */
+	size_t variant_dropped;		/* the sightings not repeated for them */
+	struct json_text text;		/* scratch for the Raw parts of sightings */
+	struct json_text relation_head; /* what the observable's relations share */
 	int oom;
 };
 
