@@ -227,29 +227,42 @@ static char *url_part(CURLU *u, CURLUPart what, unsigned int flags)
 	return v;
 }
 
-int upstream_redirect_allowed(const char *from, const char *to, int https_only)
+/* Why a redirect from `from` to `to` may not be followed (completing
+ * "redirected to <url>; "), or NULL when it may. */
+static const char *redirect_refusal(const char *from, const char *to, int https_only)
 {
 	CURLU *a = url_parse(from), *b = url_parse(to);
 	char *sa = url_part(a, CURLUPART_SCHEME, 0), *sb = url_part(b, CURLUPART_SCHEME, 0);
 	char *ha = url_part(a, CURLUPART_HOST, 0), *hb = url_part(b, CURLUPART_HOST, 0);
 	char *pa = url_part(a, CURLUPART_PORT, CURLU_DEFAULT_PORT);
 	char *pb = url_part(b, CURLUPART_PORT, CURLU_DEFAULT_PORT);
-	int ok = 0;
-	if (sa && sb && ha && hb && pa && pb) {
+	const char *why = "redirects to another host are not followed";
+	if (sa && sb) {
 		int from_http = strcasecmp(sa, "http") == 0,
 		    from_https = strcasecmp(sa, "https") == 0;
 		int to_http = strcasecmp(sb, "http") == 0, to_https = strcasecmp(sb, "https") == 0;
 		/* http://h/ -> https://h/ is the same host moving to TLS. */
-		int upgrade =
-			from_http && to_https && strcmp(pa, "80") == 0 && strcmp(pb, "443") == 0;
-		int scheme_ok = (from_http || from_https) &&
-				(to_https || (to_http && from_http && !https_only));
-		ok = scheme_ok && strcasecmp(ha, hb) == 0 && (strcmp(pa, pb) == 0 || upgrade);
+		int upgrade = from_http && to_https && pa && pb && strcmp(pa, "80") == 0 &&
+			      strcmp(pb, "443") == 0;
+		if (!(from_http || from_https) || !(to_http || to_https))
+			why = "redirects to protocols other than http and https are not followed";
+		else if (to_http && (from_https || https_only))
+			why = "redirects from https to http are not followed";
+		else if (ha && hb && pa && pb && strcasecmp(ha, hb) == 0 &&
+			 (strcmp(pa, pb) == 0 || upgrade))
+			why = NULL;
+	} else if (a && !b) {
+		why = "a target that is not a URL is not followed";
 	}
 	curl_free(sa), curl_free(sb), curl_free(ha), curl_free(hb), curl_free(pa), curl_free(pb);
 	curl_url_cleanup(a);
 	curl_url_cleanup(b);
-	return ok;
+	return why;
+}
+
+int upstream_redirect_allowed(const char *from, const char *to, int https_only)
+{
+	return redirect_refusal(from, to, https_only) == NULL;
 }
 
 /* A copy of a URL from an upstream that is safe to show: at most
@@ -299,10 +312,9 @@ static int transfer_redirect(struct transfer *t)
 	t->refused_why = NULL;
 	if (!req->same_host_redirects)
 		t->refused_why = "redirects are not followed";
-	else if (!upstream_redirect_allowed(from, to, req->https_only))
-		t->refused_why = "redirects to another host are not followed";
-	else if (t->hops >= UPSTREAM_MAX_REDIRECTS)
-		t->refused_why = "that is one redirect too many";
+	else if (!(t->refused_why = redirect_refusal(from, to, req->https_only)) &&
+		 t->hops >= UPSTREAM_MAX_REDIRECTS)
+		t->refused_why = "at most 3 redirects in a row are followed";
 	if (t->refused_why) {
 		free(t->refused);
 		if (!(t->refused = url_shown(to)))

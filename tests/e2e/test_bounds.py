@@ -98,7 +98,7 @@ class CybercrimeRedirectTests(CybercrimeCase):
         self.assertLess(time.monotonic() - started, 3)
         [e] = errors_of(answer)
         self.assertEqual(e["code"], "unknown", e)
-        self.assertIn("one redirect too many", e["message"])
+        self.assertIn("at most 3 redirects in a row are followed", e["message"])
         self.assertEqual(self.cc.count("198.51.100.5"), 4)  # the call and 3 redirects
 
 
