@@ -4,10 +4,13 @@
  * within CYBERCRIME_MESSAGE_MAX. The parsed answer then goes through
  * cybercrime_emit() as deliberate and observe would use it, so the message
  * reaches the CTIM builders; the same bytes, as an observable value, go
- * through the query and search URL builders and the error wording.
+ * through the query and search URL builders and the error wording, and as
+ * the Location of a redirect through upstream_redirect_allowed() (any bytes:
+ * a redirect's target is the upstream's).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -17,6 +20,7 @@
 #include "fuzz_common.h"
 #include "observables.h"
 #include "response.h"
+#include "upstream.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -73,6 +77,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		fuzz_fail("malloc");
 	memcpy(value, data, size);
 	value[size] = '\0';
+	/* The rule never lets a target leave the host it came from. */
+	if (upstream_redirect_allowed("http://cybercrime.example/query.php?url=x", value, 0) &&
+	    strncasecmp(value, "http://cybercrime.example", 25) != 0 &&
+	    strncasecmp(value, "https://cybercrime.example", 26) != 0)
+		fuzz_fail("a redirect to another host was allowed");
 	if (size && utf8_valid(value, size)) {
 		const char *q = cybercrime_query_value("url", value);
 		char *u1 = cybercrime_query_url("http://cybercrime.example", q);

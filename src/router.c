@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "answer_budget.h"
 #include "auth/auth.h"
 #include "config.h"
 #include "metrics.h"
@@ -175,6 +176,8 @@ static void handle_observables(struct relay_request *req, const struct route_mat
 			m->observe(req, &list, res);
 		else
 			m->refer(req, &list, res);
+		if (req->cfg) /* CONTRACT 5: the rest cut with a warning */
+			answer_budget_apply(res, req->cfg->max_answer_bytes);
 	}
 	observables_free(&list);
 }

@@ -5,7 +5,10 @@
  * "Malicious: <family>" answer a Malicious verdict, and on observe also the
  * judgement it points to. Every entity carries the observable as sent. A
  * failed lookup adds one error entry naming the observable; the other
- * observables' entities stay in `data`. refer never calls the upstream.
+ * observables' entities stay in `data`. The bounds of lookup.h add at most
+ * two entries for the whole request: one warning for the values over
+ * CYBERCRIME_MAX_LOOKUPS, one `service unavailable` error for those the
+ * deadline cut. refer never calls the upstream.
  */
 #ifndef CYBERCRIME_ENRICH_H
 #define CYBERCRIME_ENRICH_H

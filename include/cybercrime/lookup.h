@@ -7,9 +7,17 @@
  * arrive already classified by upstream.c; this file only words them.
  *
  * cybercrime_lookup_many() answers a whole request: cache hits first, then
- * every distinct miss at once through upstream_get_many() (in batches of
- * CYBERCRIME_MAX_PARALLEL), so the time taken is that of the slowest lookup.
- * Answers go into the cache; failures never do.
+ * the distinct misses through upstream_get_many(), CYBERCRIME_MAX_PARALLEL
+ * in flight at a time (a new one starts as soon as one ends) within the
+ * process-wide UPSTREAM_MAX_CONCURRENT slots. Answers go into the cache;
+ * failures never do.
+ *
+ * Work per request is bounded (CONTRACT 5): at most CYBERCRIME_MAX_LOOKUPS
+ * distinct values are asked (the first ones sent; cache hits are free, they
+ * cost the upstream nothing), the rest are `left_out`; and nothing is asked
+ * after RELAY_REQUEST_DEADLINE_MS from the start of the lookups: what has
+ * no answer by then is `late`, its transfer aborted, so no call for a
+ * request outlives its answer.
  */
 #ifndef CYBERCRIME_LOOKUP_H
 #define CYBERCRIME_LOOKUP_H
@@ -28,6 +36,9 @@ struct relay_config;
 #define CYBERCRIME_ANSWER_MAX (64 * 1024)
 /* Upstream requests in flight at once for one relay request. */
 #define CYBERCRIME_MAX_PARALLEL 32
+/* Used when the config gives none (a zeroed struct in tests). */
+#define CYBERCRIME_DEFAULT_MAX_LOOKUPS 200
+#define CYBERCRIME_DEFAULT_DEADLINE_MS 20000
 /* What /health asks about: cheap, harmless, and answered with a message. */
 #define CYBERCRIME_HEALTH_VALUE "127.0.0.1"
 
@@ -37,6 +48,8 @@ struct cybercrime_result {
 	struct cybercrime_answer answer;
 	char detail[256]; /* why it failed, e.g. "HTTP 500"; may be "" */
 	int cached;	  /* answered from the cache, no upstream call */
+	int left_out;	  /* not asked: over CYBERCRIME_MAX_LOOKUPS (err UNAVAILABLE) */
+	int late;	  /* no answer before the deadline (err UNAVAILABLE) */
 };
 
 /* Counters since start, for /metrics. */
@@ -45,6 +58,8 @@ struct cybercrime_stats {
 	unsigned long cache_hits;
 	unsigned long upstream_requests;      /* query.php calls made (health included) */
 	unsigned long upstream_errors;	      /* of those, the ones that gave no answer */
+	unsigned long late;		      /* lookups cut by the request deadline */
+	unsigned long left_out;		      /* values not asked: over CYBERCRIME_MAX_LOOKUPS */
 	unsigned long errors[RELAY_ERR__MAX]; /* the same, by error */
 };
 
@@ -85,10 +100,17 @@ void cybercrime_lookup_finish(struct cybercrime_cache *cache, const char *query,
 			      double now);
 
 /* Looks up n query values (duplicates allowed: each distinct miss is asked
- * once) and fills results[i] for queries[i]. `cache` may be NULL. Returns 0,
- * or -1 when out of memory (results are then all RELAY_ERR_INTERNAL). */
+ * once) and fills results[i] for queries[i], within the bounds above
+ * (cfg's cybercrime_max_lookups and request_deadline_ms). `cache` may be
+ * NULL. Returns 0, or -1 when out of memory (results are then all
+ * RELAY_ERR_INTERNAL). */
 int cybercrime_lookup_many(const struct relay_config *cfg, struct cybercrime_cache *cache,
 			   const char *const *queries, size_t n, struct cybercrime_result *results);
+
+/* The bounds in effect: the config's, or the defaults above when it has
+ * none (<= 0). */
+long cybercrime_deadline_ms(const struct relay_config *cfg);
+size_t cybercrime_max_lookups(const struct relay_config *cfg);
 
 /* One uncached call about CYBERCRIME_HEALTH_VALUE, for /health. Fills *r
  * like a lookup (r->err RELAY_ERR_INTERNAL when out of memory); never

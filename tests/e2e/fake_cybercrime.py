@@ -40,14 +40,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         params = urllib.parse.parse_qs(query, keep_blank_values=True)
         value = params.get("url", [None])[0]
         fake._record(path, value)
+        moved = fake._redirect_for(value)
+        if moved:
+            self._send(moved[0], b"{}", {"Location": moved[1]})
+            return
         status, body, delay = fake._rule_for(value)
-        if delay:
-            time.sleep(delay)
+        with fake._lock:
+            fake._in_flight += 1
+            fake._max_in_flight = max(fake._max_in_flight, fake._in_flight)
+        try:
+            if delay:
+                time.sleep(delay)
+        finally:
+            # Before the answer goes out: once the relay has it, it may ask again.
+            with fake._lock:
+                fake._in_flight -= 1
         self._send(status, body)
 
-    def _send(self, status, body):
+    def _send(self, status, body, headers=None):
         try:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -66,13 +80,18 @@ class FakeCybercrime:
     """cybercrime-tracker.net on 127.0.0.1:<port>.
 
     Rules are per decoded `url` value: malicious(), message(), status(),
-    raw(); each takes delay= (seconds before answering). queries() lists the
+    raw(); each takes delay= (seconds before answering); redirect() answers
+    a 3xx with a Location. queries() lists the
     decoded values asked so far, in arrival order."""
 
     def __init__(self, port=None):
         self.port = port or free_port()
         self._lock = threading.Lock()
         self._rules = {}
+        self._redirects = {}
+        self._default_delay = 0
+        self._in_flight = 0
+        self._max_in_flight = 0
         self._queries = []
         self._paths = []
         self._server = None
@@ -128,15 +147,31 @@ class FakeCybercrime:
     def raw(self, value, body, status=200, delay=0):
         self._set(value, status, body, delay)
 
+    def set_default_delay(self, seconds):
+        """Seconds before answering a value without a rule."""
+        with self._lock:
+            self._default_delay = seconds
+
+    def redirect(self, value, location, status=302):
+        """Answers `status` with a Location header for this value."""
+        with self._lock:
+            self._redirects[value] = (status, location)
+
     def clear(self, value):
         with self._lock:
             self._rules.pop(value, None)
+            self._redirects.pop(value, None)
+
+    def _redirect_for(self, value):
+        with self._lock:
+            return self._redirects.get(value)
 
     def _rule_for(self, value):
         with self._lock:
             rule = self._rules.get(value)
         if rule is None:
-            return 200, json.dumps({"success": False, "message": DEFAULT_MESSAGE}).encode(), 0
+            return (200, json.dumps({"success": False, "message": DEFAULT_MESSAGE}).encode(),
+                    self._default_delay)
         return rule
 
     # -- observation
@@ -158,3 +193,8 @@ class FakeCybercrime:
     def total(self):
         with self._lock:
             return len(self._paths)
+
+    def max_in_flight(self):
+        """Most query.php answers that were being prepared at the same time."""
+        with self._lock:
+            return self._max_in_flight

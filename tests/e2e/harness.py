@@ -110,7 +110,9 @@ class _FeedHandler(http.server.BaseHTTPRequestHandler):
         mode, body, delay = fake._snapshot()
         if delay:
             time.sleep(delay)
-        if not FEED_PATH_RE.match(self.path.split("?", 1)[0]):
+        if fake._redirect and "redirected=1" not in self.path:
+            self._send(302, b"{}", {"Location": fake._redirect})
+        elif not FEED_PATH_RE.match(self.path.split("?", 1)[0]):
             self._send(404, b'{"error": "not found"}')
         elif mode == "status":
             self._send(fake._status, b'{"error": "injected failure"}')
@@ -119,9 +121,11 @@ class _FeedHandler(http.server.BaseHTTPRequestHandler):
         else:
             self._send(200, body)
 
-    def _send(self, status, body):
+    def _send(self, status, body, headers=None):
         try:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -153,6 +157,7 @@ class FakeTweettioc:
         self._status = 500
         self._delay = 0
         self._mode = "ok"
+        self._redirect = None  # set_redirect()
         self._fixture = fixture
         self.set_document(feed if feed is not None else load_feed(fixture))
 
@@ -214,6 +219,12 @@ class FakeTweettioc:
         with self._lock:
             self._mode = "status"
             self._status = status
+
+    def set_redirect(self, location):
+        """Answers 302 to `location` (None: stop), except to requests whose
+        path holds "redirected=1", so a same-host target can end the chain."""
+        with self._lock:
+            self._redirect = location
 
     def set_delay(self, seconds):
         with self._lock:
@@ -590,6 +601,7 @@ class RelayTestCase(unittest.TestCase):
     nginx), self.fake (the upstream) and self.feed (what it serves)."""
 
     relay_env = {}
+    relay_threads = 4
     fixture = FEED_200
     nginx_max_body = "64m"
     health_timeout = 15
@@ -611,7 +623,7 @@ class RelayTestCase(unittest.TestCase):
         cls.addClassCleanup(cls.fake.stop)
         env = {"RELAY_AUTH": "none", "TWEETTIOC_URL": cls.fake.url}
         env.update(cls.extra_env())
-        cls.relay = Relay(env)
+        cls.relay = Relay(env, threads=cls.relay_threads)
         cls.addClassCleanup(cls.relay.stop)
         cls.relay.start()
         cls.nginx = Nginx(cls.relay.upstream, max_body=cls.nginx_max_body)

@@ -13,6 +13,9 @@
 
 #include "config.h"
 
+/* Observables a deadline error names before "...". */
+#define CYBERCRIME_LATE_SHOWN 5
+
 static struct cybercrime_cache *shared_cache;
 
 int cybercrime_enrich_start(const struct relay_config *cfg)
@@ -88,6 +91,50 @@ int cybercrime_emit(const char *base_url, const struct observable *o,
 							       judgement_id, now, end));
 }
 
+/* The entries for the bounds of CONTRACT 5: one warning for the values
+ * over CYBERCRIME_MAX_LOOKUPS, one error for those the deadline cut,
+ * naming the first few. */
+static void report_bounds(const struct relay_config *cfg, const struct observable *const *which,
+			  const struct cybercrime_result *results, size_t n, size_t left_out,
+			  struct relay_response *res)
+{
+	if (left_out)
+		response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
+				   "CyberCrime Tracker: %zu observable%s %s not looked up: one "
+				   "request asks about at most %zu values "
+				   "(CYBERCRIME_MAX_LOOKUPS).",
+				   left_out, left_out == 1 ? "" : "s",
+				   left_out == 1 ? "was" : "were", cybercrime_max_lookups(cfg));
+	size_t late = 0, shown = 0;
+	char names[512];
+	size_t o = 0;
+	names[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!results[i].late)
+			continue;
+		late++;
+		char *v = shown < CYBERCRIME_LATE_SHOWN ? ctim_truncate(which[i]->value, 60) : NULL;
+		if (v) {
+			int w = snprintf(names + o, sizeof(names) - o, "%s%s %s", shown ? ", " : "",
+					 which[i]->type, v);
+			if (w > 0 && (size_t)w < sizeof(names) - o) {
+				o += (size_t)w;
+				shown++;
+			} else {
+				names[o] = '\0';
+			}
+			free(v);
+		}
+	}
+	if (late)
+		response_add_error(res, RELAY_ERR_UNAVAILABLE,
+				   "The CyberCrime Tracker did not answer about %zu observable%s "
+				   "within the request's deadline of %ld ms "
+				   "(RELAY_REQUEST_DEADLINE_MS): %s%s.",
+				   late, late == 1 ? "" : "s", cybercrime_deadline_ms(cfg), names,
+				   late > shown ? ", ..." : "");
+}
+
 static void enrich(const struct relay_request *req, const struct observable_list *obs,
 		   struct relay_response *res, int observe)
 {
@@ -110,12 +157,22 @@ static void enrich(const struct relay_request *req, const struct observable_list
 	if (!oom && cybercrime_lookup_many(req->cfg, shared_cache, queries, n, results) != 0)
 		oom = 1;
 	double now = wall_now();
+	size_t left_out = 0, asked = 0;
 	for (size_t i = 0; !oom && i < n; i++) {
+		if (results[i].left_out || results[i].late) {
+			left_out += results[i].left_out;
+			continue; /* one entry each for all of them, below */
+		}
+		asked++;
 		failed += results[i].err != RELAY_OK;
 		if (cybercrime_emit(req->cfg->cybercrime_url, which[i], &results[i], observe, now,
 				    &bundle, res) != 0)
 			oom = 1;
 	}
+	if (!oom)
+		report_bounds(req->cfg, which, results, n, left_out, res);
+	failed += n - asked - left_out; /* the late ones */
+	n -= left_out;
 	free(queries);
 	free(which);
 	free(results);

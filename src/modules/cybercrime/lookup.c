@@ -22,6 +22,7 @@
 #include "observables.h"
 
 static atomic_ulong n_lookups, n_cache_hits, n_upstream_requests, n_upstream_errors;
+static atomic_ulong n_late, n_left_out;
 static atomic_ulong n_errors[RELAY_ERR__MAX];
 
 double cybercrime_now(void)
@@ -153,6 +154,13 @@ void cybercrime_error_message(enum relay_err err, const char *detail, const char
 	const char *extra = text && detail && detail[0] ? detail : NULL;
 	char *shown = value ? ctim_truncate(value, 200) : NULL; /* long URLs: keep it readable */
 	const char *v = shown ? shown : (value ? "" : NULL);
+	char redirect[384];
+	if (err == RELAY_ERR_UNKNOWN && detail && strncmp(detail, "redirected to ", 14) == 0) {
+		/* upstream.c's refused redirect: say where it pointed, first. */
+		snprintf(redirect, sizeof(redirect), "The CyberCrime Tracker %s.", detail);
+		text = redirect;
+		extra = NULL;
+	}
 	if (!text)
 		text = detail;
 	if (extra && type)
@@ -190,27 +198,41 @@ void cybercrime_lookup_finish(struct cybercrime_cache *cache, const char *query,
 	cybercrime_cache_put(cache, query, &r->answer, now); /* best effort */
 }
 
-/* Fetches queries[idx[0..k-1]] at once into results[idx[...]]. -1 when out of memory. */
-static int fetch_batch(const struct relay_config *cfg, struct cybercrime_cache *cache,
-		       const char *const *queries, const size_t *idx, size_t k,
-		       struct cybercrime_result *results)
+/* Asks the upstream about queries[idx[0..k-1]] (distinct values) into
+ * results[idx[...]]: at most CYBERCRIME_MAX_PARALLEL at once, none after
+ * `deadline`. -1 when out of memory. */
+static int fetch_all(const struct relay_config *cfg, struct cybercrime_cache *cache,
+		     const char *const *queries, const size_t *idx, size_t k, double deadline,
+		     struct cybercrime_result *results)
 {
-	struct upstream_request *reqs = calloc(k, sizeof(*reqs));
-	int rc = reqs ? 0 : -1;
+	struct upstream_request *reqs = k ? calloc(k, sizeof(*reqs)) : NULL;
+	int rc = k && !reqs ? -1 : 0;
 	for (size_t j = 0; rc == 0 && j < k; j++) {
 		char *url = cybercrime_query_url(cfg->cybercrime_url, queries[idx[j]]);
 		reqs[j].url = url;
 		reqs[j].max_bytes = CYBERCRIME_ANSWER_MAX;
+		reqs[j].same_host_redirects = 1;
 		if (!url)
 			rc = -1;
 	}
-	if (rc == 0) {
-		atomic_fetch_add_explicit(&n_upstream_requests, k, memory_order_relaxed);
-		upstream_get_many(cfg, reqs, k);
+	if (rc == 0 && k > 0) {
+		struct upstream_limits lim = {.parallel = CYBERCRIME_MAX_PARALLEL,
+					      .deadline = deadline};
+		size_t late = upstream_get_many(cfg, reqs, k, &lim);
+		atomic_fetch_add_explicit(&n_upstream_requests, k - late, memory_order_relaxed);
+		atomic_fetch_add_explicit(&n_late, late, memory_order_relaxed);
 		double now = cybercrime_now();
-		for (size_t j = 0; j < k; j++)
-			cybercrime_lookup_finish(cache, queries[idx[j]], &reqs[j], &results[idx[j]],
-						 now);
+		for (size_t j = 0; j < k; j++) {
+			struct cybercrime_result *r = &results[idx[j]];
+			if (reqs[j].late) {
+				memset(r, 0, sizeof(*r));
+				r->err = reqs[j].err;
+				r->late = 1;
+				snprintf(r->detail, sizeof(r->detail), "%s", reqs[j].detail);
+			} else {
+				cybercrime_lookup_finish(cache, queries[idx[j]], &reqs[j], r, now);
+			}
+		}
 	}
 	for (size_t j = 0; reqs && j < k; j++) {
 		free((char *)reqs[j].url);
@@ -220,10 +242,19 @@ static int fetch_batch(const struct relay_config *cfg, struct cybercrime_cache *
 	return rc;
 }
 
+/* Orders indices by their value, equal values by position. */
 static int compare_query(const void *a, const void *b, void *ctx)
 {
 	const char *const *queries = ctx;
-	return strcmp(queries[*(const size_t *)a], queries[*(const size_t *)b]);
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(queries[x], queries[y]);
+	return c ? c : (x > y) - (x < y);
+}
+
+static int compare_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
 }
 
 int cybercrime_lookup_many(const struct relay_config *cfg, struct cybercrime_cache *cache,
@@ -233,6 +264,9 @@ int cybercrime_lookup_many(const struct relay_config *cfg, struct cybercrime_cac
 	size_t *lead = n ? malloc(n * sizeof(*lead)) : NULL;
 	size_t n_miss = 0, n_lead = 0;
 	int rc = 0;
+	/* The deadline counts from here: parsing and auth before took microseconds. */
+	double deadline = upstream_now() + (double)cybercrime_deadline_ms(cfg) / 1000.0;
+	size_t max_lookups = cybercrime_max_lookups(cfg);
 	if (n && (!miss || !lead)) {
 		rc = -1;
 		goto out;
@@ -249,17 +283,22 @@ int cybercrime_lookup_many(const struct relay_config *cfg, struct cybercrime_cac
 		}
 	}
 	/* Equal values (http://x and https://x both ask "x") are asked once:
-	 * sort the misses by value, fetch the first of each run. */
+	 * sort the misses by value, the first sent of each run is asked. */
 	if (n_miss > 1)
 		qsort_r(miss, n_miss, sizeof(*miss), compare_query, (void *)queries);
 	for (size_t j = 0; j < n_miss; j++)
 		if (j == 0 || strcmp(queries[miss[j]], queries[miss[j - 1]]) != 0)
 			lead[n_lead++] = miss[j];
-	for (size_t j = 0; rc == 0 && j < n_lead; j += CYBERCRIME_MAX_PARALLEL) {
-		size_t k =
-			n_lead - j < CYBERCRIME_MAX_PARALLEL ? n_lead - j : CYBERCRIME_MAX_PARALLEL;
-		rc = fetch_batch(cfg, cache, queries, lead + j, k, results);
+	/* The cap keeps the values sent first; cache hits are not counted. */
+	if (n_lead > 1)
+		qsort(lead, n_lead, sizeof(*lead), compare_index);
+	size_t asked = n_lead < max_lookups ? n_lead : max_lookups;
+	for (size_t j = asked; j < n_lead; j++) {
+		results[lead[j]].err = RELAY_ERR_UNAVAILABLE;
+		results[lead[j]].left_out = 1;
 	}
+	atomic_fetch_add_explicit(&n_left_out, n_lead - asked, memory_order_relaxed);
+	rc = fetch_all(cfg, cache, queries, lead, asked, deadline, results);
 	for (size_t j = 1; rc == 0 && j < n_miss; j++)
 		if (strcmp(queries[miss[j]], queries[miss[j - 1]]) == 0)
 			results[miss[j]] = results[miss[j - 1]];
@@ -274,6 +313,18 @@ out:
 	return rc;
 }
 
+long cybercrime_deadline_ms(const struct relay_config *cfg)
+{
+	return cfg && cfg->request_deadline_ms > 0 ? cfg->request_deadline_ms
+						   : CYBERCRIME_DEFAULT_DEADLINE_MS;
+}
+
+size_t cybercrime_max_lookups(const struct relay_config *cfg)
+{
+	return cfg && cfg->cybercrime_max_lookups > 0 ? (size_t)cfg->cybercrime_max_lookups
+						      : CYBERCRIME_DEFAULT_MAX_LOOKUPS;
+}
+
 void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_result *r)
 {
 	struct upstream_request req = {.max_bytes = CYBERCRIME_ANSWER_MAX};
@@ -284,6 +335,7 @@ void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_
 		return;
 	}
 	req.url = url;
+	req.same_host_redirects = 1;
 	atomic_fetch_add_explicit(&n_upstream_requests, 1, memory_order_relaxed);
 	upstream_get(cfg, &req);
 	cybercrime_lookup_finish(NULL, CYBERCRIME_HEALTH_VALUE, &req, r, cybercrime_now());
@@ -298,6 +350,8 @@ void cybercrime_stats_get(struct cybercrime_stats *out)
 	out->cache_hits = atomic_load_explicit(&n_cache_hits, memory_order_relaxed);
 	out->upstream_requests = atomic_load_explicit(&n_upstream_requests, memory_order_relaxed);
 	out->upstream_errors = atomic_load_explicit(&n_upstream_errors, memory_order_relaxed);
+	out->late = atomic_load_explicit(&n_late, memory_order_relaxed);
+	out->left_out = atomic_load_explicit(&n_left_out, memory_order_relaxed);
 	for (int i = 0; i < RELAY_ERR__MAX; i++)
 		out->errors[i] = atomic_load_explicit(&n_errors[i], memory_order_relaxed);
 }

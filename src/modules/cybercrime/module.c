@@ -77,11 +77,17 @@ static void cybercrime_metrics(struct strbuf *out)
 		"# HELP cybercrime_upstream_requests_total Calls to query.php (health "
 		"included).\n# TYPE cybercrime_upstream_requests_total counter\n"
 		"cybercrime_upstream_requests_total %lu\n"
+		"# HELP cybercrime_lookups_late_total Lookups cut by the request deadline "
+		"(RELAY_REQUEST_DEADLINE_MS).\n# TYPE cybercrime_lookups_late_total counter\n"
+		"cybercrime_lookups_late_total %lu\n"
+		"# HELP cybercrime_lookups_left_out_total Values not asked: over "
+		"CYBERCRIME_MAX_LOOKUPS.\n# TYPE cybercrime_lookups_left_out_total counter\n"
+		"cybercrime_lookups_left_out_total %lu\n"
 		"# HELP cybercrime_upstream_errors_total Calls to query.php that gave no "
 		"answer, by reason.\n# TYPE cybercrime_upstream_errors_total counter\n",
 		st.lookups, st.cache_hits, cybercrime_cache_count(cache),
 		cybercrime_cache_capacity(cache), cybercrime_cache_evictions(cache),
-		st.upstream_requests);
+		st.upstream_requests, st.late, st.left_out);
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		strbuf_printf(out, "cybercrime_upstream_errors_total{reason=\"%s\"} %lu\n",
 			      reasons[i].reason, st.errors[reasons[i].err]);

@@ -165,6 +165,9 @@ struct enrich_state {
 	double now;
 	size_t sightings;		/* emitted so far in this response */
 	size_t budget_dropped;		/* sightings left out for the response budget */
+	int is_variant;			/* this observable: a spelling variant (mark_variants) */
+	size_t variants;		/* such observables with tweets */
+	size_t variant_dropped;		/* the sightings not repeated for them */
 	struct json_text text;		/* scratch for the Raw parts of sightings */
 	struct json_text relation_head; /* what the observable's relations share */
 	int oom;
@@ -187,6 +190,11 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 		ioc_key(ioc_class_of_type(o->type), o->value, key, sizeof(key), NULL, 0);
 		size_t limit = (size_t)st->req->entities_limit;
 		size_t take = n < limit ? n : limit;
+		if (st->is_variant) { /* its sightings went to the first spelling */
+			st->variants++;
+			st->variant_dropped += take;
+			take = 0;
+		}
 		if (take > TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings) {
 			st->budget_dropped +=
 				take - (TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE - st->sightings);
@@ -201,7 +209,7 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 							   &st->relation_head, key)) != 0)
 				st->oom = 1;
 		st->sightings += take;
-		if (n > limit)
+		if (n > limit && !st->is_variant)
 			response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
 					   "Twitter IOC Hunter: %zu sightings exist for %s %s; the "
 					   "%zu most recent are returned (CTR_ENTITIES_LIMIT=%zu).",
@@ -237,6 +245,50 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 		st->oom = 1;
 }
 
+struct key_ref {
+	char *key;
+	size_t i;
+};
+
+static int compare_key_ref(const void *a, const void *b)
+{
+	const struct key_ref *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Sets variant[i] when an earlier observable has the same match key: a
+ * spelling variant ("ABC..." after "abc..."), which would otherwise repeat
+ * the whole sighting list (a 197 KB request of case variants of one md5
+ * was a 38 MB answer). Sorting, not hashing, so no input is slow. Returns
+ * 0, or -1 when out of memory. */
+static int mark_variants(const struct observable_list *obs, unsigned char *variant)
+{
+	struct key_ref *refs = malloc((obs->count ? obs->count : 1) * sizeof(*refs));
+	char key[IOC_KEY_MAX];
+	size_t n = 0;
+	int rc = refs ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < obs->count; i++) {
+		char cls = ioc_class_of_type(obs->items[i].type);
+		if (!cls || ioc_key(cls, obs->items[i].value, key, sizeof(key), NULL, 0) != 0)
+			continue;
+		refs[n].i = i;
+		if (!(refs[n].key = strdup(key)))
+			rc = -1;
+		else
+			n++;
+	}
+	if (rc == 0 && n > 1)
+		qsort(refs, n, sizeof(*refs), compare_key_ref);
+	for (size_t j = 1; rc == 0 && j < n; j++)
+		if (strcmp(refs[j].key, refs[j - 1].key) == 0)
+			variant[refs[j].i] = 1;
+	for (size_t j = 0; j < n; j++)
+		free(refs[j].key);
+	free(refs);
+	return rc;
+}
+
 static void release_index(void *index)
 {
 	feed_store_release(index);
@@ -248,8 +300,14 @@ static void enrich(const struct relay_request *req, const struct observable_list
 	struct enrich_state st = {.req = req, .now = now_seconds()};
 	if (!(st.index = tweettioc_acquire_or_fail(res)))
 		return;
-	for (size_t i = 0; i < obs->count && !st.oom; i++)
+	unsigned char *variant = observe ? calloc(obs->count ? obs->count : 1, 1) : NULL;
+	if (observe && (!variant || mark_variants(obs, variant) != 0))
+		st.oom = 1;
+	for (size_t i = 0; i < obs->count && !st.oom; i++) {
+		st.is_variant = variant && variant[i];
 		enrich_one(&st, &obs->items[i], observe, res);
+	}
+	free(variant);
 	json_text_free(&st.text);
 	json_text_free(&st.relation_head);
 	/* Sightings borrow the feed copy's strings: the response holds the
@@ -265,6 +323,12 @@ static void enrich(const struct relay_request *req, const struct observable_list
 				   "Twitter IOC Hunter: %zu more sightings were left out; one "
 				   "response carries at most %d.",
 				   st.budget_dropped, TWEETTIOC_MAX_SIGHTINGS_PER_RESPONSE);
+	if (st.variant_dropped)
+		response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
+				   "Twitter IOC Hunter: %zu observables are spelling variants of "
+				   "values already asked; their %zu sightings are given once, with "
+				   "the first spelling.",
+				   st.variants, st.variant_dropped);
 	if (st.oom) {
 		ctim_bundle_free(&st.bundle);
 		response_fail(res, RELAY_ERR_INTERNAL, NULL);

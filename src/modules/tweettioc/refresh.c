@@ -179,6 +179,7 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 	}
 	struct upstream_request req = {
 		.url = url, .max_bytes = cfg->tweettioc_max_bytes, .cancel = &stop_requested};
+	req.same_host_redirects = 1; /* CONTRACT 5: only to the same host and port */
 	enum relay_err rc = upstream_get(cfg, &req);
 	if (rc != RELAY_OK) {
 		snprintf(why, sizeof(why), "download failed: %s", req.detail);
