@@ -7,12 +7,14 @@
 
 #include "config.h"
 #include "ctim.h"
+#include "ctim_text.h"
 #include "testutil.h"
 #include "tweettioc/enrich.h"
 #include "tweettioc/feed.h"
 #include "tweettioc/index.h"
 #include "tweettioc/normalize.h"
 #include "tweettioc/refresh.h"
+#include "uri.h"
 
 static struct relay_config cfg;
 
@@ -219,13 +221,17 @@ static cJSON *reference_relations(const struct feed_tweet *t, const char *type, 
 	return list;
 }
 
-/* The data table as cJSON nodes (the reference). */
+/* The data table as cJSON nodes (the reference): Tweet escaped as
+ * Markdown, Link only when the tweet has a valid one. */
 static cJSON *reference_table(const struct feed_tweet *t)
 {
 	static const char *const names[] = {"Account", "Tweet", "Hashtags", "Link"};
 	static const char *const types[] = {"string", "markdown", "string", "url"};
+	char linkbuf[URI_MAX + 1];
+	const char *link;
+	int columns_n = uri_tweet_link(t->link, t->user, t->id, linkbuf, &link) ? 4 : 3;
 	cJSON *table = cJSON_CreateObject(), *columns = cJSON_CreateArray();
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < columns_n; i++) {
 		cJSON *c = cJSON_CreateObject();
 		cJSON_AddStringToObject(c, "name", names[i]);
 		cJSON_AddStringToObject(c, "type", types[i]);
@@ -233,12 +239,16 @@ static cJSON *reference_table(const struct feed_tweet *t)
 	}
 	char account[512], tags[2048] = "";
 	snprintf(account, sizeof(account), "@%s", t->user);
-	for (size_t i = 0; i < t->n_hashtags; i++) {
-		strcat(tags, i ? " #" : "#");
-		strcat(tags, t->hashtags[i]);
-	}
-	const char *cells[] = {account, t->text, tags, t->link};
-	cJSON *row = cJSON_CreateStringArray(cells, 4), *rows = cJSON_CreateArray();
+	size_t o = 0;
+	for (size_t i = 0; i < t->n_hashtags; i++)
+		o += (size_t)snprintf(tags + o, sizeof(tags) - o, "%s#%s", i ? " " : "",
+				      t->hashtags[i]);
+	struct strbuf tweet;
+	strbuf_init(&tweet, 1 << 20);
+	ck_assert_int_eq(md_text(&tweet, t->text, CTIM_DESCRIPTION_MAX), 0);
+	const char *cells[] = {account, tweet.data ? tweet.data : "", tags, link};
+	cJSON *row = cJSON_CreateStringArray(cells, columns_n), *rows = cJSON_CreateArray();
+	strbuf_free(&tweet);
 	cJSON_AddItemToArray(rows, row);
 	cJSON_AddItemToObject(table, "columns", columns);
 	cJSON_AddItemToObject(table, "rows", rows);
@@ -286,11 +296,13 @@ START_TEST(sighting_relations_and_table_are_what_ctim_would_build)
 						 0);
 				for (int k = 0; k < docs_count(a, "sightings"); k++) {
 					const cJSON *sg = doc(a, "sightings", k);
-					const char *uri =
-						cJSON_GetObjectItem(sg, "source_uri")->valuestring;
+					const char *id =
+						cJSON_GetArrayItem(
+							cJSON_GetObjectItem(sg, "external_ids"), 0)
+							->valuestring;
 					const struct feed_tweet *st = NULL;
 					for (size_t m = 0; m < idx->feed->n_tweets; m++)
-						if (strcmp(idx->feed->tweets[m].link, uri) == 0)
+						if (strcmp(idx->feed->tweets[m].id, id) == 0)
 							st = &idx->feed->tweets[m];
 					ck_assert_ptr_nonnull(st);
 					cJSON *rel = reference_relations(st, ioc->ctim_type,
