@@ -20,7 +20,11 @@ target=$1
 build_pkgs=(gcc make "pkg-config|pkgconf" libcurl4-openssl-dev libcjson-dev libfcgi-dev libssl-dev libglib2.0-dev)
 nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
 # wrk: the short failover run of `make test` (tests/e2e/test_failover.py).
-test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk)
+# cmark-gfm and npm (marked, from tests/render/package-lock.json): the two
+# Markdown renderers of tests/e2e/test_render.py; python3-jsonschema: the
+# module-type check of tests/e2e/test_module_types.py.
+test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk
+	cmark-gfm "npm|nodejs" python3-jsonschema)
 
 case $target in
 build) want=("${build_pkgs[@]}") ;;
@@ -69,6 +73,15 @@ clang_rt_pkg() {
 	fi
 }
 
+# The npm packages of the render tests, pinned by tests/render/package-lock.json.
+npm_packages() {
+	local dir
+	dir="$(cd "$(dirname "$0")/.." && pwd)/tests/render"
+	[ -d "$dir/node_modules/marked" ] && return 0
+	echo "deps.sh: npm ci in tests/render" >&2
+	npm ci --prefix "$dir" --no-audit --no-fund >&2
+}
+
 missing=()
 for group in "${want[@]}"; do
 	if [ "$group" = "@clang-rt" ]; then
@@ -85,7 +98,10 @@ for group in "${want[@]}"; do
 	[ $ok -eq 1 ] || missing+=("${alts[0]}")
 done
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	case $target in test | bench | fuzz | valgrind) npm_packages ;; esac
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: missing packages for '$target': ${missing[*]}" >&2
@@ -97,3 +113,4 @@ fi
 echo "deps.sh: installing for '$target': ${missing[*]}" >&2
 apt_update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+case $target in test | bench | fuzz | valgrind) npm_packages ;; esac
