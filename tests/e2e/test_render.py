@@ -183,7 +183,7 @@ class RenderTests(RelayTestCase):
         self.assertGreater(len(sightings), 10)
         for i, s in enumerate(sightings):
             docs.append(("sighting[%d].description" % i, s["description"]))
-            docs.append(("sighting[%d].short_description" % i, s["short_description"]))
+            docs.append(("sighting[%d].short_description" % i, s.get("short_description", "")))
             cols = s["data"]["columns"]
             for row in s["data"]["rows"]:
                 for c, cell in zip(cols, row):
@@ -199,7 +199,7 @@ class RenderTests(RelayTestCase):
         self.assertEqual(data["judgements"]["count"], len(HOSTILE_FAMILIES), data)
         for i, j in enumerate(data["judgements"]["docs"]):
             docs.append(("cybercrime judgement[%d].reason" % i, j["reason"]))
-        for i, ind in enumerate(data["indicators"]["docs"]):
+        for i, ind in enumerate(data.get("indicators", {}).get("docs", [])):
             for k in ("title", "short_description", "description"):
                 docs.append(("cybercrime indicator[%d].%s" % (i, k), ind[k]))
         for i, r in enumerate(self.answer("/cybercrime/refer/observables", cc)):
