@@ -285,6 +285,22 @@ class RenderTests(RelayTestCase):
         refer = self.answer("/tweettioc/refer/observables", [{"type": "ip", "value": "203.0.113.8"}])
         self.assertEqual([r["id"].split("-")[2] for r in refer], ["search"])
 
+    def dropped(self):
+        status, text, _ = self.get("/metrics")
+        self.assertEqual(status, 200, text)
+        m = re.search(r"^relay_entities_dropped_total (\d+)$", text, re.M)
+        self.assertIsNotNone(m, text[-2000:])
+        return int(m.group(1))
+
+    def test_an_entity_that_cannot_be_valid_is_left_out_and_counted(self):
+        before = self.dropped()
+        # A search link for this value would be longer than a URI may be.
+        refer = self.answer("/tweettioc/refer/observables",
+                            [{"type": "domain", "value": "a" * 3000 + ".example"},
+                             {"type": "ip", "value": "203.0.113.7"}])
+        self.assertEqual([r["id"].split("-")[3] for r in refer], ["ip", "ip"])
+        self.assertEqual(self.dropped(), before + 1)
+
     def test_limits_count_utf16_units(self):
         data = self.answer("/tweettioc/observe/observables",
                            [{"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e"}])
