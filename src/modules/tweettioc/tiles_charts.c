@@ -24,6 +24,8 @@
 #define TWITTER_BASE "https://twitter.com"
 /* Longest account name shown on a bar, in characters. */
 #define ACCOUNT_LABEL_CHARS 50
+/* Longest hashtag shown on a bar, in UTF-16 units. */
+#define HASHTAG_LABEL_UNITS 140
 
 /* Adds a new object to `array` and returns it, or NULL when out of memory. */
 static cJSON *push_object(cJSON *array)
@@ -280,16 +282,18 @@ int tiles_chart_hashtags(cJSON *tile, const struct tiles_rank *rank, size_t n)
 	    !(data = add_array(tile, "data")))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(rank[i].label);
+		/* Feed text: cut, and never invalid UTF-8 in a label. */
+		char *clean = ctim_truncate(rank[i].label, HASHTAG_LABEL_UNITS);
+		size_t len = clean ? strlen(clean) : 0;
 		char *key = malloc(len + 1), *label = malloc(len + 2), *tooltip = malloc(len + 64);
-		int ok = key && label && tooltip;
+		int ok = clean && key && label && tooltip;
 		if (ok) {
 			/* The key folds ASCII case, as the counting did. */
 			for (size_t j = 0; j <= len; j++) {
-				char c = rank[i].label[j];
+				char c = clean[j];
 				key[j] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 			}
-			snprintf(label, len + 2, "#%s", rank[i].label);
+			snprintf(label, len + 2, "#%s", clean);
 			snprintf(tooltip, len + 64, "%s: %zu tweet%s", label, rank[i].value,
 				 rank[i].value == 1 ? "" : "s");
 		}
@@ -300,6 +304,7 @@ int tiles_chart_hashtags(cJSON *tile, const struct tiles_rank *rank, size_t n)
 		     (values = add_array(bar, "values")) &&
 		     add_segment_link(values, "tweets", rank[i].value, tooltip,
 				      TWITTER_BASE "/hashtag/", rank[i].label) == 0;
+		free(clean);
 		free(key);
 		free(label);
 		free(tooltip);
