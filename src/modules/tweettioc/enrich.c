@@ -107,15 +107,14 @@ static char *plain_hashtags(const struct feed_tweet *t)
  * Raw items. tests/unit/test_tweettioc.c checks the text against the same
  * table and relations built as cJSON nodes. The Tweet cell is Markdown, so
  * the text is escaped and defanged (ctim_text.h). */
-static cJSON *tweet_table(struct json_text *text, const struct feed_tweet *t, const char *link)
+static cJSON *tweet_table(struct json_text *text, const struct feed_tweet *t, const char *link,
+			  const char *tweet_md)
 {
 	char at[512];
 	snprintf(at, sizeof(at), "@%s", t->user);
 	char *account = ctim_truncate(at, ACCOUNT_UNITS + 1), *tags = plain_hashtags(t);
-	struct strbuf tweet;
-	strbuf_init(&tweet, 8 * CTIM_DESCRIPTION_MAX);
 	cJSON *raw = NULL;
-	if (account && tags && md_text(&tweet, t->text, CTIM_DESCRIPTION_MAX) == 0) {
+	if (account && tags) {
 		text->len = 0;
 		json_text_literal(text, "{\"columns\":");
 		if (link)
@@ -125,7 +124,7 @@ static cJSON *tweet_table(struct json_text *text, const struct feed_tweet *t, co
 		json_text_literal(text, ",\"rows\":[[");
 		json_text_string(text, account);
 		json_text_literal(text, ",");
-		json_text_string(text, tweet.data ? tweet.data : "");
+		json_text_string(text, tweet_md);
 		json_text_literal(text, ",");
 		json_text_string(text, tags);
 		if (link) {
@@ -137,7 +136,6 @@ static cJSON *tweet_table(struct json_text *text, const struct feed_tweet *t, co
 	}
 	free(account);
 	free(tags);
-	strbuf_free(&tweet);
 	return raw;
 }
 
@@ -165,7 +163,8 @@ static void format_minute(double t, char out[32])
  * code/api/mapping.py says the same). Lines: account and time, the tweet,
  * hashtags, link. The tweet gets what the other lines leave of the 5,000
  * units. NULL when out of memory. */
-static char *tweet_description(const struct feed_tweet *t, const char *link)
+static char *tweet_description(const struct feed_tweet *t, const char *link, const char *tweet_md,
+			       size_t tweet_md_units)
 {
 	struct strbuf head, tail, out;
 	char when[32];
@@ -193,8 +192,11 @@ static char *tweet_description(const struct feed_tweet *t, const char *link)
 	if (rc) {
 		size_t fixed = text_utf16_len(head.data) + text_utf16_len(tail.data);
 		size_t room = fixed < CTIM_DESCRIPTION_MAX ? CTIM_DESCRIPTION_MAX - fixed : 0;
+		/* The table's escaped text when it fits, else escaped again
+		 * within what is left. */
 		if (strbuf_appends(&out, head.data) == STRBUF_OK &&
-		    md_text(&out, t->text, room) == 0 &&
+		    (tweet_md_units <= room ? strbuf_appends(&out, tweet_md) == STRBUF_OK
+					    : md_text(&out, t->text, room) == 0) &&
 		    (!tail.data || strbuf_appends(&out, tail.data) == STRBUF_OK))
 			desc = strbuf_detach(&out, NULL);
 	}
@@ -256,7 +258,11 @@ static cJSON *tweet_sighting(struct json_text *text, const struct feed_tweet *t,
 	const char *link;
 	uri_tweet_link(t->link, t->user, t->id, linkbuf, &link);
 	snprintf(title, sizeof(title), "Tweeted by @%s", t->user);
-	char *description = tweet_description(t, link);
+	struct strbuf tweet_md;
+	strbuf_init(&tweet_md, 8 * CTIM_DESCRIPTION_MAX);
+	int md_ok = md_text(&tweet_md, t->text, CTIM_DESCRIPTION_MAX) == 0;
+	const char *md = tweet_md.data ? tweet_md.data : "";
+	char *description = md_ok ? tweet_description(t, link, md, text_utf16_len(md)) : NULL;
 	char *short_description = tweet_short_description(t, o);
 	struct ctim_sighting_in in = {
 		.type = o->type,
@@ -270,7 +276,7 @@ static cJSON *tweet_sighting(struct json_text *text, const struct feed_tweet *t,
 		.external_id = t->id && ctim_observable_ok(t->id, t->id) ? t->id : NULL,
 		.observed = t->timestamp,
 		.relations = tweet_relations(text, t, relation_head, key),
-		.data = tweet_table(text, t, link),
+		.data = md_ok ? tweet_table(text, t, link, md) : NULL,
 		.borrow = 1, /* the feed copy outlives the response (enrich) */
 	};
 	cJSON *sighting = NULL;
@@ -282,6 +288,7 @@ static cJSON *tweet_sighting(struct json_text *text, const struct feed_tweet *t,
 	}
 	free(description);
 	free(short_description);
+	strbuf_free(&tweet_md);
 	return sighting;
 }
 
