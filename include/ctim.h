@@ -1,9 +1,14 @@
 /* ctim.h: builders for the CTIM entities the relay emits.
  *
- * Sightings, judgements, verdicts, refer objects and the `docs` wrapper, with
- * the limits of the CTIM schema applied in one place: one schema_version,
- * ISO-8601 UTC times with milliseconds and Z, transient ids with a random
- * uuid4, titles and descriptions cut on a UTF-8 boundary with an ellipsis.
+ * Sightings, judgements, verdicts, indicators, relationships, refer objects
+ * and the `docs` wrapper, with the limits of the CTIM schema applied in one
+ * place: one schema_version (on every entity type whose schema has it: a
+ * Verdict has none, threatgrid/ctim src/ctim/schemas/verdict.cljc), ISO-8601
+ * UTC times with milliseconds and Z, transient ids with a random uuid4,
+ * titles and descriptions cut in UTF-16 units (CTIM's strings are Java's) on
+ * a character boundary with an ellipsis. A URI field whose value does not
+ * pass uri_valid_http is left out (the optional ones) or fails the builder
+ * (refer `url`).
  *
  * Every builder returns a new cJSON tree owned by the caller, or NULL when
  * out of memory. Builders that take a cJSON* argument take ownership of it,
@@ -21,6 +26,7 @@
 #define CTIM_SCHEMA_VERSION "1.3.7"
 #define CTIM_TITLE_MAX 1024
 #define CTIM_DESCRIPTION_MAX 5000
+#define CTIM_SHORT_DESCRIPTION_MAX 2048
 #define CTIM_TIME_LEN 32
 #define CTIM_ID_LEN 64
 #define CTIM_VALID_SECONDS (7 * 24 * 3600)
@@ -43,9 +49,15 @@ int ctim_transient_id(const char *kind, char *buf, size_t len);
 /* Writes t (seconds, fractions kept to the millisecond) as 2025-11-22T13:05:09.000Z. */
 void ctim_format_time(double t, char buf[CTIM_TIME_LEN]);
 
-/* A copy of s cut to at most max_chars characters (code points), ending in
- * "..." when cut, never inside a UTF-8 sequence. NULL when out of memory. */
-char *ctim_truncate(const char *s, size_t max_chars);
+/* A copy of s cut to at most max_units UTF-16 units, ending in "..." when
+ * cut, never inside a character; invalid UTF-8 becomes U+FFFD. NULL when
+ * out of memory. */
+char *ctim_truncate(const char *s, size_t max_units);
+
+/* 1 when an observable can be carried by a valid entity: a type and a
+ * value that are valid UTF-8 (an observable is always sent as it came, so
+ * one that is not cannot be repaired; its entities are left out). */
+int ctim_observable_ok(const char *type, const char *value);
 
 cJSON *ctim_observable(const char *type, const char *value);
 cJSON *ctim_valid_time(double start, double end);
@@ -56,7 +68,7 @@ struct ctim_judgement_in {
 	const char *type, *value; /* the observable as sent */
 	int disposition;
 	const char *source, *source_uri, *reason, *confidence, *severity;
-	int priority;
+	int priority; /* source_uri: left out when NULL or not a valid URI */
 	double valid_start, valid_end;
 };
 /* Also writes the judgement's id into id (CTIM_ID_LEN) for the verdict. */
@@ -68,15 +80,31 @@ cJSON *ctim_verdict(const char *type, const char *value, int disposition, const 
 struct ctim_sighting_in {
 	const char *type, *value; /* the observable as sent */
 	const char *source, *source_uri, *title, *description, *confidence;
-	const char *external_id; /* may be NULL */
-	double observed;	 /* start = end */
-	cJSON *relations;	 /* array or NULL; ownership taken */
-	cJSON *data;		 /* table or NULL; ownership taken */
-	/* When set, source_uri, description and external_id outlive the
-	 * returned tree and are referenced instead of copied. */
+	const char *short_description; /* may be NULL */
+	const char *external_id;       /* may be NULL */
+	double observed;	       /* start = end */
+	cJSON *relations;	       /* array or NULL; ownership taken */
+	cJSON *data;		       /* table or NULL; ownership taken */
+	/* When set, external_id outlives the returned tree and is referenced
+	 * instead of copied. source_uri is left out when NULL or invalid. */
 	int borrow;
 };
 cJSON *ctim_sighting(const struct ctim_sighting_in *in);
+
+struct ctim_indicator_in {
+	const char *title, *short_description, *description; /* description may be NULL */
+	const char *producer, *source, *source_uri;	     /* source_uri may be NULL */
+	const char *confidence, *severity;
+	const char *tag; /* one tag, or NULL */
+	double valid_start, valid_end;
+};
+/* tlp white; also writes the indicator's id into id (CTIM_ID_LEN). */
+cJSON *ctim_indicator(const struct ctim_indicator_in *in, char *id, size_t idlen);
+
+/* A Relationship source_ref -> target_ref of relationship_type (CTIM's
+ * vocabulary, e.g. "based-on"), with source and source_uri (may be NULL). */
+cJSON *ctim_relationship(const char *relationship_type, const char *source_ref,
+			 const char *target_ref, const char *source, const char *source_uri);
 
 /* Relations are written as JSON text (json_print.h) rather than built as
  * cJSON nodes: a sighting carries one per other IOC of its tweet, and they
@@ -102,7 +130,8 @@ struct ctim_refer_in {
 	const char *source_name;   /* second category, e.g. "Twitter IOC Hunter" */
 	const char *value_escaped; /* upstream_escape(value) when the caller has it, or NULL */
 };
-/* id = ref-<module>-<kind>-<type>-<urlencoded value>. */
+/* id = ref-<module>-<kind>-<type>-<urlencoded value>. NULL also when `url`
+ * is not a valid URI (the caller leaves the refer out). */
 cJSON *ctim_refer(const struct ctim_refer_in *in);
 
 /* The lists a module fills for one request; each NULL until first used. */
@@ -110,6 +139,8 @@ struct ctim_bundle {
 	cJSON *sightings;
 	cJSON *judgements;
 	cJSON *verdicts;
+	cJSON *indicators;
+	cJSON *relationships;
 };
 /* Appends `entity` to *list (creating the array). Returns 0, -1 on OOM
  * (entity freed). */

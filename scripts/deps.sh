@@ -23,8 +23,11 @@ nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
 # apache2: the shipped deploy/apache files under a private httpd
 # (tests/e2e/test_apache.py); systemd: systemd-analyze verify of the units
 # (tests/e2e/test_deploy.py).
+# cmark-gfm and npm (marked, from tests/render/package-lock.json): the two
+# Markdown renderers of tests/e2e/test_render.py; python3-jsonschema: the
+# module-type check of tests/e2e/test_module_types.py.
 test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk
-	apache2 systemd)
+	apache2 systemd cmark-gfm "npm|nodejs" python3-jsonschema)
 # container: `make container-test` (podman kube play of deploy/kubernetes, base
 # image bootstrapped offline from Debian's packages with mmdebstrap).
 container_pkgs=(podman runc catatonit mmdebstrap debian-archive-keyring uidmap slirp4netns fuse-overlayfs python3 curl openssl)
@@ -78,6 +81,15 @@ clang_rt_pkg() {
 	fi
 }
 
+# The npm packages of the render tests, pinned by tests/render/package-lock.json.
+npm_packages() {
+	local dir
+	dir="$(cd "$(dirname "$0")/.." && pwd)/tests/render"
+	[ -d "$dir/node_modules/marked" ] && return 0
+	echo "deps.sh: npm ci in tests/render" >&2
+	npm ci --prefix "$dir" --no-audit --no-fund >&2
+}
+
 missing=()
 for group in "${want[@]}"; do
 	if [ "$group" = "@clang-rt" ]; then
@@ -94,7 +106,10 @@ for group in "${want[@]}"; do
 	[ $ok -eq 1 ] || missing+=("${alts[0]}")
 done
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	case $target in test | bench | fuzz | valgrind) npm_packages ;; esac
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: missing packages for '$target': ${missing[*]}" >&2
@@ -109,3 +124,4 @@ apt_update
 # wait for it instead of failing.
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	-o DPkg::Lock::Timeout=600 "${missing[@]}" >&2
+case $target in test | bench | fuzz | valgrind) npm_packages ;; esac

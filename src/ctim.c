@@ -12,7 +12,9 @@
 
 #include <openssl/rand.h>
 
+#include "ctim_text.h"
 #include "upstream.h"
+#include "uri.h"
 
 /*
  * Field setters for the hot path. Keys are string literals, so cJSON need
@@ -165,30 +167,14 @@ void ctim_format_time(double t, char buf[CTIM_TIME_LEN])
 	buf[24] = '\0';
 }
 
-char *ctim_truncate(const char *s, size_t max_chars)
+char *ctim_truncate(const char *s, size_t max_units)
 {
-	size_t chars = 0, i = 0, cut = 0;
-	const unsigned char *p = (const unsigned char *)s;
-	/* Find where character max_chars-3 starts (room for "..."), and
-	 * whether the string is longer than max_chars at all. */
-	while (p[i]) {
-		if ((p[i] & 0xC0) != 0x80) {
-			if (chars == (max_chars >= 3 ? max_chars - 3 : 0))
-				cut = i;
-			chars++;
-			if (chars > max_chars)
-				break;
-		}
-		i++;
-	}
-	if (chars <= max_chars)
-		return strdup(s);
-	char *out = malloc(cut + 4);
-	if (!out)
-		return NULL;
-	memcpy(out, s, cut);
-	memcpy(out + cut, "...", 4);
-	return out;
+	return text_cut_utf16(s, max_units);
+}
+
+int ctim_observable_ok(const char *type, const char *value)
+{
+	return type && value && text_fits(type, (size_t)-1) && text_fits(value, (size_t)-1);
 }
 
 cJSON *ctim_observable(const char *type, const char *value)
@@ -230,8 +216,8 @@ static int add(cJSON *obj, const char *key, cJSON *child)
 
 static int add_cut_string(cJSON *obj, const char *key, const char *s, size_t max)
 {
-	/* At most `max` bytes is at most `max` characters: no cut, no copy. */
-	if (s && strlen(s) <= max)
+	/* Valid and short enough: no cut, no replacement. */
+	if (s && text_fits(s, max))
 		return put_str(obj, key, s);
 	char *cut = ctim_truncate(s ? s : "", max);
 	int ok = cut && put_str(obj, key, cut);
@@ -246,14 +232,12 @@ static cJSON *ctim_string(const char *s, int borrow)
 	return borrow ? cJSON_CreateStringReference(s) : cJSON_CreateString(s);
 }
 
-/* The description, borrowed when it is short enough to need no cut (a
- * string of at most CTIM_DESCRIPTION_MAX bytes has at most that many
- * characters). */
-static int add_description(cJSON *obj, const char *s, int borrow)
+/* An optional URI field: left out when absent or not strictly valid. */
+static int add_uri(cJSON *obj, const char *key, const char *uri)
 {
-	if (borrow && s && strlen(s) <= CTIM_DESCRIPTION_MAX)
-		return put_item(obj, "description", cJSON_CreateStringReference(s));
-	return add_cut_string(obj, "description", s, CTIM_DESCRIPTION_MAX);
+	if (!uri || !uri_valid_http(uri))
+		return 1;
+	return put_str(obj, key, uri);
 }
 
 cJSON *ctim_docs(cJSON *docs)
@@ -295,7 +279,7 @@ cJSON *ctim_judgement(const struct ctim_judgement_in *in, char *id, size_t idlen
 	    !put_const(o, "disposition_name", ctim_disposition_name(in->disposition)) ||
 	    !put_int(o, "priority", in->priority) || !put_str(o, "confidence", in->confidence) ||
 	    !put_str(o, "severity", in->severity) || !put_str(o, "source", in->source) ||
-	    !put_str(o, "source_uri", in->source_uri) ||
+	    !add_uri(o, "source_uri", in->source_uri) ||
 	    !add_cut_string(o, "reason", in->reason, CTIM_TITLE_MAX) ||
 	    !put_const(o, "tlp", "white") ||
 	    !add(o, "valid_time", ctim_valid_time(in->valid_start, in->valid_end)))
@@ -309,8 +293,10 @@ fail:
 cJSON *ctim_verdict(const char *type, const char *value, int disposition, const char *judgement_id,
 		    double valid_start, double valid_end)
 {
-	cJSON *o = entity_new("verdict");
-	if (!o || !add(o, "observable", ctim_observable(type, value)) ||
+	/* Only Verdict keys: CTIM's Verdict has no schema_version or id. */
+	cJSON *o = cJSON_CreateObject();
+	if (!o || !put_const(o, "type", "verdict") ||
+	    !add(o, "observable", ctim_observable(type, value)) ||
 	    !put_int(o, "disposition", disposition) ||
 	    !put_const(o, "disposition_name", ctim_disposition_name(disposition)) ||
 	    (judgement_id && !put_str(o, "judgement_id", judgement_id)) ||
@@ -336,10 +322,11 @@ cJSON *ctim_sighting(const struct ctim_sighting_in *in)
 	if (!put_str(o, "id", id) || !add(o, "observables", observables))
 		goto fail;
 	observables = NULL;
-	if (!put_str(o, "source", in->source) ||
-	    !put_item(o, "source_uri", ctim_string(in->source_uri, in->borrow)) ||
+	if (!put_str(o, "source", in->source) || !add_uri(o, "source_uri", in->source_uri) ||
 	    !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
-	    !add_description(o, in->description, in->borrow) ||
+	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
+	    (in->short_description && !add_cut_string(o, "short_description", in->short_description,
+						      CTIM_SHORT_DESCRIPTION_MAX)) ||
 	    !put_str(o, "confidence", in->confidence) || !put_int(o, "count", 1) ||
 	    !put_item(o, "internal", cJSON_CreateFalse()) || !put_const(o, "tlp", "white") ||
 	    !add(o, "observed_time",
@@ -377,6 +364,54 @@ fail:
 	return NULL;
 }
 
+cJSON *ctim_indicator(const struct ctim_indicator_in *in, char *id, size_t idlen)
+{
+	cJSON *o = entity_new("indicator");
+	if (!o || ctim_transient_id("indicator", id, idlen) != 0)
+		goto fail;
+	if (!put_str(o, "id", id) || !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
+	    !add_cut_string(o, "short_description", in->short_description,
+			    CTIM_SHORT_DESCRIPTION_MAX) ||
+	    (in->description &&
+	     !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX)) ||
+	    !add_cut_string(o, "producer", in->producer, CTIM_TITLE_MAX) ||
+	    !put_str(o, "source", in->source) || !add_uri(o, "source_uri", in->source_uri) ||
+	    !put_str(o, "confidence", in->confidence) || !put_str(o, "severity", in->severity) ||
+	    !put_const(o, "tlp", "white") ||
+	    !add(o, "valid_time", ctim_valid_time(in->valid_start, in->valid_end)))
+		goto fail;
+	if (in->tag) {
+		cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+		char *tag = ctim_truncate(in->tag, CTIM_TITLE_MAX);
+		cJSON *one = tag ? cJSON_CreateString(tag) : NULL;
+		free(tag);
+		if (!tags || !one || !cJSON_AddItemToArray(tags, one)) {
+			cJSON_Delete(one);
+			goto fail;
+		}
+	}
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+cJSON *ctim_relationship(const char *relationship_type, const char *source_ref,
+			 const char *target_ref, const char *source, const char *source_uri)
+{
+	char id[CTIM_ID_LEN];
+	cJSON *o = entity_new("relationship");
+	if (!o || ctim_transient_id("relationship", id, sizeof(id)) != 0 || !put_str(o, "id", id) ||
+	    !put_str(o, "relationship_type", relationship_type) ||
+	    !put_str(o, "source_ref", source_ref) || !put_str(o, "target_ref", target_ref) ||
+	    !put_str(o, "source", source) || !add_uri(o, "source_uri", source_uri) ||
+	    !put_const(o, "tlp", "white")) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 void ctim_observable_write(struct json_text *t, const char *type, const char *value)
 {
 	json_text_literal(t, "{\"type\":");
@@ -412,8 +447,10 @@ cJSON *ctim_refer(const struct ctim_refer_in *in)
 {
 	char *own = in->value_escaped ? NULL : upstream_escape(in->value);
 	const char *enc = in->value_escaped ? in->value_escaped : own;
-	if (!enc)
+	if (!enc || !uri_valid_http(in->url)) {
+		free(own);
 		return NULL;
+	}
 	size_t idlen =
 		strlen(in->module_id) + strlen(in->kind) + strlen(in->type) + strlen(enc) + 8;
 	char *id = malloc(idlen);
@@ -459,7 +496,9 @@ cJSON *ctim_bundle_take(struct ctim_bundle *bundle)
 		cJSON **list;
 	} lists[] = {{"sightings", &bundle->sightings},
 		     {"judgements", &bundle->judgements},
-		     {"verdicts", &bundle->verdicts}};
+		     {"verdicts", &bundle->verdicts},
+		     {"indicators", &bundle->indicators},
+		     {"relationships", &bundle->relationships}};
 	/* Every list is consumed, also after a failure. */
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		cJSON *l = *lists[i].list;
@@ -484,5 +523,7 @@ void ctim_bundle_free(struct ctim_bundle *bundle)
 	cJSON_Delete(bundle->sightings);
 	cJSON_Delete(bundle->judgements);
 	cJSON_Delete(bundle->verdicts);
+	cJSON_Delete(bundle->indicators);
+	cJSON_Delete(bundle->relationships);
 	memset(bundle, 0, sizeof(*bundle));
 }

@@ -11,6 +11,12 @@
 static atomic_ulong requests[ROUTE__MAX];
 static atomic_ulong with_errors[ROUTE__MAX];
 static atomic_ulong failures[ROUTE__MAX];
+static atomic_ulong entities_dropped;
+
+void metrics_count_dropped_entity(void)
+{
+	atomic_fetch_add_explicit(&entities_dropped, 1, memory_order_relaxed);
+}
 
 void metrics_count_request(enum route_endpoint endpoint, int http_status, int had_errors)
 {
@@ -105,6 +111,11 @@ void metrics_render(const struct relay_config *cfg, struct strbuf *out)
 			      route_endpoint_name(i),
 			      atomic_load_explicit(&failures[i], memory_order_relaxed));
 	render_durations(out);
+	strbuf_printf(out,
+		      "# HELP relay_entities_dropped_total Entities left out because they could "
+		      "not be made valid CTIM.\n# TYPE relay_entities_dropped_total counter\n"
+		      "relay_entities_dropped_total %lu\n",
+		      atomic_load_explicit(&entities_dropped, memory_order_relaxed));
 	for (size_t i = 0; cfg && i < cfg->n_modules; i++) {
 		const struct relay_module *m =
 			modules_find(cfg->modules[i], strlen(cfg->modules[i]));

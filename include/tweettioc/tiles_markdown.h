@@ -24,36 +24,32 @@
 #define TILES_MD_LINE_MAX (64 * 1024)
 /* Rows of the recent-tweets table. */
 #define TILES_RECENT_ROWS 25
-/* Per-row caps, in characters (tweet text, one IOC, one hashtag) and items. */
-#define TILES_MD_TEXT_CHARS 280
+/* Per-row caps, in UTF-16 units of output (tweet text, one IOC, one hashtag), and items. */
+#define TILES_MD_TEXT_CHARS 640
 #define TILES_MD_IOC_CHARS 200
 #define TILES_MD_TAG_CHARS 60
 #define TILES_MD_IOCS_PER_ROW 10
 #define TILES_MD_TAGS_PER_ROW 10
 
-/* Plain text in a table cell: line breaks and control characters become
- * spaces, markdown punctuation is backslash-escaped, at most max_chars
- * characters (cut on a UTF-8 boundary, ending in "..."). */
+/* Plain text in a table cell: md_text (ctim_text.h), at most max_chars
+ * UTF-16 units of output. */
 int tiles_md_text(struct strbuf *sb, const char *s, size_t max_chars);
 
 /* `s` as an inline code span in a table cell (IOC values: shown verbatim,
- * never turned into a live link): fenced with more backticks than it
- * contains, pipes escaped, line breaks as spaces, cut like tiles_md_text. */
+ * never turned into a live link): md_code (ctim_text.h). */
 int tiles_md_code(struct strbuf *sb, const char *s, size_t max_chars);
 
-/* An http(s) URL as a link destination: bytes that could end the
- * destination or the cell (space, parentheses, angle brackets, pipe,
- * backslash, quotes, controls, non-ASCII) are percent-encoded. */
+/* A valid http(s) URI (uri.h) as a link destination: md_url. */
 int tiles_md_url(struct strbuf *sb, const char *url);
 
-/* True when `name` can be a Twitter account name ([A-Za-z0-9_], 1-50
+/* True when `name` can be a Twitter account name ([A-Za-z0-9_], 1-15
  * characters), so https://twitter.com/<name> is safe to link. */
 int tiles_twitter_handle(const char *name);
 
-/* Appends the tweet's absolute link: the feed's link when it is http(s),
- * https://twitter.com + link when it starts with "/", else
- * https://twitter.com/<user>/status/<id> when both are plain. Appends
- * nothing and returns 1 when there is no usable link; 0 when appended. */
+/* Appends the tweet's link (uri_tweet_link: the feed's when it is a valid
+ * Twitter URI, else rebuilt from account and id) as a link destination.
+ * Appends nothing and returns 1 when there is no usable link; 0 when
+ * appended, -1 when the buffer refused. */
 int tiles_tweet_link(struct strbuf *sb, const struct feed_tweet *t);
 
 /* The lines of the recent-tweets tile: a heading naming the period

@@ -24,6 +24,8 @@ import time
 import unittest
 from pathlib import Path
 
+import ctim_check
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures"
 FEED_200 = FIXTURES / "tweettioc-feed-200.json"
@@ -549,7 +551,11 @@ class Client:
             conn.request(method, path, body=body, headers=hdrs)
             resp = conn.getresponse()
             raw = resp.read()
-            return resp.status, decode_body(raw, resp.headers.get("Content-Type")), resp.headers
+            body = decode_body(raw, resp.headers.get("Content-Type"))
+            if resp.status == 200:
+                # Every entity of every answer must be valid CTIM (ctim_check.py).
+                ctim_check.assert_valid_answer(path, body)
+            return resp.status, body, resp.headers
         finally:
             conn.close()
 

@@ -112,9 +112,11 @@ class CybercrimeTests(CybercrimeCase):
     def test_malicious_ip_gives_the_python_relays_judgement_and_a_verdict(self):
         self.cc.malicious("104.24.123.62", "Keitaro")
         data = self.data(OBSERVE, obs(("ip", "104.24.123.62")))
-        self.assertEqual(set(data), {"judgements", "verdicts"}, data)
+        self.assertEqual(set(data), {"judgements", "verdicts", "indicators", "relationships"},
+                         data)
         [j] = self.docs(data, "judgements")
         [v] = self.docs(data, "verdicts")
+        self.assertNotIn("schema_version", v)  # CTIM's Verdict has no such key
         expected = {"type": "judgement", "confidence": "Low", "priority": 90,
                     "severity": "Medium", "source": SOURCE, "disposition": 2,
                     "disposition_name": "Malicious", "reason": "Malicious: Keitaro",
@@ -126,6 +128,25 @@ class CybercrimeTests(CybercrimeCase):
         self.assert_malicious_verdict(v, "ip", "104.24.123.62")
         self.assertEqual(v["judgement_id"], j["id"])
         self.assertEqual(v["valid_time"], j["valid_time"])
+
+    def test_the_family_is_an_indicator_the_judgement_is_based_on(self):
+        self.cc.malicious("104.24.123.63", "Keitaro")
+        data = self.data(OBSERVE, obs(("ip", "104.24.123.63")))
+        [j] = self.docs(data, "judgements")
+        [i] = self.docs(data, "indicators")
+        [r] = self.docs(data, "relationships")
+        self.assertEqual(i["producer"], SOURCE)
+        self.assertEqual(i["tlp"], "white")
+        self.assertEqual(i["title"], "Malware family: Keitaro")
+        self.assertIn("Keitaro", i["short_description"])
+        self.assert_valid_time(i["valid_time"])
+        self.assertTrue(i["id"].startswith("transient:indicator-"), i)
+        self.assertEqual((r["relationship_type"], r["source_ref"], r["target_ref"]),
+                         ("based-on", j["id"], i["id"]))
+        # A message that names no family: judgement and verdict only.
+        self.cc.malicious("104.24.123.64", "")
+        data = self.data(OBSERVE, obs(("ip", "104.24.123.64")))
+        self.assertEqual(set(data), {"judgements", "verdicts"}, data)
 
     def test_deliberate_gives_only_the_verdict(self):
         self.cc.malicious("10.1.0.1", "Azorult")

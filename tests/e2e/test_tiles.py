@@ -306,7 +306,8 @@ class TilesTest(TilesCase):
                                  ref.top_accounts())
                 for bar in data["data"]:
                     self.assertEqual(bar["label"], "@" + bar["key"])
-                    self.assertEqual(bar["link_uri"], "https://twitter.com/" + bar["key"])
+                    for seg in bar["values"]:
+                        self.assertEqual(seg["link_uri"], "https://twitter.com/" + bar["key"])
                 data = self.tile_data("tweettioc-top-hashtags", period)
                 ref, _, _ = self.reference(data, period)
                 self.assertEqual([(b["key"], b["label"], b["value"]) for b in data["data"]],

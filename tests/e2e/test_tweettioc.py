@@ -117,7 +117,16 @@ class TweettiocCase(RelayTestCase):
         self.assertEqual(sighting.get("source"), SOURCE, sighting)
         self.assertEqual(sighting.get("source_uri"), tweet.link, sighting)
         self.assertIn(tweet.user, sighting.get("title", ""), sighting)
-        self.assertEqual(sighting.get("description"), tweet.text, sighting)
+        # The description is what the table carries, as Markdown XDR shows;
+        # the tweet text in it is escaped (test_render.py renders it).
+        desc = sighting.get("description", "")
+        self.assertTrue(desc.startswith("**Account:** "), desc)
+        self.assertIn("\n\n**Tweet:** ", desc)
+        self.assertTrue(desc.endswith("\n\n**Link:** [open the tweet](%s)" % tweet.link), desc)
+        short = sighting.get("short_description", "")
+        self.assertTrue(short.startswith("@"), short)
+        self.assertIn(" tweeted %s " % obs_type.lower(), short)
+        self.assertNotIn("\n", short)
         self.assertEqual(sighting.get("confidence"), "Medium", sighting)
         self.assertEqual(sighting.get("count"), 1, sighting)
         self.assertIs(sighting.get("internal"), False, sighting)

@@ -276,6 +276,20 @@ START_TEST(malicious_keitaro_gives_the_python_relays_judgement_and_a_verdict)
 	ck_assert_str_eq(str(v, "disposition_name"), "Malicious");
 	ck_assert_str_eq(str(v, "judgement_id"), str(j, "id"));
 	assert_observable(v, "ip", "104.24.123.62");
+	/* Only Verdict keys (threatgrid/ctim verdict.cljc): no schema_version, no id. */
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(v, "schema_version"));
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(v, "id"));
+
+	/* The family is an Indicator, and the judgement is based on it. */
+	const cJSON *ind = only_doc(bundle.indicators), *rel = only_doc(bundle.relationships);
+	ck_assert_str_eq(str(ind, "type"), "indicator");
+	ck_assert_str_eq(str(ind, "producer"), "CyberCrime Tracker");
+	ck_assert_str_eq(str(ind, "tlp"), "white");
+	ck_assert_str_eq(str(ind, "title"), "Malware family: Keitaro");
+	ck_assert(strncmp(str(ind, "id"), "transient:indicator-", 20) == 0);
+	ck_assert_str_eq(str(rel, "relationship_type"), "based-on");
+	ck_assert_str_eq(str(rel, "source_ref"), str(j, "id"));
+	ck_assert_str_eq(str(rel, "target_ref"), str(ind, "id"));
 
 	char start[CTIM_TIME_LEN], end[CTIM_TIME_LEN];
 	ctim_format_time(NOW, start);
@@ -286,6 +300,27 @@ START_TEST(malicious_keitaro_gives_the_python_relays_judgement_and_a_verdict)
 	vt = cJSON_GetObjectItemCaseSensitive(j, "valid_time");
 	ck_assert_str_eq(str(vt, "start_time"), start);
 	ck_assert_str_eq(str(vt, "end_time"), end);
+	ctim_bundle_free(&bundle);
+	response_free(&res);
+}
+END_TEST
+
+START_TEST(a_hostile_family_is_escaped_wherever_it_lands)
+{
+	char o_type[] = "ip", o_value[] = "10.0.0.9";
+	struct observable o = {.type = o_type, .value = o_value};
+	struct cybercrime_result r =
+		answer_result("{\"success\": true, \"message\": \"Malicious: "
+			      "[x](https://evil.example) <img src=x> www.evil.example\"}");
+	struct ctim_bundle bundle = {0};
+	struct relay_response res;
+	response_init(&res);
+	ck_assert_int_eq(cybercrime_emit(BASE, &o, &r, 1, NOW, &bundle, &res), 0);
+	const cJSON *j = only_doc(bundle.judgements), *ind = only_doc(bundle.indicators);
+	ck_assert_str_eq(str(j, "reason"), "Malicious: \\[x\\]\\(hxxps://evil\\[.\\]example\\) "
+					   "\\<img src=x\\> www\\[.\\]evil\\[.\\]example");
+	ck_assert_ptr_null(strstr(str(ind, "description"), "https://"));
+	ck_assert_ptr_nonnull(strstr(str(ind, "title"), "\\<img"));
 	ctim_bundle_free(&bundle);
 	response_free(&res);
 }
@@ -712,6 +747,7 @@ static Suite *cybercrime_suite(void)
 	tcase_add_test(tc, query_value_strips_only_a_leading_scheme_of_urls);
 	tcase_add_test(tc, query_url_encodes_question_mark_ampersand_and_hash);
 	tcase_add_test(tc, supported_types_are_ip_and_url_only);
+	tcase_add_test(tc, a_hostile_family_is_escaped_wherever_it_lands);
 	tcase_add_test(tc, parse_answer_reads_a_malicious_listing);
 	tcase_add_test(tc, parse_answer_treats_every_other_message_as_no_listing);
 	tcase_add_test(tc, parse_answer_without_a_string_message_is_a_key_error);

@@ -7,12 +7,14 @@
 
 #include "config.h"
 #include "ctim.h"
+#include "ctim_text.h"
 #include "testutil.h"
 #include "tweettioc/enrich.h"
 #include "tweettioc/feed.h"
 #include "tweettioc/index.h"
 #include "tweettioc/normalize.h"
 #include "tweettioc/refresh.h"
+#include "uri.h"
 
 static struct relay_config cfg;
 
@@ -219,13 +221,17 @@ static cJSON *reference_relations(const struct feed_tweet *t, const char *type, 
 	return list;
 }
 
-/* The data table as cJSON nodes (the reference). */
+/* The data table as cJSON nodes (the reference): Tweet escaped as
+ * Markdown, Link only when the tweet has a valid one. */
 static cJSON *reference_table(const struct feed_tweet *t)
 {
 	static const char *const names[] = {"Account", "Tweet", "Hashtags", "Link"};
 	static const char *const types[] = {"string", "markdown", "string", "url"};
+	char linkbuf[URI_MAX + 1];
+	const char *link;
+	int columns_n = uri_tweet_link(t->link, t->user, t->id, linkbuf, &link) ? 4 : 3;
 	cJSON *table = cJSON_CreateObject(), *columns = cJSON_CreateArray();
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < columns_n; i++) {
 		cJSON *c = cJSON_CreateObject();
 		cJSON_AddStringToObject(c, "name", names[i]);
 		cJSON_AddStringToObject(c, "type", types[i]);
@@ -233,12 +239,16 @@ static cJSON *reference_table(const struct feed_tweet *t)
 	}
 	char account[512], tags[2048] = "";
 	snprintf(account, sizeof(account), "@%s", t->user);
-	for (size_t i = 0; i < t->n_hashtags; i++) {
-		strcat(tags, i ? " #" : "#");
-		strcat(tags, t->hashtags[i]);
-	}
-	const char *cells[] = {account, t->text, tags, t->link};
-	cJSON *row = cJSON_CreateStringArray(cells, 4), *rows = cJSON_CreateArray();
+	size_t o = 0;
+	for (size_t i = 0; i < t->n_hashtags; i++)
+		o += (size_t)snprintf(tags + o, sizeof(tags) - o, "%s#%s", i ? " " : "",
+				      t->hashtags[i]);
+	struct strbuf tweet;
+	strbuf_init(&tweet, 1 << 20);
+	ck_assert_int_eq(md_text(&tweet, t->text, CTIM_DESCRIPTION_MAX), 0);
+	const char *cells[] = {account, tweet.data ? tweet.data : "", tags, link};
+	cJSON *row = cJSON_CreateStringArray(cells, columns_n), *rows = cJSON_CreateArray();
+	strbuf_free(&tweet);
 	cJSON_AddItemToArray(rows, row);
 	cJSON_AddItemToObject(table, "columns", columns);
 	cJSON_AddItemToObject(table, "rows", rows);
@@ -286,11 +296,13 @@ START_TEST(sighting_relations_and_table_are_what_ctim_would_build)
 						 0);
 				for (int k = 0; k < docs_count(a, "sightings"); k++) {
 					const cJSON *sg = doc(a, "sightings", k);
-					const char *uri =
-						cJSON_GetObjectItem(sg, "source_uri")->valuestring;
+					const char *id =
+						cJSON_GetArrayItem(
+							cJSON_GetObjectItem(sg, "external_ids"), 0)
+							->valuestring;
 					const struct feed_tweet *st = NULL;
 					for (size_t m = 0; m < idx->feed->n_tweets; m++)
-						if (strcmp(idx->feed->tweets[m].link, uri) == 0)
+						if (strcmp(idx->feed->tweets[m].id, id) == 0)
 							st = &idx->feed->tweets[m];
 					ck_assert_ptr_nonnull(st);
 					cJSON *rel = reference_relations(st, ioc->ctim_type,
@@ -312,6 +324,118 @@ START_TEST(sighting_relations_and_table_are_what_ctim_would_build)
 		feed_store_release(idx);
 	}
 	ck_assert_uint_ge(compared, 15);
+}
+END_TEST
+
+START_TEST(limits_count_utf16_units_and_cut_whole_characters)
+{
+	/* U+1F600 is 4 UTF-8 bytes and 2 UTF-16 units. */
+	ck_assert_uint_eq(text_utf16_len("\xf0\x9f\x98\x80\xc3\xa9"
+					 "a"),
+			  4);
+	char *cut = text_cut_utf16("\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 5);
+	ck_assert_str_eq(cut, "\xf0\x9f\x98\x80...");
+	free(cut);
+	/* Never half a surrogate pair: 4 units leave room for 1, so none. */
+	cut = text_cut_utf16("\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 4);
+	ck_assert_str_eq(cut, "...");
+	free(cut);
+	/* Invalid UTF-8 (a stray continuation byte, an overlong, a surrogate) becomes U+FFFD. */
+	cut = text_cut_utf16("a\x80"
+			     "b\xc0\xaf"
+			     "c\xed\xa0\x80",
+			     100);
+	ck_assert_str_eq(cut, "a\xef\xbf\xbd"
+			      "b\xef\xbf\xbd\xef\xbf\xbd"
+			      "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	free(cut);
+	ck_assert(!text_fits("a\x80", 10));
+	ck_assert(text_fits("\xef\xbf\xbd", 1));
+	ck_assert(!text_fits("\xf0\x9f\x98\x80", 1));
+	char *t = ctim_truncate("\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 4);
+	ck_assert_str_eq(t, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80");
+	free(t);
+}
+END_TEST
+
+START_TEST(markdown_text_is_escaped_and_defanged)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 1 << 16);
+	ck_assert_int_eq(
+		md_text(&sb,
+			"**[a](https://evil.example/x)** ![i](http://e.example/p.gif) "
+			"<img src=x> www.evil.example HTTPS://A.B ftp://f.example a|b \\ `c` "
+			"~d~ &amp; 1.2 e.g. end.\n# h\x01\xe2\x80\xae!",
+			1000),
+		0);
+	ck_assert_str_eq(
+		sb.data,
+		"\\*\\*\\[a\\]\\(hxxps://evil\\[.\\]example/x\\)\\*\\* "
+		"\\!\\[i\\]\\(hxxp://e\\[.\\]example/p\\[.\\]gif\\) \\<img src=x\\> "
+		"www\\[.\\]evil\\[.\\]example hxxps://A\\[.\\]B fxp://f\\[.\\]example a\\|b \\\\ "
+		"\\`c\\` \\~d\\~ \\&amp; 1\\[.\\]2 e\\[.\\]g. end. # h  \\!");
+	/* Cut in output units, before a whole escape, with an ellipsis. */
+	sb.len = 0;
+	ck_assert_int_eq(md_text(&sb, "ab|cd", 5), 0);
+	ck_assert_str_eq(sb.data, "ab...");
+	sb.len = 0;
+	ck_assert_int_eq(md_text(&sb, "a|b", 4), 0);
+	ck_assert_str_eq(sb.data, "a\\|b");
+	strbuf_free(&sb);
+}
+END_TEST
+
+START_TEST(emitted_uris_parse_strictly)
+{
+	static const char *const good[] = {
+		"https://twitter.com/a_b/status/1",
+		"http://127.0.0.1:8080/index.php?search=a%2Fb&x=1#f",
+		"https://[2001:db8::1]/x",
+		"HTTPS://Twitter.com/",
+		"https://x.example/a(b)*!$',;=:@~",
+	};
+	static const char *const bad[] = {
+		"javascript:alert(document.domain)//",
+		"https://twitter.com/a b/status/1",
+		"https://twitter.com/a/status/1?x=%zz",
+		"https://twitter.com/a/status/1?x=%4",
+		"https://user@evil.example/",
+		"https://twitter.com&commat;evil.example/",
+		"//twitter.com/a",
+		"https://",
+		"https://x.example:123456/",
+		"https://x.example/a#b#c",
+		"https://x.example/\xc3\xa9",
+		"https://x.example/<a>",
+		"ftp://x.example/",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(uri_valid_http(good[i]), "%s", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!uri_valid_http(bad[i]), "%s", bad[i]);
+	char big[URI_MAX + 64];
+	memcpy(big, "https://x.example/", 18);
+	memset(big + 18, 'a', sizeof(big) - 19);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert(!uri_valid_http(big));
+
+	char buf[URI_MAX + 1];
+	const char *link;
+	ck_assert(uri_tweet_link("https://twitter.com/u/status/1", "u", "1", buf, &link));
+	ck_assert_str_eq(link, "https://twitter.com/u/status/1");
+	/* Valid but not a tweet link: rebuilt from the account and id. */
+	ck_assert(uri_tweet_link("https://evil.example/x", "u_1", "42", buf, &link));
+	ck_assert_str_eq(link, "https://twitter.com/u_1/status/42");
+	ck_assert(uri_tweet_link("javascript:alert(1)", "u", "7", buf, &link));
+	ck_assert_str_eq(link, "https://twitter.com/u/status/7");
+	ck_assert(uri_tweet_link("/u/status/8", "bad user", "x", buf, &link));
+	ck_assert_str_eq(link, "https://twitter.com/u/status/8");
+	/* Neither the link nor the parts are usable: no link. */
+	ck_assert(!uri_tweet_link("https://twitter.com/a b", "a b", "1", buf, &link));
+	ck_assert_ptr_null(link);
+	ck_assert(!uri_tweet_link(NULL, "sixteen_chars_xx", "1", buf, &link));
+	ck_assert(!uri_tweet_link(NULL, "u", "12a", buf, &link));
 }
 END_TEST
 
@@ -558,6 +682,9 @@ static Suite *tweettioc_suite(void)
 	tcase_add_test(tc, health_is_ok_with_a_fresh_copy);
 	tcase_add_test(tc, a_reader_keeps_its_copy_across_a_swap);
 	tcase_add_test(tc, the_fixture_feed_indexes_every_mention);
+	tcase_add_test(tc, limits_count_utf16_units_and_cut_whole_characters);
+	tcase_add_test(tc, markdown_text_is_escaped_and_defanged);
+	tcase_add_test(tc, emitted_uris_parse_strictly);
 	suite_add_tcase(s, tc);
 	return s;
 }

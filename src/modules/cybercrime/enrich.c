@@ -12,6 +12,10 @@
 #include <time.h>
 
 #include "config.h"
+#include "ctim_text.h"
+#include "metrics.h"
+#include "strbuf.h"
+#include "uri.h"
 
 /* Observables a deadline error names before "...". */
 #define CYBERCRIME_LATE_SHOWN 5
@@ -45,6 +49,87 @@ static double wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The family a "Malicious: <family>" message names, without the spaces
+ * around it; "" when it names none. */
+static const char *family_of(const char *message, char *out, size_t len)
+{
+	const char *p = strchr(message, ':');
+	p = p ? p + 1 : "";
+	while (*p == ' ')
+		p++;
+	size_t n = strlen(p);
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* `s` as inert Markdown (ctim_text.h) with `prefix` before it; NULL when
+ * out of memory. */
+static char *md_line(const char *prefix, const char *s, const char *suffix, size_t max_units)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 8 * CTIM_DESCRIPTION_MAX);
+	char *line = NULL;
+	if (strbuf_appends(&sb, prefix) == STRBUF_OK && md_text(&sb, s, max_units) == 0 &&
+	    strbuf_appends(&sb, suffix) == STRBUF_OK)
+		line = strbuf_detach(&sb, NULL);
+	strbuf_free(&sb);
+	return line;
+}
+
+/* The Indicator for the family the answer names, and the Relationship
+ * judgement -> indicator. "based-on" is the type Cisco's CTIM bundle
+ * builder relates a judgement to its indicator with
+ * (CiscoSecurity/tr-05-ctim-bundle-builder,
+ * tests/unit/models/primary/test_relationship.py). Returns 0, -1 when out
+ * of memory. */
+static int emit_indicator(const struct cybercrime_result *r, const char *judgement_id,
+			  const char *source_uri, double now, double end,
+			  struct ctim_bundle *bundle)
+{
+	char family[CYBERCRIME_MESSAGE_MAX];
+	family_of(r->answer.message, family, sizeof(family));
+	if (!family[0])
+		return 0;
+	char *title = md_line("Malware family: ", family, "", 200);
+	char *short_description =
+		md_line("CyberCrime Tracker lists the C2 panels of ", family, "", 400);
+	char *description =
+		md_line("CyberCrime Tracker lists command-and-control panels of the **", family,
+			"** malware family. An address it lists is judged Malicious.", 400);
+	char indicator_id[CTIM_ID_LEN];
+	int rc = -1;
+	if (title && short_description && description) {
+		struct ctim_indicator_in in = {
+			.title = title,
+			.short_description = short_description,
+			.description = description,
+			.producer = CYBERCRIME_SOURCE,
+			.source = CYBERCRIME_SOURCE,
+			.source_uri = source_uri,
+			.confidence = CYBERCRIME_CONFIDENCE,
+			.severity = CYBERCRIME_SEVERITY,
+			.valid_start = now,
+			.valid_end = end,
+		};
+		rc = ctim_bundle_add(&bundle->indicators,
+				     ctim_indicator(&in, indicator_id, sizeof(indicator_id)));
+		if (rc == 0)
+			rc = ctim_bundle_add(&bundle->relationships,
+					     ctim_relationship("based-on", judgement_id,
+							       indicator_id, CYBERCRIME_SOURCE,
+							       source_uri));
+	}
+	free(title);
+	free(short_description);
+	free(description);
+	return rc;
+}
+
 int cybercrime_emit(const char *base_url, const struct observable *o,
 		    const struct cybercrime_result *r, int observe, double now,
 		    struct ctim_bundle *bundle, struct relay_response *res)
@@ -59,20 +144,29 @@ int cybercrime_emit(const char *base_url, const struct observable *o,
 	}
 	if (!r->answer.malicious)
 		return 0;
+	if (!ctim_observable_ok(o->type, o->value)) {
+		metrics_count_dropped_entity(); /* no valid entity can carry it */
+		return 0;
+	}
 	char judgement_id[CTIM_ID_LEN];
 	double end = now + CTIM_VALID_SECONDS;
 	if (observe) {
 		char *source_uri =
 			cybercrime_search_url(base_url, cybercrime_query_value(o->type, o->value));
-		if (!source_uri)
+		/* The upstream's message is feed text: escaped like any other. */
+		char *reason = md_line("", r->answer.message, "", CTIM_TITLE_MAX);
+		if (!source_uri || !reason) {
+			free(source_uri);
+			free(reason);
 			return -1;
+		}
 		struct ctim_judgement_in j = {
 			.type = o->type,
 			.value = o->value,
 			.disposition = CTIM_MALICIOUS,
 			.source = CYBERCRIME_SOURCE,
-			.source_uri = source_uri,
-			.reason = r->answer.message,
+			.source_uri = source_uri, /* left out when not a valid URI */
+			.reason = reason,
 			.confidence = CYBERCRIME_CONFIDENCE,
 			.severity = CYBERCRIME_SEVERITY,
 			.priority = CYBERCRIME_PRIORITY,
@@ -81,7 +175,10 @@ int cybercrime_emit(const char *base_url, const struct observable *o,
 		};
 		int rc = ctim_bundle_add(&bundle->judgements,
 					 ctim_judgement(&j, judgement_id, sizeof(judgement_id)));
+		if (rc == 0)
+			rc = emit_indicator(r, judgement_id, source_uri, now, end, bundle);
 		free(source_uri);
+		free(reason);
 		if (rc != 0)
 			return -1;
 	} else if (ctim_transient_id("judgement", judgement_id, sizeof(judgement_id)) != 0) {
@@ -213,6 +310,11 @@ static int refer_one(cJSON *list, const char *base_url, const struct observable 
 	char *url = cybercrime_search_url(base_url, cybercrime_query_value(o->type, o->value));
 	if (!url)
 		return -1;
+	if (!uri_valid_http(url) || !ctim_observable_ok(o->type, o->value)) {
+		free(url); /* no valid refer can be made: left out */
+		metrics_count_dropped_entity();
+		return 0;
+	}
 	snprintf(title, sizeof(title), "Search for this %s", label);
 	snprintf(description, sizeof(description), "Look up this %s on CyberCrime Tracker", label);
 	struct ctim_refer_in in = {

@@ -3,7 +3,11 @@
  * The shapes follow the tiles Cisco's own relays publish (guardduty,
  * exabeam, meraki): bar values are segments keyed by the chart's `keys`,
  * and every bar's segments add up to the bar's value so stacked bars and
- * totals agree.
+ * totals agree. A bar's link goes on its segments (`values[].link_uri`),
+ * where the published bar charts put it; a donut's entries carry
+ * `segments` indexing the second label row, as
+ * CiscoSecurity/tr-05-serverless-guardduty code/api/tiles/affected_instances.py
+ * builds them (its events_per_day.py is the stacked bar shape).
  */
 #include "tweettioc/tiles_charts.h"
 
@@ -15,10 +19,13 @@
 #include "ctim.h"
 #include "tweettioc/tiles_markdown.h"
 #include "upstream.h"
+#include "uri.h"
 
 #define TWITTER_BASE "https://twitter.com"
 /* Longest account name shown on a bar, in characters. */
 #define ACCOUNT_LABEL_CHARS 50
+/* Longest hashtag shown on a bar, in UTF-16 units. */
+#define HASHTAG_LABEL_UNITS 140
 
 /* Adds a new object to `array` and returns it, or NULL when out of memory. */
 static cJSON *push_object(cJSON *array)
@@ -46,14 +53,25 @@ static int add_key(cJSON *keys, const char *key, const char *label)
 		       : -1;
 }
 
-static int add_segment(cJSON *values, const char *key, size_t value, const char *tooltip)
+static int add_link(cJSON *obj, const char *base, const char *name);
+
+/* One segment of a bar; with a link_uri = base + escaped(name) when base
+ * is not NULL. */
+static int add_segment_link(cJSON *values, const char *key, size_t value, const char *tooltip,
+			    const char *base, const char *name)
 {
 	cJSON *v = push_object(values);
 	return v && cJSON_AddStringToObject(v, "key", key) &&
 			       cJSON_AddNumberToObject(v, "value", (double)value) &&
-			       cJSON_AddStringToObject(v, "tooltip", tooltip)
+			       cJSON_AddStringToObject(v, "tooltip", tooltip) &&
+			       (!base || add_link(v, base, name) == 0)
 		       ? 0
 		       : -1;
+}
+
+static int add_segment(cJSON *values, const char *key, size_t value, const char *tooltip)
+{
+	return add_segment_link(values, key, value, tooltip, NULL, NULL);
 }
 
 static int add_metric(cJSON *data, const char *icon, const char *label, size_t value)
@@ -92,10 +110,19 @@ int tiles_chart_ioc_types(cJSON *tile, const struct tiles_summary *s)
 		cJSON_Delete(names);
 		return -1;
 	}
-	cJSON *header = cJSON_CreateString("IOC type");
-	if (!header || !cJSON_AddItemToArray(headers, header)) {
-		cJSON_Delete(header);
+	/* Two rings as the published donuts have: IOC types, and each type's
+	 * single segment (the same labels). */
+	cJSON *inner = cJSON_CreateArray();
+	if (!inner || !cJSON_AddItemToArray(labels, inner)) {
+		cJSON_Delete(inner);
 		return -1;
+	}
+	for (int h = 0; h < 2; h++) {
+		cJSON *header = cJSON_CreateString("IOC type");
+		if (!header || !cJSON_AddItemToArray(headers, header)) {
+			cJSON_Delete(header);
+			return -1;
+		}
 	}
 	cJSON *data = add_array(tile, "data");
 	if (!data)
@@ -109,16 +136,22 @@ int tiles_chart_ioc_types(cJSON *tile, const struct tiles_summary *s)
 		snprintf(tooltip, sizeof(tooltip), "%s: %zu distinct IOC%s (%.0f%%)",
 			 tiles_ioc_types[t].label, v, v == 1 ? "" : "s",
 			 100.0 * (double)v / (double)s->distinct_iocs);
-		cJSON *name = cJSON_CreateString(tiles_ioc_types[t].label);
-		if (!name || !cJSON_AddItemToArray(names, name)) {
-			cJSON_Delete(name);
-			return -1;
+		for (int ring = 0; ring < 2; ring++) {
+			cJSON *name = cJSON_CreateString(tiles_ioc_types[t].label);
+			if (!name || !cJSON_AddItemToArray(ring ? inner : names, name)) {
+				cJSON_Delete(name);
+				return -1;
+			}
 		}
-		cJSON *d = push_object(data);
-		if (!d || !cJSON_AddNumberToObject(d, "key", index++) ||
+		cJSON *d = push_object(data), *segments, *seg;
+		if (!d || !cJSON_AddNumberToObject(d, "key", index) ||
 		    !cJSON_AddNumberToObject(d, "value", (double)v) ||
-		    !cJSON_AddStringToObject(d, "tooltip", tooltip))
+		    !cJSON_AddStringToObject(d, "tooltip", tooltip) ||
+		    !(segments = add_array(d, "segments")) || !(seg = push_object(segments)) ||
+		    !cJSON_AddNumberToObject(seg, "key", index) ||
+		    !cJSON_AddNumberToObject(seg, "value", (double)v))
 			return -1;
+		index++;
 	}
 	return 0;
 }
@@ -170,7 +203,8 @@ int tiles_chart_activity(cJSON *tile, const struct tiles_day *days, size_t n)
 	return 0;
 }
 
-/* Adds link_uri = base + escaped(name) to a bar. */
+/* Adds link_uri = base + escaped(name) to a bar segment; nothing when the
+ * result would not be a valid URI (uri.h). */
 static int add_link(cJSON *bar, const char *base, const char *name)
 {
 	char *escaped = upstream_escape(name);
@@ -181,7 +215,7 @@ static int add_link(cJSON *bar, const char *base, const char *name)
 	int ok = uri != NULL;
 	if (ok) {
 		snprintf(uri, len, "%s%s", base, escaped);
-		ok = cJSON_AddStringToObject(bar, "link_uri", uri) != NULL;
+		ok = !uri_valid_http(uri) || cJSON_AddStringToObject(bar, "link_uri", uri) != NULL;
 	}
 	free(uri);
 	free(escaped);
@@ -203,15 +237,16 @@ static int account_bar(cJSON *data, const struct tiles_rank *r, const char *name
 	ok = bar && cJSON_AddStringToObject(bar, "key", name) &&
 	     cJSON_AddStringToObject(bar, "label", label) &&
 	     cJSON_AddNumberToObject(bar, "value", (double)r->value) &&
-	     (values = add_array(bar, "values")) &&
-	     (!tiles_twitter_handle(r->label) || add_link(bar, TWITTER_BASE "/", r->label) == 0);
+	     (values = add_array(bar, "values"));
+	const char *base = tiles_twitter_handle(r->label) ? TWITTER_BASE "/" : NULL;
 	for (int t = 0; ok && t < TILES_IOC__MAX; t++) {
 		if (!present[t])
 			continue;
 		size_t v = r->by_type[t];
 		snprintf(tooltip, len + 64, "%s, %s: %zu IOC%s", label, tiles_ioc_types[t].label, v,
 			 v == 1 ? "" : "s");
-		ok = add_segment(values, tiles_ioc_types[t].key, v, tooltip) == 0;
+		ok = add_segment_link(values, tiles_ioc_types[t].key, v, tooltip, base, r->label) ==
+		     0;
 	}
 	free(label);
 	free(tooltip);
@@ -247,16 +282,18 @@ int tiles_chart_hashtags(cJSON *tile, const struct tiles_rank *rank, size_t n)
 	    !(data = add_array(tile, "data")))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(rank[i].label);
+		/* Feed text: cut, and never invalid UTF-8 in a label. */
+		char *clean = ctim_truncate(rank[i].label, HASHTAG_LABEL_UNITS);
+		size_t len = clean ? strlen(clean) : 0;
 		char *key = malloc(len + 1), *label = malloc(len + 2), *tooltip = malloc(len + 64);
-		int ok = key && label && tooltip;
+		int ok = clean && key && label && tooltip;
 		if (ok) {
 			/* The key folds ASCII case, as the counting did. */
 			for (size_t j = 0; j <= len; j++) {
-				char c = rank[i].label[j];
+				char c = clean[j];
 				key[j] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 			}
-			snprintf(label, len + 2, "#%s", rank[i].label);
+			snprintf(label, len + 2, "#%s", clean);
 			snprintf(tooltip, len + 64, "%s: %zu tweet%s", label, rank[i].value,
 				 rank[i].value == 1 ? "" : "s");
 		}
@@ -265,8 +302,9 @@ int tiles_chart_hashtags(cJSON *tile, const struct tiles_rank *rank, size_t n)
 		     cJSON_AddStringToObject(bar, "label", label) &&
 		     cJSON_AddNumberToObject(bar, "value", (double)rank[i].value) &&
 		     (values = add_array(bar, "values")) &&
-		     add_link(bar, TWITTER_BASE "/hashtag/", rank[i].label) == 0 &&
-		     add_segment(values, "tweets", rank[i].value, tooltip) == 0;
+		     add_segment_link(values, "tweets", rank[i].value, tooltip,
+				      TWITTER_BASE "/hashtag/", rank[i].label) == 0;
+		free(clean);
 		free(key);
 		free(label);
 		free(tooltip);

@@ -1,22 +1,22 @@
 /* tiles_markdown.c: the recent-tweets table, with every feed string escaped for its cell.
  *
  * The table must survive anything a tweet contains. Cells are separated by
- * " | "; text cells escape markdown punctuation with backslashes, IOC cells
- * are code spans (verbatim, never live links), links are absolute http(s)
- * URLs with the risky bytes percent-encoded. Line breaks and control
- * characters never reach the output.
+ * " | "; text cells are inert Markdown (ctim_text.h: escaped and defanged),
+ * IOC cells are code spans (verbatim, never live links) unless a pipe or
+ * backslash forces escaped text, links are the tweet's checked link
+ * (uri.h). Line breaks and control characters never reach the output.
  */
 #include "tweettioc/tiles_markdown.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
+
+#include "ctim_text.h"
+#include "uri.h"
 
 #define TWITTER_BASE "https://twitter.com"
 #define TWEETTIOC_HOME "https://tweettioc.com/"
-/* A link longer than this is not shown (no real tweet link comes close). */
-#define TILES_MD_URL_MAX 2048
 
 /* 0 for an append that worked, -1 otherwise (the buffer keeps why). */
 static int sb_ok(enum strbuf_status st)
@@ -24,155 +24,33 @@ static int sb_ok(enum strbuf_status st)
 	return st == STRBUF_OK ? 0 : -1;
 }
 
-/* Bytes of the first `max_chars` characters of s, and whether s is longer. */
-static size_t cut_point(const char *s, size_t max_chars, int *cut)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t chars = 0, i = 0, keep = 0;
-	size_t room = max_chars >= 3 ? max_chars - 3 : 0; /* leaves space for "..." */
-	*cut = 0;
-	for (; p[i]; i++) {
-		if ((p[i] & 0xC0) == 0x80)
-			continue;
-		if (chars == room)
-			keep = i;
-		if (++chars > max_chars) {
-			*cut = 1;
-			return keep;
-		}
-	}
-	return i;
-}
-
-static int is_break(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
 int tiles_md_text(struct strbuf *sb, const char *s, size_t max_chars)
 {
-	/* Inline markdown that could start emphasis, code, links, HTML or
-	 * strike-through, plus the cell separator and the escape itself. */
-	static const char special[] = "\\`*_[]()<>|~";
-	int cut;
-	size_t n = cut_point(s ? s : "", max_chars, &cut);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char out[2] = {'\\', (char)c};
-		if (is_break(c)) {
-			if (strbuf_append(sb, " ", 1) != STRBUF_OK)
-				return -1;
-		} else if (strchr(special, c)) {
-			if (strbuf_append(sb, out, 2) != STRBUF_OK)
-				return -1;
-		} else if (strbuf_append(sb, out + 1, 1) != STRBUF_OK) {
-			return -1;
-		}
-	}
-	return cut ? sb_ok(strbuf_appends(sb, "...")) : 0;
+	return md_text(sb, s, max_chars);
 }
 
 int tiles_md_code(struct strbuf *sb, const char *s, size_t max_chars)
 {
-	int cut;
-	s = s ? s : "";
-	size_t n = cut_point(s, max_chars, &cut);
-	size_t run = 0, longest = 0;
-	for (size_t i = 0; i < n; i++) {
-		run = s[i] == '`' ? run + 1 : 0;
-		if (run > longest)
-			longest = run;
-	}
-	/* CommonMark: a fence longer than any backtick run inside; padding
-	 * spaces (stripped by the renderer) when the content touches a fence. */
-	size_t fence = longest + 1;
-	int pad = n > 0 && (s[0] == '`' || (!cut && s[n - 1] == '`'));
-	for (int side = 0; side < 2; side++) {
-		for (size_t i = 0; i < fence; i++)
-			if (strbuf_append(sb, "`", 1) != STRBUF_OK)
-				return -1;
-		if (side == 0) {
-			if (pad && strbuf_append(sb, " ", 1) != STRBUF_OK)
-				return -1;
-			for (size_t i = 0; i < n; i++) {
-				unsigned char c = (unsigned char)s[i];
-				enum strbuf_status st;
-				if (is_break(c))
-					st = strbuf_append(sb, " ", 1);
-				else if (c ==
-					 '|') /* the table splits on a bare pipe, even in code */
-					st = strbuf_append(sb, "\\|", 2);
-				else
-					st = strbuf_append(sb, s + i, 1);
-				if (st != STRBUF_OK)
-					return -1;
-			}
-			if (cut && strbuf_appends(sb, "...") != STRBUF_OK)
-				return -1;
-			if (pad && strbuf_append(sb, " ", 1) != STRBUF_OK)
-				return -1;
-		}
-	}
-	return 0;
+	return md_code(sb, s, max_chars);
 }
 
 int tiles_md_url(struct strbuf *sb, const char *url)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	static const char risky[] = " ()<>|\\\"'`[]{}^";
-	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
-		enum strbuf_status st;
-		if (*p <= 0x20 || *p >= 0x7f || strchr(risky, *p)) {
-			char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-			st = strbuf_append(sb, enc, 3);
-		} else {
-			st = strbuf_append(sb, p, 1);
-		}
-		if (st != STRBUF_OK)
-			return -1;
-	}
-	return 0;
+	return md_url(sb, url);
 }
 
 int tiles_twitter_handle(const char *name)
 {
-	size_t n = 0;
-	for (; name && name[n]; n++) {
-		char c = name[n];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_') ||
-		    n >= 50)
-			return 0;
-	}
-	return n > 0;
-}
-
-static int all_digits(const char *s)
-{
-	if (!s || !*s)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
+	return uri_twitter_handle(name);
 }
 
 int tiles_tweet_link(struct strbuf *sb, const struct feed_tweet *t)
 {
-	const char *link = t->link ? t->link : "";
-	size_t len = strlen(link);
-	if (len > 0 && len <= TILES_MD_URL_MAX) {
-		if (strncasecmp(link, "https://", 8) == 0 || strncasecmp(link, "http://", 7) == 0)
-			return tiles_md_url(sb, link);
-		if (link[0] == '/' && link[1] != '/') {
-			if (strbuf_appends(sb, TWITTER_BASE) != STRBUF_OK)
-				return -1;
-			return tiles_md_url(sb, link);
-		}
-	}
-	if (tiles_twitter_handle(t->user) && all_digits(t->id))
-		return sb_ok(strbuf_printf(sb, TWITTER_BASE "/%s/status/%s", t->user, t->id));
-	return 1;
+	char buf[URI_MAX + 1];
+	const char *link;
+	if (!uri_tweet_link(t->link, t->user, t->id, buf, &link))
+		return 1;
+	return md_url(sb, link);
 }
 
 static int account_cell(struct strbuf *sb, const char *user)
