@@ -27,6 +27,7 @@ struct upstream_request {
 	size_t max_bytes;	    /* size cap of the answer body */
 	long timeout_ms;	    /* total timeout; 0 = config's RELAY_UPSTREAM_TIMEOUT_MS */
 	int https_only;		    /* refuse plain http (JWKS) */
+	int no_redirects;	    /* follow none: a 3xx is an error (JWKS) */
 	const volatile int *cancel; /* when non-NULL and set, the transfer stops soon */
 	/* out */
 	enum relay_err err; /* RELAY_OK when the answer is 2xx and within the cap */

@@ -94,7 +94,7 @@ static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 	bad |= curl_easy_setopt(h, CURLOPT_URL, req->url) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, req->no_redirects ? 0L : 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)UPSTREAM_MAX_REDIRECTS) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout) != CURLE_OK;

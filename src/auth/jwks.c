@@ -20,6 +20,7 @@
 #include <openssl/param_build.h>
 
 #include "auth/jwt.h"
+#include "auth/token_cache.h"
 #include "config.h"
 #include "strbuf.h"
 #include "upstream.h"
@@ -289,10 +290,17 @@ static int fetch_upstream(const char *url, struct strbuf *body)
 	req.max_bytes = JWKS_MAX_BYTES;
 	req.timeout_ms = 0;
 	req.https_only = 1;
+	/* An allowlisted host redirecting elsewhere would hand the choice of
+	 * keys to a host nobody allowed: no redirect is followed, and a 3xx
+	 * (not 2xx) is a failed download. */
+	req.no_redirects = 1;
 	strbuf_init(&req.body, JWKS_MAX_BYTES);
 	int rc = -1;
 	if (upstream_get(jwks_cfg, &req) == RELAY_OK && req.body.data)
 		rc = strbuf_append(body, req.body.data, req.body.len) == STRBUF_OK ? 0 : -1;
+	else if (req.status >= 300 && req.status < 400)
+		fprintf(stderr, "securex-relay: jwks: %s: HTTP %ld redirect refused\n", url,
+			req.status);
 	else
 		fprintf(stderr, "securex-relay: jwks: %s: %s\n", url,
 			req.detail[0] ? req.detail : "download failed");
@@ -389,6 +397,23 @@ enum jwks_status jwks_get_key(const char *host, const char *kid, EVP_PKEY **key)
 	}
 	pthread_mutex_unlock(&jwks_mutex);
 	return st;
+}
+
+void jwks_cache_flush(void)
+{
+	pthread_mutex_lock(&jwks_mutex);
+	for (size_t i = 0; i < jwks_n_slots; i++) {
+		struct jwks_slot *slot = &jwks_slots[i];
+		/* Keys handed out hold their own references; a download under
+		 * way installs its answer when it ends, which is fresh anyway. */
+		jwks_set_free(&slot->set);
+		slot->have_keys = 0;
+		slot->attempted = 0;
+		slot->last_ok = 0;
+	}
+	pthread_mutex_unlock(&jwks_mutex);
+	/* Verifications made with the old keys go too. */
+	token_cache_flush();
 }
 
 unsigned long jwks_fetch_count(const char *host)

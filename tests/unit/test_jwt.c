@@ -639,6 +639,8 @@ static const char *test_env(const char *name)
 {
 	if (strcmp(name, "RELAY_JWKS_HOSTS") == 0)
 		return env_hosts;
+	if (strcmp(name, "RELAY_PUBLIC_URL") == 0)
+		return "https://relay.example.com";
 	return NULL;
 }
 
