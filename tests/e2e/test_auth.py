@@ -318,6 +318,28 @@ class JwtAuthTest(JwtCase):
     def test_token_not_yet_valid(self):
         self.assert_refused(self.call(self.bearer(nbf=int(time.time()) + 3600)), R_NBF)
 
+    def metric(self, name):
+        status, text, _ = self.get("/metrics")
+        self.assertEqual(status, 200, text)
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return int(line.split()[1])
+        self.fail("%s not in /metrics:\n%s" % (name, text))
+
+    def test_a_token_is_verified_once(self):
+        header = self.bearer(sub="verified-once")
+        misses = self.metric("relay_auth_token_cache_misses_total")
+        hits = self.metric("relay_auth_token_cache_hits_total")
+        for _ in range(20):
+            self.assert_ok(self.call(header))
+        self.assertEqual(self.metric("relay_auth_token_cache_misses_total"), misses + 1)
+        self.assertEqual(self.metric("relay_auth_token_cache_hits_total"), hits + 19)
+        # A refused token is verified every time, never remembered.
+        bad = self.bearer(key=self.attacker_key, sub="verified-once")
+        for _ in range(3):
+            self.assert_refused(self.call(bad), R_KEY)
+        self.assertEqual(self.metric("relay_auth_token_cache_misses_total"), misses + 4)
+
     def test_16k_token_through_nginx(self):
         header = self.bearer(filler="f" * (11 * 1024))
         self.assertGreater(len(header), 15 * 1024)
