@@ -6,7 +6,7 @@ relay and nginx, then drives each case with wrk and, in the same run, an
 nginx location serving a fixed JSON body of the same size (the ceiling of
 anything behind nginx). Prints per case requests/s, p50, p99 and the ratio
 relay/ceiling, then deliberate x10 with RS256 tokens against the same without
-auth (relay/none, target >= 90%: each token is verified once), the
+auth (median relay/none, target >= 90%: each token is verified once), the
 feed-scaling numbers and the p99 during feed swaps, and writes everything to
 build/bench.json.
 
@@ -220,7 +220,7 @@ def auth_cases(tmp):
     """deliberate x10 with an RS256 configuration token (key set from a fake
     JWKS host over TLS on loopback, RELAY_AUDIENCE set) against the same
     without auth, both stacks up at once and the runs interleaved so both
-    see the same machine; best of BENCH_AUTH_ROUNDS runs each."""
+    see the same machine; BENCH_AUTH_ROUNDS runs each, compared by median."""
     from fake_jwks import FakeJwks, Pki, token_rs256
     feed = tmp / "feed-auth.json"
     generate(feed, tweets=2000, end=int(time.time()) - 60, seed=11)
@@ -271,22 +271,32 @@ def auth_cases(tmp):
             upstream.stop()
         jwks.stop()
         pki.cleanup()
+    def median(values):
+        values = sorted(values)
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
     out = {label: max(r, key=lambda x: x["rps"]) for label, r in runs.items()}
     out["runs"] = runs
     out["jwks_downloads"] = downloads
     out["tokens_verified"] = int(verified[0].split()[1]) if verified else -1
-    out["ratio"] = out["rs256"]["rps"] / out["none"]["rps"] if out["none"]["rps"] else 0
+    # The median of the interleaved runs is the ratio: on a shared machine
+    # one lucky run of either case moves the best-of figure by 20%.
+    med = {label: median([x["rps"] for x in runs[label]]) for label in runs}
+    out["ratio"] = med["rs256"] / med["none"] if med["none"] else 0
+    out["best_ratio"] = out["rs256"]["rps"] / out["none"]["rps"] if out["none"]["rps"] else 0
     for label in ("none", "rs256"):
         r = out[label]
-        cpu = sorted(x["relay_cpu_us"] for x in runs[label])
-        out[label + "_relay_cpu_us"] = cpu[len(cpu) // 2]
-        print("  deliberate x10, auth %-5s %8.0f req/s p50 %6.2f ms p99 %6.2f ms non-2xx %d "
-              "relay CPU %5.1f us/answer (runs: %s)" % (
-                  label, r["rps"], r["p50_ms"], r["p99_ms"], r["non2xx"],
+        out[label + "_relay_cpu_us"] = median([x["relay_cpu_us"] for x in runs[label]])
+        print("  deliberate x10, auth %-5s median %8.0f req/s, best %8.0f (p50 %5.2f ms p99 "
+              "%6.2f ms non-2xx %d), relay CPU %5.1f us/answer; runs: %s" % (
+                  label, med[label], r["rps"], r["p50_ms"], r["p99_ms"], r["non2xx"],
                   out[label + "_relay_cpu_us"],
                   ", ".join("%.0f" % x["rps"] for x in runs[label])), flush=True)
-    print("  rs256 / none: %.1f%% (target >= 90%%; key set downloads: %d, signatures "
-          "verified: %d)" % (100 * out["ratio"], downloads, out["tokens_verified"]), flush=True)
+    print("  rs256 / none: %.1f%% of the median (target >= 90%%; best of each: %.1f%%); key "
+          "set downloads: %d, signatures verified: %d" % (
+              100 * out["ratio"], 100 * out["best_ratio"], downloads, out["tokens_verified"]),
+          flush=True)
     return out
 
 
