@@ -1,8 +1,13 @@
 -- report.lua: wrk script for make bench. Sends the body in $BENCH_BODY (a
--- file) with $BENCH_METHOD, and prints one JSON line with the numbers.
+-- file) with $BENCH_METHOD (and $BENCH_AUTHORIZATION as the Authorization
+-- header when set), and prints one JSON line with the numbers.
 local method = os.getenv("BENCH_METHOD") or "POST"
 local body_file = os.getenv("BENCH_BODY")
 wrk.method = method
+local authorization = os.getenv("BENCH_AUTHORIZATION")
+if authorization and authorization ~= "" then
+   wrk.headers["Authorization"] = authorization
+end
 if body_file and body_file ~= "" then
    local f = assert(io.open(body_file, "rb"))
    wrk.body = f:read("*a")

@@ -162,7 +162,6 @@ void fuzz_route(const char *method, const char *path, const unsigned char *body,
 	req.cfg = cfg;
 	req.method = method;
 	req.path = path;
-	req.host = "relay.example";
 	req.body = len ? copy : NULL;
 	req.body_len = len;
 	req.entities_limit = cfg->entities_limit;

@@ -1,6 +1,7 @@
 /* fuzz_jwt.c: libFuzzer target for the bearer token (JWT) of the Authorization header.
  *
- * jwt_parse() on the raw bytes; when it accepts them, the RS256 verifier
+ * jwt_parse_payload() (the cache-hit parser) and jwt_parse() on the raw
+ * bytes; when jwt_parse() accepts them, the RS256 verifier
  * runs against a test key made at start-up (never a real key: a fresh
  * RSA-2048 pair from libcrypto), the HS256 verifier against a fixed test
  * secret, and the claim checks (exp/nbf, aud, jwks_host,
@@ -39,7 +40,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (!test_key)
 		LLVMFuzzerInitialize(NULL, NULL);
 	struct jwt jwt;
-	enum jwt_status st = jwt_parse((const char *)data, size, &jwt);
+	/* The cache-hit parser: payload only, never more than jwt_parse. */
+	enum jwt_status st = jwt_parse_payload((const char *)data, size, &jwt);
+	if (st == JWT_OK && (jwt.header || jwt.sig || jwt.alg || !cJSON_IsObject(jwt.payload)))
+		fuzz_fail("jwt_parse_payload filled more than the payload");
+	if (st != JWT_OK && jwt.payload)
+		fuzz_fail("jwt_parse_payload failed but left the payload");
+	jwt_free(&jwt);
+	st = jwt_parse((const char *)data, size, &jwt);
 	if (st != JWT_OK) {
 		if (jwt.header || jwt.payload || jwt.sig)
 			fuzz_fail("jwt_parse failed but left allocations in the struct");

@@ -11,6 +11,7 @@
 
 #define CONFIG_MAX_MODULES 8
 #define CONFIG_MAX_LIST 16
+#define CONFIG_MAX_PUBLIC_URL 1024 /* longest RELAY_PUBLIC_URL */
 
 enum config_auth_mode { AUTH_MODE_JWT, AUTH_MODE_HS256, AUTH_MODE_NONE, AUTH_MODE__MAX };
 
@@ -26,7 +27,7 @@ struct relay_config {
 	char *audiences[CONFIG_MAX_LIST]; /* RELAY_AUDIENCE */
 	size_t n_audiences;
 	char *public_url; /* RELAY_PUBLIC_URL, no trailing slash, may be NULL */
-	char *ca_file; /* RELAY_CA_FILE, NULL = system */
+	char *ca_file;	  /* RELAY_CA_FILE, NULL = system */
 
 	size_t max_body;	  /* RELAY_MAX_BODY */
 	long upstream_timeout_ms; /* RELAY_UPSTREAM_TIMEOUT_MS */
@@ -35,10 +36,10 @@ struct relay_config {
 	size_t max_answer_bytes;  /* RELAY_MAX_ANSWER_BYTES */
 	char *state_dir; /* RELAY_STATE_DIR, else $STATE_DIRECTORY, else /var/lib/securex-relay */
 
-	char *tweettioc_url;		/* TWEETTIOC_URL, no trailing slash */
-	long tweettioc_refresh_seconds; /* TWEETTIOC_REFRESH_SECONDS */
-	size_t tweettioc_max_bytes;	/* TWEETTIOC_MAX_BYTES */
-	long tweettioc_retention_days;	/* TWEETTIOC_RETENTION_DAYS */
+	char *tweettioc_url;		     /* TWEETTIOC_URL, no trailing slash */
+	long tweettioc_refresh_seconds;	     /* TWEETTIOC_REFRESH_SECONDS */
+	size_t tweettioc_max_bytes;	     /* TWEETTIOC_MAX_BYTES */
+	long tweettioc_retention_days;	     /* TWEETTIOC_RETENTION_DAYS */
 	long tweettioc_full_refresh_seconds; /* TWEETTIOC_FULL_REFRESH_SECONDS */
 
 	char *cybercrime_url;	       /* CYBERCRIME_URL, no trailing slash */

@@ -19,12 +19,9 @@ struct relay_request {
 	const char *method; /* REQUEST_METHOD */
 	const char *
 		path; /* DOCUMENT_URI, else SCRIPT_NAME+PATH_INFO, else REQUEST_URI without query */
-	const char *authorization;   /* HTTP_AUTHORIZATION, may be NULL */
-	const char *host;	     /* HTTP_HOST, may be NULL */
-	const char *https;	     /* HTTPS ("on"), may be NULL */
-	const char *forwarded_proto; /* HTTP_X_FORWARDED_PROTO, may be NULL */
-	const char *health_check;    /* HTTP_HEALTH_CHECK, may be NULL */
-	const char *body;	     /* request body, NUL-terminated, may be NULL when empty */
+	const char *authorization; /* HTTP_AUTHORIZATION, may be NULL */
+	const char *health_check;  /* HTTP_HEALTH_CHECK, may be NULL */
+	const char *body;	   /* request body, NUL-terminated, may be NULL when empty */
 	size_t body_len;
 
 	/* Filled by the router before a handler runs. */
@@ -32,7 +29,7 @@ struct relay_request {
 	const struct relay_module
 		*module;	 /* the module the path names; NULL for module-less endpoints */
 	long entities_limit;	 /* CTR_ENTITIES_LIMIT for this call (env, or the JWT claim) */
-	const char *module_path; /* path up to and including /<module> (or "" for bare), for aud */
+	const char *module_path; /* path up to and including /<module> (or "" for bare) */
 	size_t module_path_len;
 
 	/* For the log line: REQUEST_ID (nginx) or X-Request-ID, validated by

@@ -209,13 +209,16 @@ static int load_auth(struct relay_config *cfg, const char *(*get)(const char *),
 
 	const char *pub = get("RELAY_PUBLIC_URL");
 	if (pub && *pub) {
-		if (!url_ok(pub) || strpbrk(pub, "?# \t"))
-			return fail(err, errlen,
-				    "RELAY_PUBLIC_URL: expected an http:// or https:// base URL, got "
-				    "\"%.64s\"",
-				    pub);
 		if (!(cfg->public_url = dup_url(pub)))
 			return fail(err, errlen, "out of memory");
+		/* Checked without its trailing slashes: "https:///" is no base URL. */
+		if (!url_ok(cfg->public_url) || strpbrk(pub, "?# \t") ||
+		    strlen(cfg->public_url) > CONFIG_MAX_PUBLIC_URL)
+			return fail(
+				err, errlen,
+				"RELAY_PUBLIC_URL: expected an http:// or https:// base URL, got "
+				"\"%.64s\"",
+				pub);
 	}
 
 	const char *ca = get("RELAY_CA_FILE");
@@ -253,8 +256,8 @@ static int load_state_dir(struct relay_config *cfg, const char *(*get)(const cha
 		len = strlen(v);
 	}
 	if (len == 0 || v[0] != '/')
-		return fail(err, errlen, "RELAY_STATE_DIR: expected an absolute path, got \"%.64s\"",
-			    v);
+		return fail(err, errlen,
+			    "RELAY_STATE_DIR: expected an absolute path, got \"%.64s\"", v);
 	while (len > 1 && v[len - 1] == '/')
 		len--;
 	if (!(cfg->state_dir = strndup(v, len)))
@@ -310,9 +313,22 @@ int config_load(struct relay_config *cfg, const char *(*get)(const char *name), 
 	if (load_number(get, "CYBERCRIME_CACHE_SECONDS", 3600, 0, 86400 * 30,
 			&cfg->cybercrime_cache_seconds, err, errlen))
 		goto failed;
-	if (load_number(get, "CYBERCRIME_MAX_LOOKUPS", 200, 1, 100000,
-			&cfg->cybercrime_max_lookups, err, errlen))
+	if (load_number(get, "CYBERCRIME_MAX_LOOKUPS", 200, 1, 100000, &cfg->cybercrime_max_lookups,
+			err, errlen))
 		goto failed;
+	/* CONTRACT 3.4 step 5: in jwt mode the audience is what binds a token to
+	 * this relay (every SecureX tenant gets tokens signed by the same keys,
+	 * for any aud it likes), so it must come from here, never from the
+	 * request. hs256 tokens are already bound by the relay's own secret:
+	 * without either variable their aud is not checked (auth.c). Checked
+	 * last, so a malformed variable is named first. */
+	if (cfg->auth_mode == AUTH_MODE_JWT && cfg->n_audiences == 0 && !cfg->public_url) {
+		fail(err, errlen,
+		     "RELAY_AUDIENCE or RELAY_PUBLIC_URL: one is required when RELAY_AUTH=jwt "
+		     "(the accepted token audiences, e.g. "
+		     "RELAY_PUBLIC_URL=https://relay.example.com)");
+		goto failed;
+	}
 	return 0;
 failed:
 	config_free(cfg);

@@ -208,9 +208,6 @@ static void serve_one(const struct relay_config *cfg, struct server_io *io)
 	req.method = io->param(io->ctx, "REQUEST_METHOD");
 	req.path = request_path(io, pathbuf, sizeof(pathbuf));
 	req.authorization = io->param(io->ctx, "HTTP_AUTHORIZATION");
-	req.host = io->param(io->ctx, "HTTP_HOST");
-	req.https = io->param(io->ctx, "HTTPS");
-	req.forwarded_proto = io->param(io->ctx, "HTTP_X_FORWARDED_PROTO");
 	req.health_check = io->param(io->ctx, "HTTP_HEALTH_CHECK");
 	req.request_id = router_request_id(io->param(io->ctx, "REQUEST_ID"),
 					   io->param(io->ctx, "HTTP_X_REQUEST_ID"));

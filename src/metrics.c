@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "auth/token_cache.h"
 #include "config.h"
 #include "module.h"
 #include "version.h"
@@ -122,4 +123,18 @@ void metrics_render(const struct relay_config *cfg, struct strbuf *out)
 		if (m && m->metrics)
 			m->metrics(out);
 	}
+	if (cfg && cfg->auth_mode != AUTH_MODE_NONE)
+		strbuf_printf(out,
+			      "# HELP relay_auth_token_cache_hits_total Calls whose token was "
+			      "verified before (signature skipped).\n"
+			      "# TYPE relay_auth_token_cache_hits_total counter\n"
+			      "relay_auth_token_cache_hits_total %lu\n"
+			      "# HELP relay_auth_token_cache_misses_total Calls whose token was "
+			      "verified.\n"
+			      "# TYPE relay_auth_token_cache_misses_total counter\n"
+			      "relay_auth_token_cache_misses_total %lu\n"
+			      "# HELP relay_auth_token_cache_entries Verified tokens remembered.\n"
+			      "# TYPE relay_auth_token_cache_entries gauge\n"
+			      "relay_auth_token_cache_entries %zu\n",
+			      token_cache_hits(), token_cache_misses(), token_cache_count());
 }

@@ -12,8 +12,9 @@
  * keys are older than JWKS_MAX_AGE_SECONDS, but at most once per
  * JWKS_REFETCH_SECONDS; while one thread fetches, the others asking the same
  * host wait for that fetch instead of starting their own. A failed refetch
- * keeps the previous keys. Fetches use upstream_get() with https_only, the
- * JWKS_MAX_BYTES cap and the configured timeouts and CA file.
+ * keeps the previous keys. Fetches use upstream_get() with https_only, no
+ * redirects (a 3xx is a failed download), the JWKS_MAX_BYTES cap and the
+ * configured timeouts and CA file.
  *
  * Ownership: jwks_get_key() hands out a reference (EVP_PKEY_up_ref) that the
  * caller frees with EVP_PKEY_free(); key sets are freed by jwks_shutdown().
@@ -98,9 +99,12 @@ void jwks_set_free(struct jwks_set *set);
  * field is missing, malformed, or out of the accepted size range. */
 EVP_PKEY *jwks_rsa_from_jwk(const cJSON *jwk);
 
-/* Forgets every cached key set (SIGHUP), so the next token of each host
- * downloads its keys again without waiting for JWKS_REFETCH_SECONDS.
- * Thread-safe. */
+/* Forgets every host's keys, and every verified token (token_cache_flush),
+ * so the next call downloads the key sets again at once (no
+ * JWKS_REFETCH_SECONDS wait): what SIGHUP does after a key rotation.
+ * Thread-safe, but takes mutexes: call it from a normal thread (e.g. the
+ * main loop after a signal handler set a flag), never from the handler.
+ * Safe before jwks_init() (then only the token cache is flushed). */
 void jwks_cache_flush(void);
 
 /* How many downloads of `host`'s key set were attempted since jwks_init();

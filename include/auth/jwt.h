@@ -59,6 +59,13 @@ struct jwt {
  * zeroed. Verifies nothing. */
 enum jwt_status jwt_parse(const char *token, size_t len, struct jwt *jwt);
 
+/* For a token whose bytes already passed jwt_parse() and a signature check
+ * (a token_cache hit): decodes only the payload, for the claim checks.
+ * Returns JWT_OK with jwt->payload set and everything else zeroed (no
+ * header, alg, kid or signature: nothing here may be used to verify), or
+ * JWT_ERR_STRUCTURE / JWT_ERR_NOMEM with `jwt` zeroed. */
+enum jwt_status jwt_parse_payload(const char *token, size_t len, struct jwt *jwt);
+
 /* Releases what jwt_parse() allocated. Safe on a zeroed struct. */
 void jwt_free(struct jwt *jwt);
 

@@ -4,8 +4,14 @@
  *   jwt   RS256 configuration token: alg pinned, jwks_host allowlisted,
  *         key from the cached JWKS, signature, exp/nbf, aud required;
  *   hs256 HS256 with RELAY_JWT_SECRET: alg pinned, signature, exp/nbf, aud
- *         checked when present (required when RELAY_AUDIENCE is set);
+ *         required when RELAY_AUDIENCE or RELAY_PUBLIC_URL is set, not
+ *         checked otherwise;
  *   none  nothing.
+ * Accepted audiences come from configuration only: RELAY_AUDIENCE, or
+ * RELAY_PUBLIC_URL + "/<module of this request>"; nothing the caller sends
+ * (Host, X-Forwarded-Proto, HTTPS) takes part. A token accepted in full is
+ * remembered (token_cache.h) so its signature is checked once; the claims
+ * are checked on every call.
  * The unverified token is used for one thing only: choosing the key (the
  * allowlisted jwks_host and the kid). Every failure is RELAY_ERR_AUTH with
  * "Authorization failed: <reason>", the reasons worded as the Python relays
@@ -20,7 +26,9 @@
 
 #include "auth/jwks.h"
 #include "auth/jwt.h"
+#include "auth/token_cache.h"
 #include "config.h"
+#include "module.h"
 #include "request.h"
 
 enum auth_reason {
@@ -59,9 +67,9 @@ static const char *const auth_reasons[AUTH__MAX] = {
 	[AUTH_NOMEM] = "out of memory",
 };
 
-/* The longest URL we build for the aud comparison: a Host header and the
- * module path (itself capped by REQUEST_MAX_PATH in the router). */
-#define AUTH_MAX_AUDIENCE (1024 + REQUEST_MAX_PATH + 16)
+/* The longest module URL we build for the aud comparison: the base URL and
+ * "/<module id>". */
+#define AUTH_MAX_AUDIENCE (CONFIG_MAX_PUBLIC_URL + 64)
 
 static const struct relay_config *auth_cfg;
 
@@ -77,6 +85,14 @@ int auth_init(const struct relay_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "RELAY_JWT_SECRET: required when RELAY_AUTH=hs256");
 		return -1;
 	}
+	if (cfg->auth_mode != AUTH_MODE_NONE && token_cache_init(TOKEN_CACHE_CAPACITY) != 0) {
+		snprintf(err, errlen, "auth: token cache already initialised");
+		jwks_shutdown();
+		return -1;
+	}
+	if (cfg->auth_mode == AUTH_MODE_HS256 && cfg->n_audiences == 0 && !cfg->public_url)
+		fprintf(stderr, "securex-relay: RELAY_AUTH=hs256 without RELAY_AUDIENCE or "
+				"RELAY_PUBLIC_URL: token aud is not checked\n");
 	auth_cfg = cfg;
 	return 0;
 }
@@ -84,7 +100,28 @@ int auth_init(const struct relay_config *cfg, char *err, size_t errlen)
 void auth_shutdown(void)
 {
 	jwks_shutdown();
+	token_cache_shutdown();
 	auth_cfg = NULL;
+}
+
+static time_t monotonic_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* How long a verified token may stay cached: until its exp (without the
+ * leeway: after exp it is verified again each time), else the cap. */
+static long cache_lifetime(const struct jwt *jwt)
+{
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(jwt->payload, "exp");
+	if (!cJSON_IsNumber(exp))
+		return TOKEN_CACHE_MAX_SECONDS;
+	double left = exp->valuedouble - (double)time(NULL);
+	if (!(left > 0))
+		return 0;
+	return left >= TOKEN_CACHE_MAX_SECONDS ? TOKEN_CACHE_MAX_SECONDS : (long)left;
 }
 
 static enum relay_err fail(enum auth_reason reason, char *msg, size_t msglen)
@@ -133,55 +170,38 @@ static enum auth_reason bearer_token(const char *header, const char **token, siz
 	return AUTH__MAX;
 }
 
-/* Whether the request arrived over https: the HTTPS parameter ("on", or any
- * non-empty value but "off"), or X-Forwarded-Proto's first value. */
-static int request_is_https(const struct relay_request *req)
+/* Writes "<RELAY_PUBLIC_URL>/<module>" (or the bare base URL for a path
+ * naming no module, which modules[0] answers) into buf. Returns 0, or -1
+ * without RELAY_PUBLIC_URL or when it does not fit. Only configuration goes
+ * in: Host, X-Forwarded-Proto and HTTPS are the caller's to choose. */
+static int module_audience(const struct relay_config *cfg, const struct relay_request *req,
+			   char *buf, size_t len)
 {
-	if (req->https && *req->https && strcasecmp(req->https, "off") != 0)
-		return 1;
-	const char *fp = req->forwarded_proto;
-	if (!fp)
-		return 0;
-	while (is_space(*fp))
-		fp++;
-	if (strncasecmp(fp, "https", 5) != 0)
-		return 0;
-	fp += 5;
-	while (is_space(*fp))
-		fp++;
-	return *fp == '\0' || *fp == ',';
-}
-
-/* Writes "<scheme>://<host><module path>" into buf. Returns 0, or -1 when
- * there is no Host or the URL does not fit. */
-static int module_audience(const struct relay_request *req, char *buf, size_t len)
-{
-	if (!req->host || !*req->host)
+	if (!cfg->public_url)
 		return -1;
-	const char *path = req->module_path ? req->module_path : "";
-	size_t path_len = req->module_path ? req->module_path_len : 0;
-	if (path_len > REQUEST_MAX_PATH)
-		return -1;
-	int n = snprintf(buf, len, "%s://%s%.*s", request_is_https(req) ? "https" : "http",
-			 req->host, (int)path_len, path);
+	int named = req->module && req->module_path_len > 0;
+	int n = snprintf(buf, len, "%s%s%s", cfg->public_url, named ? "/" : "",
+			 named ? req->module->id : "");
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
+/* aud must be one of RELAY_AUDIENCE or this request's module URL under
+ * RELAY_PUBLIC_URL (CONTRACT 3.4 step 5). jwt mode cannot start without one
+ * of them; in hs256 mode with neither, the relay's own secret is what binds
+ * the token and aud is not checked. */
 static enum auth_reason check_audience(const struct relay_config *cfg,
-				       const struct relay_request *req, const struct jwt *jwt,
-				       int required)
+				       const struct relay_request *req, const struct jwt *jwt)
 {
-	if (cfg->n_audiences > 0) {
-		const char *const *accepted = (const char *const *)cfg->audiences;
-		return jwt_check_audience(jwt, accepted, cfg->n_audiences, 1) == JWT_OK
-			       ? AUTH__MAX
-			       : AUTH_WRONG_AUDIENCE;
-	}
+	if (cfg->n_audiences == 0 && !cfg->public_url)
+		return cfg->auth_mode == AUTH_MODE_HS256 ? AUTH__MAX : AUTH_WRONG_AUDIENCE;
+	const char *accepted[CONFIG_MAX_LIST + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_audiences && n < CONFIG_MAX_LIST; i++)
+		accepted[n++] = cfg->audiences[i];
 	char url[AUTH_MAX_AUDIENCE];
-	const char *accepted[1] = {url};
-	size_t n = module_audience(req, url, sizeof(url)) == 0 ? 1 : 0;
-	return jwt_check_audience(jwt, accepted, n, required) == JWT_OK ? AUTH__MAX
-									: AUTH_WRONG_AUDIENCE;
+	if (module_audience(cfg, req, url, sizeof(url)) == 0)
+		accepted[n++] = url;
+	return jwt_check_audience(jwt, accepted, n, 1) == JWT_OK ? AUTH__MAX : AUTH_WRONG_AUDIENCE;
 }
 
 static enum auth_reason check_times(const struct jwt *jwt)
@@ -276,24 +296,36 @@ enum relay_err auth_check(const struct relay_request *req, long *entities_limit,
 	if (reason != AUTH__MAX)
 		return fail(reason, msg, msglen);
 
+	/* The same bytes were verified before: skip the signature, the key
+	 * lookup and the header (only the payload is decoded), never the
+	 * claims, whose meaning may differ per call (the module of this
+	 * request, the clock). */
+	struct token_digest digest;
+	int have_digest =
+		token_len <= JWT_MAX_TOKEN && token_digest(token, token_len, &digest) == 0;
+	time_t now = monotonic_seconds();
+	int cached = have_digest && token_cache_contains(&digest, now);
 	struct jwt jwt;
-	switch (jwt_parse(token, token_len, &jwt)) {
+	switch (cached ? jwt_parse_payload(token, token_len, &jwt)
+		       : jwt_parse(token, token_len, &jwt)) {
 	case JWT_OK: break;
 	case JWT_ERR_NOMEM: return fail(AUTH_NOMEM, msg, msglen);
 	default: return fail(AUTH_WRONG_STRUCTURE, msg, msglen);
 	}
 
-	int jwt_mode = cfg->auth_mode == AUTH_MODE_JWT;
-	reason = jwt_mode ? verify_rs256(&jwt) : verify_hs256(cfg, &jwt);
+	if (!cached)
+		reason = cfg->auth_mode == AUTH_MODE_JWT ? verify_rs256(&jwt)
+							 : verify_hs256(cfg, &jwt);
 	if (reason == AUTH__MAX)
 		reason = check_times(&jwt);
-	/* SecureX always sets aud on configuration tokens and the Python relays
-	 * require it; in hs256 mode it is checked only when present, unless
-	 * RELAY_AUDIENCE says which values to require. */
 	if (reason == AUTH__MAX)
-		reason = check_audience(cfg, req, &jwt, jwt_mode);
-	if (reason == AUTH__MAX)
+		reason = check_audience(cfg, req, &jwt);
+	if (reason == AUTH__MAX) {
 		apply_entities_limit(&jwt, entities_limit);
+		/* Only a token accepted in full is remembered. */
+		if (!cached && have_digest)
+			token_cache_add(&digest, now, cache_lifetime(&jwt));
+	}
 	jwt_free(&jwt);
 	return reason == AUTH__MAX ? RELAY_OK : fail(reason, msg, msglen);
 }

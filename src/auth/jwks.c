@@ -20,6 +20,7 @@
 #include <openssl/param_build.h>
 
 #include "auth/jwt.h"
+#include "auth/token_cache.h"
 #include "config.h"
 #include "strbuf.h"
 #include "upstream.h"
@@ -289,10 +290,16 @@ static int fetch_upstream(const char *url, struct strbuf *body)
 	req.max_bytes = JWKS_MAX_BYTES;
 	req.timeout_ms = 0;
 	req.https_only = 1;
+	/* An allowlisted host redirecting elsewhere would hand the choice of
+	 * keys to a host nobody allowed: same_host_redirects stays 0, so no
+	 * redirect is followed and a 3xx (not 2xx) is a failed download. */
 	strbuf_init(&req.body, JWKS_MAX_BYTES);
 	int rc = -1;
 	if (upstream_get(jwks_cfg, &req) == RELAY_OK && req.body.data)
 		rc = strbuf_append(body, req.body.data, req.body.len) == STRBUF_OK ? 0 : -1;
+	else if (req.status >= 300 && req.status < 400)
+		fprintf(stderr, "securex-relay: jwks: %s: HTTP %ld redirect refused\n", url,
+			req.status);
 	else
 		fprintf(stderr, "securex-relay: jwks: %s: %s\n", url,
 			req.detail[0] ? req.detail : "download failed");
@@ -396,13 +403,16 @@ void jwks_cache_flush(void)
 	pthread_mutex_lock(&jwks_mutex);
 	for (size_t i = 0; i < jwks_n_slots; i++) {
 		struct jwks_slot *slot = &jwks_slots[i];
-		/* Callers hold their own key references, so the set can go. A
-		 * download in flight installs fresh keys when it ends. */
+		/* Keys handed out hold their own references; a download under
+		 * way installs its answer when it ends, which is fresh anyway. */
 		jwks_set_free(&slot->set);
 		slot->have_keys = 0;
-		slot->attempted = 0; /* the next request may download at once */
+		slot->attempted = 0;
+		slot->last_ok = 0;
 	}
 	pthread_mutex_unlock(&jwks_mutex);
+	/* Verifications made with the old keys go too. */
+	token_cache_flush();
 }
 
 unsigned long jwks_fetch_count(const char *host)

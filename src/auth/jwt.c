@@ -136,6 +136,22 @@ bad:
 	return errno == ENOMEM ? JWT_ERR_NOMEM : JWT_ERR_STRUCTURE;
 }
 
+enum jwt_status jwt_parse_payload(const char *token, size_t len, struct jwt *jwt)
+{
+	memset(jwt, 0, sizeof(*jwt));
+	if (!token || len == 0 || len > JWT_MAX_TOKEN)
+		return JWT_ERR_STRUCTURE;
+	errno = 0;
+	const char *dot1 = memchr(token, '.', len);
+	const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
+	if (!dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
+		return JWT_ERR_STRUCTURE;
+	jwt->payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	if (!jwt->payload)
+		return errno == ENOMEM ? JWT_ERR_NOMEM : JWT_ERR_STRUCTURE;
+	return JWT_OK;
+}
+
 void jwt_free(struct jwt *jwt)
 {
 	cJSON_Delete(jwt->header);

@@ -4,7 +4,8 @@ TestPki makes a throw-away CA and a server certificate for localhost /
 127.0.0.1 with the `openssl` CLI in a temp dir, and RSA signing keys whose
 public half it can publish as a JWK. FakeJwks is an HTTPS server (Python's
 ssl module) serving GET /.well-known/jwks; it counts TCP connections and
-HTTP requests so tests can prove that a host received nothing. Tokens are
+HTTP requests so tests can prove that a host received nothing, and can
+answer every request with a redirect instead (redirect_to). Tokens are
 signed with `openssl dgst -sha256 -sign` (the Python standard library has no
 RSA). Nothing here is committed key material: every key dies with its temp
 dir.
@@ -152,14 +153,18 @@ class _JwksHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         fake = self.server.fake
         body = fake._record(self.path)
-        if self.path.split("?", 1)[0] != "/.well-known/jwks":
+        if fake.redirect_to:
+            self._send(302, b"", {"Location": fake.redirect_to})
+        elif self.path.split("?", 1)[0] != "/.well-known/jwks":
             self._send(404, b'{"error": "not found"}')
         else:
             self._send(200, body)
 
-    def _send(self, status, body):
+    def _send(self, status, body, headers=None):
         try:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -189,9 +194,11 @@ class FakeJwks:
 
     `keys` is a list of JWK dicts served as {"keys": [...]} at
     /.well-known/jwks; set_keys() changes them. connections() and
-    requests() count what arrived (TCP accepts, HTTP requests by path)."""
+    requests() count what arrived (TCP accepts, HTTP requests by path).
+    With `redirect_to` (a URL) every request gets a 302 to it instead."""
 
-    def __init__(self, cert, key, keys=(), port=None):
+    def __init__(self, cert, key, keys=(), port=None, redirect_to=None):
+        self.redirect_to = redirect_to
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
         self.port = port or _free_port()
@@ -205,6 +212,10 @@ class FakeJwks:
     @property
     def host(self):
         return "localhost:%d" % self.port
+
+    @property
+    def jwks_url(self):
+        return "https://%s/.well-known/jwks" % self.host
 
     def set_keys(self, keys):
         with self._lock:

@@ -5,7 +5,13 @@ local HTTPS key server (fake_jwks.FakeJwks) with a certificate from a CA
 made at test time is the allowlisted jwks_host (RELAY_JWKS_HOSTS=
 localhost:<port>, RELAY_CA_FILE=<ca.pem>); a second key server, not
 allowlisted, serving an attacker's key over equally valid TLS, must never
-see a single connection. Tokens are signed with the openssl CLI.
+see a single connection, also when an allowlisted host redirects to it.
+Tokens are signed with the openssl CLI.
+
+The accepted audiences come from configuration only (CONTRACT 3.4 step 5):
+the jwt classes run with RELAY_PUBLIC_URL=https://relay.example.com, which
+is not the address nginx listens on, so a test passing here proves the
+request's Host, X-Forwarded-Proto and HTTPS play no part.
 """
 
 import os
@@ -33,6 +39,7 @@ R_AUD = "Wrong configuration-token-audience"
 R_EXPIRED = "The JWT has expired"
 R_NBF = "The JWT is not yet valid"  # ours: the Python relays have no message for nbf
 
+PUBLIC_URL = "https://relay.example.com"
 OBSERVE = "/tweettioc/observe/observables"
 DELIBERATE = "/tweettioc/deliberate/observables"
 OMIT = object()
@@ -62,8 +69,13 @@ class AuthCase(RelayTestCase):
         return self.post(path, {} if body is None else body, hdrs)
 
     @classmethod
-    def base_url(cls, scheme="http"):
-        """The URL SecureX would put in aud for the bare path."""
+    def base_url(cls):
+        """The URL SecureX would put in aud for the bare path: RELAY_PUBLIC_URL."""
+        return PUBLIC_URL
+
+    @classmethod
+    def nginx_url(cls, scheme="http"):
+        """Where the test really sends its requests (what Host-derived aud was)."""
         return "%s://127.0.0.1:%d" % (scheme, cls.nginx.port)
 
 
@@ -90,12 +102,18 @@ class JwtCase(AuthCase):
         cert, key = cls.pki.another_ca()
         cls.untrusted = FakeJwks(cert, key, [cls.attacker_key.jwk("k1")]).start()
         cls.addClassCleanup(cls.untrusted.stop)
+        # Allowlisted, trusted, but answers 302 to the attacker's key server.
+        cls.redirecting = FakeJwks(cls.pki.server_cert, cls.pki.server_key, [],
+                                   redirect_to=cls.evil.jwks_url).start()
+        cls.addClassCleanup(cls.redirecting.stop)
         super().setUpClass()
 
     @classmethod
     def extra_env(cls):
         env = {"RELAY_AUTH": "jwt",
-               "RELAY_JWKS_HOSTS": "%s,%s" % (cls.jwks.host, cls.untrusted.host),
+               "RELAY_JWKS_HOSTS": "%s,%s,%s" % (cls.jwks.host, cls.untrusted.host,
+                                                 cls.redirecting.host),
+               "RELAY_PUBLIC_URL": PUBLIC_URL,
                "RELAY_CA_FILE": cls.pki.ca_pem,
                "RELAY_UPSTREAM_TIMEOUT_MS": "5000"}
         env.update(cls.relay_env)
@@ -199,6 +217,17 @@ class JwtAuthTest(JwtCase):
         self.assertEqual(self.untrusted.requests(), 0)
         self.assertIn("jwks", self.relay.stderr())
 
+    def test_allowlisted_host_redirecting_elsewhere_is_not_followed(self):
+        """Issue 11: a 302 from an allowlisted jwks_host to another key
+        server made the relay trust that server's (the attacker's) key."""
+        evil_before = self.evil.requests()
+        self.assert_refused(self.call(self.bearer(key=self.attacker_key,
+                                                  jwks_host=self.redirecting.host)), R_JWKS_WRONG)
+        self.assertGreaterEqual(self.redirecting.downloads(), 1)
+        self.assertEqual(self.evil.requests(), evil_before)
+        self.assertEqual(self.evil.connections(), 0)
+        self.assertIn("redirect refused", self.relay.stderr())
+
     def test_kid_not_found(self):
         self.assert_refused(self.call(self.bearer(kid="rotated-away")), R_KID)
         self.assert_refused(self.call(self.bearer(kid=None)), R_KID)
@@ -231,12 +260,22 @@ class JwtAuthTest(JwtCase):
                 self.assert_refused(self.call("Bearer " + token), R_KEY)
 
     def test_wrong_audience(self):
-        for aud in ("http://relay.example.com", self.base_url("https"),
-                    self.base_url() + "/tweettioc", self.base_url() + "/other", ""):
+        for aud in ("http://relay.example.com", "https://relay.example.com:8443",
+                    self.base_url() + "/tweettioc", self.base_url() + "/other", "",
+                    self.nginx_url(), self.nginx_url("https")):
             with self.subTest(aud=aud):
                 self.assert_refused(self.call(self.bearer(aud=aud)), R_AUD)
         self.assert_refused(self.call(self.bearer(aud=self.base_url()), "/tweettioc/health"),
                             R_AUD)
+
+    def test_token_for_one_module_does_not_open_another(self):
+        tweettioc = self.bearer(aud=self.base_url() + "/tweettioc")
+        cybercrime = self.bearer(aud=self.base_url() + "/cybercrime")
+        self.assert_ok(self.call(tweettioc, "/tweettioc/health"))
+        # Twice: the second call is a cache hit, and aud is still checked.
+        for _ in range(2):
+            self.assert_refused(self.call(cybercrime, "/tweettioc/health"), R_AUD)
+            self.assert_refused(self.call(tweettioc, "/health"), R_AUD)
 
     def test_missing_audience_is_refused(self):
         self.assert_refused(self.call(self.bearer(aud=OMIT)), R_AUD)
@@ -245,14 +284,31 @@ class JwtAuthTest(JwtCase):
         self.assert_ok(self.call(self.bearer(aud=["https://x.example", self.base_url() + "/"])))
         self.assert_ok(self.call(self.bearer(aud=self.base_url() + "/tweettioc/"),
                                  "/tweettioc/health/"))
-        # A location prefix before the module is part of the module URL.
-        self.assert_ok(self.call(self.bearer(aud=self.base_url() + "/relay/tweettioc"),
+        # The module URL is RELAY_PUBLIC_URL's, whatever location prefix the
+        # path has behind nginx.
+        self.assert_ok(self.call(self.bearer(aud=self.base_url() + "/tweettioc"),
                                  "/relay/tweettioc/health"))
+        self.assert_refused(self.call(self.bearer(aud=self.base_url() + "/relay/tweettioc"),
+                                      "/relay/tweettioc/health"), R_AUD)
 
-    def test_audience_scheme_follows_x_forwarded_proto(self):
-        https = self.bearer(aud=self.base_url("https"))
-        self.assert_ok(self.call(https, headers={"X-Forwarded-Proto": "https"}))
-        self.assert_refused(self.call(https), R_AUD)
+    def test_host_and_forwarded_proto_are_not_trusted(self):
+        """Issue 11: a token any SecureX tenant can get, for its own URL, with
+        the request claiming to be for that URL, returned verdicts."""
+        attack = {"Host": "attacker.example", "X-Forwarded-Proto": "https"}
+        obs_type, value = Reference(self.feed).top("md5")
+        for aud in ("https://attacker.example/tweettioc", ["https://attacker.example/tweettioc"]):
+            with self.subTest(aud=aud):
+                self.assert_refused(self.call(self.bearer(aud=aud), DELIBERATE,
+                                              [{"type": obs_type, "value": value}],
+                                              headers=attack), R_AUD)
+        self.assert_refused(self.call(self.bearer(aud="https://attacker.example"),
+                                      headers=attack), R_AUD)
+        # What the relay used to derive from the request itself.
+        self.assert_refused(self.call(self.bearer(aud=self.nginx_url() + "/tweettioc"),
+                                      "/tweettioc/health"), R_AUD)
+        # The configured audience works whatever Host says.
+        self.assert_ok(self.call(self.bearer(aud=self.base_url() + "/tweettioc"),
+                                 "/tweettioc/health", headers=attack))
 
     def test_expired_token(self):
         self.assert_refused(self.call(self.bearer(exp=int(time.time()) - 3600)), R_EXPIRED)
@@ -261,6 +317,28 @@ class JwtAuthTest(JwtCase):
 
     def test_token_not_yet_valid(self):
         self.assert_refused(self.call(self.bearer(nbf=int(time.time()) + 3600)), R_NBF)
+
+    def metric(self, name):
+        status, text, _ = self.get("/metrics")
+        self.assertEqual(status, 200, text)
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return int(line.split()[1])
+        self.fail("%s not in /metrics:\n%s" % (name, text))
+
+    def test_a_token_is_verified_once(self):
+        header = self.bearer(sub="verified-once")
+        misses = self.metric("relay_auth_token_cache_misses_total")
+        hits = self.metric("relay_auth_token_cache_hits_total")
+        for _ in range(20):
+            self.assert_ok(self.call(header))
+        self.assertEqual(self.metric("relay_auth_token_cache_misses_total"), misses + 1)
+        self.assertEqual(self.metric("relay_auth_token_cache_hits_total"), hits + 19)
+        # A refused token is verified every time, never remembered.
+        bad = self.bearer(key=self.attacker_key, sub="verified-once")
+        for _ in range(3):
+            self.assert_refused(self.call(bad), R_KEY)
+        self.assertEqual(self.metric("relay_auth_token_cache_misses_total"), misses + 4)
 
     def test_16k_token_through_nginx(self):
         header = self.bearer(filler="f" * (11 * 1024))
@@ -362,7 +440,8 @@ class JwksDownloadTest(JwtCase):
 class RelayAudienceTest(JwtCase):
     """RELAY_AUDIENCE replaces the request's own URL as the accepted aud."""
 
-    relay_env = {"RELAY_AUDIENCE": "https://relay.example.com/tweettioc,https://other.example"}
+    relay_env = {"RELAY_AUDIENCE": "https://relay.example.com/tweettioc,https://other.example",
+                 "RELAY_PUBLIC_URL": ""}
 
     @classmethod
     def health(cls):
@@ -376,8 +455,12 @@ class RelayAudienceTest(JwtCase):
         self.assert_ok(self.call(self.bearer(aud="https://relay.example.com/tweettioc/")))
         self.assert_ok(self.call(self.bearer(aud=["x", "https://other.example"])))
 
-    def test_request_url_is_not_accepted_any_more(self):
-        self.assert_refused(self.call(self.bearer(aud=self.base_url())), R_AUD)
+    def test_other_audiences_are_refused(self):
+        # Without RELAY_PUBLIC_URL no module URL counts, nor the request's own.
+        for aud in (self.base_url(), self.nginx_url(), self.nginx_url() + "/tweettioc",
+                    "https://relay.example.com/cybercrime"):
+            with self.subTest(aud=aud):
+                self.assert_refused(self.call(self.bearer(aud=aud)), R_AUD)
 
 
 # -------------------------------------------------------------- hs256 mode
@@ -419,13 +502,44 @@ class Hs256AuthTest(AuthCase):
         now = int(time.time())
         self.assert_refused(self.call("Bearer " + token_hs256(SECRET, {"exp": now - 3600})),
                             R_EXPIRED)
-        self.assert_refused(self.call("Bearer " + token_hs256(SECRET, {"aud": "https://x"})),
-                            R_AUD)
+
+    def test_aud_is_not_checked_without_audience_settings(self):
+        # The relay's own secret binds the token; Host would add nothing.
+        self.assert_ok(self.call("Bearer " + token_hs256(SECRET, {"aud": "https://x"})))
 
     def test_malformed_headers(self):
         self.assert_refused(self.call(None), R_MISSING)
         self.assert_refused(self.call("Basic x"), R_TYPE)
         self.assert_refused(self.call("Bearer x.y"), R_STRUCTURE)
+
+
+class Hs256PublicUrlTest(AuthCase):
+    """hs256 with RELAY_PUBLIC_URL: aud required, the module's URL."""
+
+    relay_env = {"RELAY_AUTH": "hs256", "RELAY_JWT_SECRET": SECRET,
+                 "RELAY_PUBLIC_URL": PUBLIC_URL + "/"}
+
+    @classmethod
+    def health(cls):
+        try:
+            return cls.client.post("/health", {}, {
+                "Authorization": "Bearer " + token_hs256(SECRET, {"aud": PUBLIC_URL})})
+        except OSError as e:
+            return None, str(e), None
+
+    def test_module_audience_is_required(self):
+        def call(aud, path):
+            claims = {} if aud is None else {"aud": aud}
+            return self.call("Bearer " + token_hs256(SECRET, claims), path)
+        self.assert_ok(call(PUBLIC_URL + "/tweettioc/", "/tweettioc/health"))
+        for aud in (None, PUBLIC_URL, PUBLIC_URL + "/cybercrime",
+                    "https://attacker.example/tweettioc"):
+            with self.subTest(aud=aud):
+                self.assert_refused(call(aud, "/tweettioc/health"), R_AUD)
+        attack = {"Host": "attacker.example", "X-Forwarded-Proto": "https"}
+        token = token_hs256(SECRET, {"aud": "https://attacker.example/tweettioc"})
+        self.assert_refused(self.call("Bearer " + token, "/tweettioc/health", headers=attack),
+                            R_AUD)
 
 
 # --------------------------------------------------------------- none mode
@@ -471,6 +585,25 @@ class AuthStartupTest(unittest.TestCase):
 
     def test_hs256_without_secret(self):
         self.assert_refuses({"RELAY_AUTH": "hs256"}, "RELAY_JWT_SECRET")
+
+    def test_jwt_without_an_audience(self):
+        """Issue 11: jwt mode must know its audience; it used to take the Host."""
+        r = self.start_relay({"RELAY_AUTH": "jwt"})
+        out = r.stdout.decode("utf-8", "replace")
+        self.assertNotEqual(r.returncode, 0, out)
+        self.assertIn("RELAY_AUDIENCE", out)
+        self.assertIn("RELAY_PUBLIC_URL", out)
+        self.assertNotIn("Sanitizer", out)
+        # Empty values are not a setting either.
+        self.assert_refuses({"RELAY_AUTH": "jwt", "RELAY_AUDIENCE": " , ",
+                             "RELAY_PUBLIC_URL": ""}, "RELAY_PUBLIC_URL")
+
+    def test_bad_public_url(self):
+        for url in ("relay.example.com", "ftp://relay.example.com", "https:///",
+                    "https://relay.example.com/?x"):
+            with self.subTest(url=url):
+                self.assert_refuses({"RELAY_AUTH": "jwt", "RELAY_PUBLIC_URL": url},
+                                    "RELAY_PUBLIC_URL")
 
     def test_jwks_host_with_a_path(self):
         self.assert_refuses({"RELAY_AUTH": "jwt",

@@ -6,8 +6,9 @@ with only their machine-specific parts replaced (ports on 127.0.0.1, a
 throw-away certificate, temp paths), in front of the relay listening on a
 unix socket as under systemd: TLS, the http->https redirect, the FastCGI
 params (HTTPS, DOCUMENT_URI, Host), 16 KiB headers, the 1 MiB body limit,
-/metrics for localhost only. The relay runs with RELAY_AUTH=hs256 so the
-token audience proves what scheme and host the relay saw.
+/metrics for localhost only. The relay runs with RELAY_AUTH=hs256 and
+RELAY_PUBLIC_URL=https://<HOST>: the token audience is that URL's, whatever
+Host or location prefix the request came with.
 
 DeploySystemdUnitsTest runs `systemd-analyze verify` on every unit (the
 plain pair and instances of the templated pair). verify refuses a unit
@@ -51,10 +52,12 @@ def hs256_token(payload):
     return signing_input + "." + b64url(sig)
 
 
+PUBLIC_URL = "https://%s" % HOST
+
+
 def audience_for(path):
-    """The module URL the relay must expect for `path` behind TLS."""
-    m = re.match(r"^(.*?/tweettioc)(/|$)", path)
-    return "https://%s%s" % (HOST, m.group(1) if m else "")
+    """The module URL the relay must expect for `path`: RELAY_PUBLIC_URL's."""
+    return PUBLIC_URL + ("/tweettioc" if re.search(r"/tweettioc(/|$)", path) else "")
 
 
 def render_production(prefix, http_port, https_port, upstream):
@@ -111,6 +114,7 @@ class ProductionNginxTest(unittest.TestCase):
         cls.fake.start()
         cls.addClassCleanup(cls.fake.stop)
         cls.relay = Relay({"RELAY_AUTH": "hs256", "RELAY_JWT_SECRET": SECRET,
+                           "RELAY_PUBLIC_URL": PUBLIC_URL,
                            "TWEETTIOC_URL": cls.fake.url}, unix_socket=True)
         cls.addClassCleanup(cls.relay.stop)
         cls.relay.start()
@@ -180,12 +184,15 @@ class ProductionNginxTest(unittest.TestCase):
         status, body, _ = self.https("POST", "/relay/tweettioc/health", b"{}")
         self.assertEqual((status, body), (200, {"data": {"status": "ok"}}))
 
-    def test_relay_sees_https_and_the_host(self):
-        """aud must be https://<Host>/<module>: HTTPS and Host reach the relay."""
+    def test_audience_is_the_configured_public_url(self):
+        """aud must be RELAY_PUBLIC_URL/<module>, whatever Host nginx passes."""
         status, body, _ = self.https("POST", "/tweettioc/health", b"{}")
         self.assertEqual((status, body), (200, {"data": {"status": "ok"}}))
+        status, body, _ = self.https("POST", "/tweettioc/health", b"{}",
+                                     {"Host": "attacker.example"})
+        self.assertEqual((status, body), (200, {"data": {"status": "ok"}}))
         for aud in ("http://%s/tweettioc" % HOST, "https://127.0.0.1/tweettioc",
-                    "https://%s/cybercrime" % HOST):
+                    "https://%s/cybercrime" % HOST, "https://%s/relay/tweettioc" % HOST):
             with self.subTest(aud=aud):
                 status, body, _ = self.https("POST", "/tweettioc/health", b"{}", aud=aud)
                 self.assertEqual(status, 200, body)

@@ -11,7 +11,9 @@
 
 #include "auth/auth.h"
 #include "auth/jwks.h"
+#include "auth/token_cache.h"
 #include "config.h"
+#include "module.h"
 #include "request.h"
 #include "strbuf.h"
 
@@ -19,7 +21,8 @@
 
 #define HOST_US "visibility.amp.cisco.com"
 #define HOST_LOCAL "localhost:8443"
-#define MOD_URL "https://relay.example.com/tweettioc"
+#define PUBLIC_URL "https://relay.example.com"
+#define MOD_URL PUBLIC_URL "/tweettioc"
 
 #define R_MISSING "Authorization failed: Authorization header is missing"
 #define R_TYPE "Authorization failed: Wrong authorization type"
@@ -103,8 +106,20 @@ static int failing_fetch(const char *url, struct strbuf *body)
 	return -1;
 }
 
-/* Loads the config from `env` and starts auth; the request is the module
- * URL https://relay.example.com/tweettioc. */
+/* Sets the request's path and the module the router would find for it;
+ * `module_len` is the length of the path up to and including the module
+ * segment (0: a bare path, answered by tweettioc). */
+static void set_path(const char *path, const char *module, size_t module_len)
+{
+	req.path = path;
+	req.module = modules_find(module, strlen(module));
+	ck_assert_ptr_nonnull(req.module);
+	req.module_path = path;
+	req.module_path_len = module_len;
+}
+
+/* Loads the config from `env` and starts auth; the request goes to the
+ * tweettioc module (RELAY_PUBLIC_URL + "/tweettioc" in jwt_setup). */
 static void start(void)
 {
 	char err[256];
@@ -114,12 +129,8 @@ static void start(void)
 		jwks_set_fetcher_for_test(fake_fetch);
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
-	req.path = "/tweettioc/observe/observables";
-	req.host = "relay.example.com";
-	req.https = "on";
 	req.cfg = &cfg;
-	req.module_path = req.path;
-	req.module_path_len = strlen("/tweettioc");
+	set_path("/tweettioc/observe/observables", "tweettioc", strlen("/tweettioc"));
 	req.entities_limit = cfg.entities_limit;
 	msg[0] = '\0';
 }
@@ -129,6 +140,7 @@ static void jwt_setup(void)
 	memset(env, 0, sizeof(env));
 	env_set("RELAY_AUTH", "jwt");
 	env_set("RELAY_JWKS_HOSTS", HOST_US "," HOST_LOCAL);
+	env_set("RELAY_PUBLIC_URL", PUBLIC_URL);
 	env_set("CTR_ENTITIES_LIMIT", "100");
 	served_jwks = kit_jwks(key_a, "k1", NULL, NULL);
 	fetches = 0;
@@ -395,57 +407,54 @@ START_TEST(auth_accepts_a_trailing_slash_in_aud_or_path)
 	char *payload = claims(HOST_US, MOD_URL "/", NULL);
 	ck_accepts(bearer_rs256(key_a, "k1", payload));
 	free(payload);
-	req.path = "/tweettioc/";
-	req.module_path = req.path;
-	req.module_path_len = strlen("/tweettioc/");
+	set_path("/tweettioc/health/", "tweettioc", strlen("/tweettioc"));
 	payload = claims(HOST_US, MOD_URL, NULL);
 	ck_accepts(bearer_rs256(key_a, "k1", payload));
 	free(payload);
 }
 END_TEST
 
-START_TEST(auth_derives_the_scheme_from_https_and_forwarded_proto)
+/* The attack of issue 11: any SecureX tenant gets a token for an audience
+ * of its choosing; the request's Host, X-Forwarded-Proto and HTTPS (which
+ * the caller chooses too) are not even in struct relay_request any more, so
+ * only the configured URL counts. */
+START_TEST(auth_refuses_an_audience_of_another_host)
 {
-	char *https_token, *http_token;
-	char *p1 = claims(HOST_US, MOD_URL, NULL);
-	char *p2 = claims(HOST_US, "http://relay.example.com/tweettioc", NULL);
-	https_token = bearer_rs256(key_a, "k1", p1);
-	http_token = bearer_rs256(key_a, "k1", p2);
+	static const char *const auds[] = {
+		"https://attacker.example/tweettioc",
+		"https://attacker.example",
+		"https://relay.example.com.attacker.example/tweettioc",
+		"https://relay.example.com:8443/tweettioc",
+	};
+	for (size_t i = 0; i < sizeof(auds) / sizeof(auds[0]); i++) {
+		char *payload = claims(HOST_US, auds[i], NULL);
+		ck_refuses(bearer_rs256(key_a, "k1", payload), R_AUD);
+		free(payload);
+	}
+	ck_assert_uint_eq(token_cache_count(), 0);
+}
+END_TEST
 
-	req.https = NULL;
-	ck_assert_int_eq(check(https_token), RELAY_ERR_AUTH);
-	ck_assert_int_eq(check(http_token), RELAY_OK);
-	req.https = "off";
-	ck_assert_int_eq(check(http_token), RELAY_OK);
-	req.https = "";
-	ck_assert_int_eq(check(http_token), RELAY_OK);
-	req.forwarded_proto = "https";
-	ck_assert_int_eq(check(https_token), RELAY_OK);
-	req.forwarded_proto = "HTTPS, http";
-	ck_assert_int_eq(check(https_token), RELAY_OK);
-	req.forwarded_proto = "http";
-	ck_assert_int_eq(check(http_token), RELAY_OK);
-	req.forwarded_proto = "httpsx";
-	ck_assert_int_eq(check(http_token), RELAY_OK);
-	req.forwarded_proto = NULL;
-	req.https = "on";
-	ck_assert_int_eq(check(https_token), RELAY_OK);
-	ck_assert_int_eq(check(http_token), RELAY_ERR_AUTH);
-	ck_assert_str_eq(msg, R_AUD);
-
-	free(p1);
-	free(p2);
-	free(https_token);
-	free(http_token);
+START_TEST(auth_refuses_the_audience_of_another_module)
+{
+	/* A token for /tweettioc does not open /cybercrime, nor the reverse. */
+	char *tweettioc = claims(HOST_US, MOD_URL, NULL);
+	char *cybercrime = claims(HOST_US, PUBLIC_URL "/cybercrime", NULL);
+	set_path("/cybercrime/observe/observables", "cybercrime", strlen("/cybercrime"));
+	ck_refuses(bearer_rs256(key_a, "k1", tweettioc), R_AUD);
+	ck_accepts(bearer_rs256(key_a, "k1", cybercrime));
+	set_path("/tweettioc/observe/observables", "tweettioc", strlen("/tweettioc"));
+	ck_refuses(bearer_rs256(key_a, "k1", cybercrime), R_AUD);
+	ck_accepts(bearer_rs256(key_a, "k1", tweettioc));
+	free(tweettioc);
+	free(cybercrime);
 }
 END_TEST
 
 START_TEST(auth_uses_the_bare_url_for_a_bare_path)
 {
-	req.path = "/observe/observables";
-	req.module_path = "";
-	req.module_path_len = 0;
-	char *payload = claims(HOST_US, "https://relay.example.com", NULL);
+	set_path("/observe/observables", "tweettioc", 0);
+	char *payload = claims(HOST_US, PUBLIC_URL, NULL);
 	ck_accepts(bearer_rs256(key_a, "k1", payload));
 	free(payload);
 	payload = claims(HOST_US, MOD_URL, NULL);
@@ -454,23 +463,80 @@ START_TEST(auth_uses_the_bare_url_for_a_bare_path)
 }
 END_TEST
 
-START_TEST(auth_keeps_a_prefix_before_the_module_in_aud)
+/* Restarts auth with `env` as set by the caller (after jwt_setup's). */
+static void restart(void)
 {
-	req.path = "/relay/tweettioc/health";
-	req.module_path = req.path;
-	req.module_path_len = strlen("/relay/tweettioc");
-	char *payload = claims(HOST_US, "https://relay.example.com/relay/tweettioc", NULL);
-	ck_accepts(bearer_rs256(key_a, "k1", payload));
-	free(payload);
+	teardown();
+	served_jwks = kit_jwks(key_a, "k1", NULL, NULL);
+	start();
+}
+
+START_TEST(auth_takes_a_location_prefix_from_the_public_url)
+{
+	env_set("RELAY_PUBLIC_URL", "https://relay.example.com/relay/");
+	restart();
+	/* The path the relay sees does not matter, the configured base does. */
+	set_path("/relay/tweettioc/health", "tweettioc", strlen("/relay/tweettioc"));
+	char *with_prefix = claims(HOST_US, "https://relay.example.com/relay/tweettioc/", NULL);
+	char *without = claims(HOST_US, MOD_URL, NULL);
+	ck_accepts(bearer_rs256(key_a, "k1", with_prefix));
+	ck_refuses(bearer_rs256(key_a, "k1", without), R_AUD);
+	set_path("/tweettioc/health", "tweettioc", strlen("/tweettioc"));
+	ck_accepts(bearer_rs256(key_a, "k1", with_prefix));
+	free(with_prefix);
+	free(without);
 }
 END_TEST
 
-START_TEST(auth_refuses_any_aud_without_a_host_header)
+START_TEST(auth_accepts_relay_audience_and_the_public_url_together)
 {
-	req.host = NULL;
-	char *payload = claims(HOST_US, MOD_URL, NULL);
-	ck_refuses(bearer_rs256(key_a, "k1", payload), R_AUD);
-	free(payload);
+	env_set("RELAY_AUDIENCE", "https://a.example/relay");
+	restart();
+	char *p = claims(HOST_US, "https://a.example/relay", NULL);
+	ck_accepts(bearer_rs256(key_a, "k1", p));
+	free(p);
+	p = claims(HOST_US, MOD_URL, NULL);
+	ck_accepts(bearer_rs256(key_a, "k1", p));
+	free(p);
+	p = claims(HOST_US, PUBLIC_URL "/cybercrime", NULL);
+	ck_refuses(bearer_rs256(key_a, "k1", p), R_AUD);
+	free(p);
+}
+END_TEST
+
+START_TEST(config_refuses_jwt_mode_without_an_audience)
+{
+	teardown();
+	memset(env, 0, sizeof(env));
+	env_set("RELAY_AUTH", "jwt");
+	char err[256];
+	ck_assert_int_eq(config_load(&cfg, env_get, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "RELAY_AUDIENCE"));
+	ck_assert_ptr_nonnull(strstr(err, "RELAY_PUBLIC_URL"));
+	env_set("RELAY_AUDIENCE", " , ");
+	ck_assert_int_eq(config_load(&cfg, env_get, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "RELAY_PUBLIC_URL"));
+	env_set("RELAY_AUDIENCE", "");
+	env_set("RELAY_PUBLIC_URL", "https:///");
+	ck_assert_int_eq(config_load(&cfg, env_get, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "RELAY_PUBLIC_URL"));
+	env_set("RELAY_PUBLIC_URL", "https://relay.example.com//");
+	ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(cfg.public_url, "https://relay.example.com");
+	config_free(&cfg);
+	env_set("RELAY_PUBLIC_URL", "");
+	env_set("RELAY_AUDIENCE", "https://a.example");
+	ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == 0, "%s", err);
+	config_free(&cfg);
+	/* hs256 and none start without one. */
+	env_set("RELAY_AUDIENCE", "");
+	env_set("RELAY_AUTH", "hs256");
+	env_set("RELAY_JWT_SECRET", "s");
+	ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == 0, "%s", err);
+	config_free(&cfg);
+	env_set("RELAY_AUTH", "none");
+	ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == 0, "%s", err);
+	config_free(&cfg);
 }
 END_TEST
 
@@ -643,10 +709,124 @@ START_TEST(auth_uses_relay_audience_when_set)
 	char *p = claims(HOST_US, "https://b.example/relay/", NULL);
 	ck_accepts(bearer_rs256(key_a, "k1", p));
 	free(p);
-	/* The request's own URL no longer counts. */
+	/* Without RELAY_PUBLIC_URL no module URL counts. */
 	p = claims(HOST_US, MOD_URL, NULL);
 	ck_refuses(bearer_rs256(key_a, "k1", p), R_AUD);
 	free(p);
+}
+END_TEST
+
+/* ---- verified once ---------------------------------------------------- */
+
+/* A hit skips the signature: once the token is cached, the host's k1 is
+ * replaced by another key, and the same bytes still pass while a new token
+ * signed with the old key (now unverifiable) is refused. */
+START_TEST(auth_verifies_a_token_once)
+{
+	char *good = good_bearer();
+	ck_assert_int_eq(check(good), RELAY_OK);
+	ck_assert_uint_eq(token_cache_count(), 1);
+	ck_assert_uint_eq(token_cache_hits(), 0);
+	char *rotated = kit_jwks(key_b, "k1", NULL, NULL);
+	ck_assert_int_eq(jwks_cache_put_for_test(HOST_US, rotated), 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert_msg(check(good) == RELAY_OK, "refused: %s", msg);
+	ck_assert_uint_eq(token_cache_hits(), 10);
+	char *p = claims(HOST_US, MOD_URL, "\"jti\":\"another\"");
+	ck_refuses(bearer_rs256(key_a, "k1", p), R_KEY);
+	free(p);
+	free(rotated);
+	free(good);
+}
+END_TEST
+
+START_TEST(auth_checks_aud_on_a_cache_hit)
+{
+	char *good = good_bearer();
+	ck_assert_int_eq(check(good), RELAY_OK);
+	set_path("/cybercrime/observe/observables", "cybercrime", strlen("/cybercrime"));
+	ck_assert_int_eq(check(good), RELAY_ERR_AUTH);
+	ck_assert_str_eq(msg, R_AUD);
+	ck_assert_uint_eq(token_cache_hits(), 1);
+	set_path("/observe/observables", "tweettioc", 0);
+	ck_assert_int_eq(check(good), RELAY_ERR_AUTH);
+	ck_assert_str_eq(msg, R_AUD);
+	free(good);
+}
+END_TEST
+
+START_TEST(auth_applies_the_entities_limit_claim_on_a_cache_hit)
+{
+	char *p = claims(HOST_US, MOD_URL, "\"CTR_ENTITIES_LIMIT\":\"4\"");
+	char *h = bearer_rs256(key_a, "k1", p);
+	for (int i = 0; i < 3; i++) {
+		req.entities_limit = 100;
+		ck_assert_int_eq(check(h), RELAY_OK);
+		ck_assert_int_eq(req.entities_limit, 4);
+	}
+	ck_assert_uint_eq(token_cache_hits(), 2);
+	free(h);
+	free(p);
+}
+END_TEST
+
+START_TEST(auth_never_caches_a_refused_token)
+{
+	char *p = claims(HOST_US, MOD_URL, NULL);
+	char *bad_key = bearer_rs256(key_b, "k1", p);
+	char *wrong_aud_payload = claims(HOST_US, "https://attacker.example/tweettioc", NULL);
+	char *wrong_aud = bearer_rs256(key_a, "k1", wrong_aud_payload);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(check(bad_key), RELAY_ERR_AUTH);
+		ck_assert_str_eq(msg, R_KEY);
+		ck_assert_int_eq(check(wrong_aud), RELAY_ERR_AUTH);
+		ck_assert_str_eq(msg, R_AUD);
+	}
+	ck_assert_uint_eq(token_cache_count(), 0);
+	ck_assert_uint_eq(token_cache_hits(), 0);
+	free(p);
+	free(bad_key);
+	free(wrong_aud_payload);
+	free(wrong_aud);
+}
+END_TEST
+
+START_TEST(auth_does_not_cache_a_token_past_its_exp)
+{
+	/* Within the leeway it passes, but it is verified every time. */
+	char *p = kit_printf("{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"exp\":%ld}",
+			     now_plus(-30));
+	char *h = bearer_rs256(key_a, "k1", p);
+	ck_assert_int_eq(check(h), RELAY_OK);
+	ck_assert_int_eq(check(h), RELAY_OK);
+	ck_assert_uint_eq(token_cache_count(), 0);
+	ck_assert_uint_eq(token_cache_hits(), 0);
+	free(h);
+	free(p);
+}
+END_TEST
+
+START_TEST(jwks_cache_flush_forgets_keys_and_verified_tokens)
+{
+	char *good = good_bearer();
+	ck_assert_int_eq(check(good), RELAY_OK);
+	ck_assert_int_eq(fetches, 1);
+	ck_assert_uint_eq(token_cache_count(), 1);
+	/* The key set rotated at the host: k1 is now key_b. */
+	free(served_jwks);
+	served_jwks = kit_jwks(key_b, "k1", NULL, NULL);
+	jwks_cache_flush();
+	ck_assert_uint_eq(token_cache_count(), 0);
+	/* Downloaded again at once, not JWKS_REFETCH_SECONDS later, and the
+	 * token signed with the retired key is refused. */
+	ck_assert_int_eq(check(good), RELAY_ERR_AUTH);
+	ck_assert_str_eq(msg, R_KEY);
+	ck_assert_int_eq(fetches, 2);
+	char *p = claims(HOST_US, MOD_URL, NULL);
+	ck_accepts(bearer_rs256(key_b, "k1", p));
+	ck_assert_int_eq(fetches, 2);
+	free(p);
+	free(good);
 }
 END_TEST
 
@@ -738,7 +918,7 @@ START_TEST(hs256_refuses_other_algorithms)
 }
 END_TEST
 
-START_TEST(hs256_checks_exp_nbf_and_a_present_aud)
+START_TEST(hs256_checks_exp_and_nbf)
 {
 	char *p = kit_printf("{\"exp\":%ld}", now_plus(-3600));
 	ck_refuses(bearer_hs256("correct horse battery staple", p), R_EXPIRED);
@@ -746,8 +926,59 @@ START_TEST(hs256_checks_exp_nbf_and_a_present_aud)
 	p = kit_printf("{\"nbf\":%ld}", now_plus(3600));
 	ck_refuses(bearer_hs256("correct horse battery staple", p), R_NBF);
 	free(p);
+}
+END_TEST
+
+/* Without RELAY_AUDIENCE or RELAY_PUBLIC_URL the secret alone binds an
+ * hs256 token to this relay: its aud, whatever it says, is not checked
+ * (checking it against the caller's own Host would add nothing). */
+START_TEST(hs256_without_audience_settings_does_not_check_aud)
+{
+	ck_accepts(bearer_hs256("correct horse battery staple", "{\"aud\":\"https://x.example\"}"));
+	ck_accepts(bearer_hs256("correct horse battery staple", "{\"sub\":\"no aud\"}"));
+}
+END_TEST
+
+START_TEST(hs256_with_a_public_url_requires_the_module_audience)
+{
+	env_set("RELAY_PUBLIC_URL", PUBLIC_URL);
+	teardown();
+	start();
+	ck_accepts(bearer_hs256("correct horse battery staple", "{\"aud\":\"" MOD_URL "\"}"));
+	ck_refuses(bearer_hs256("correct horse battery staple",
+				"{\"aud\":\"" PUBLIC_URL "/cybercrime\"}"),
+		   R_AUD);
 	ck_refuses(bearer_hs256("correct horse battery staple", "{\"aud\":\"https://x.example\"}"),
 		   R_AUD);
+	ck_refuses(bearer_hs256("correct horse battery staple", "{\"sub\":\"no aud\"}"), R_AUD);
+}
+END_TEST
+
+START_TEST(hs256_with_relay_audience_requires_it)
+{
+	env_set("RELAY_AUDIENCE", "https://x.example");
+	teardown();
+	start();
+	ck_accepts(bearer_hs256("correct horse battery staple", "{\"aud\":\"https://x.example\"}"));
+	ck_refuses(bearer_hs256("correct horse battery staple", "{\"aud\":\"" MOD_URL "\"}"),
+		   R_AUD);
+	ck_refuses(bearer_hs256("correct horse battery staple", "{\"sub\":\"no aud\"}"), R_AUD);
+}
+END_TEST
+
+START_TEST(hs256_checks_aud_on_a_cache_hit)
+{
+	env_set("RELAY_PUBLIC_URL", PUBLIC_URL);
+	teardown();
+	start();
+	char *h = bearer_hs256("correct horse battery staple", "{\"aud\":\"" MOD_URL "\"}");
+	ck_assert_int_eq(check(h), RELAY_OK);
+	ck_assert_uint_eq(token_cache_count(), 1);
+	set_path("/cybercrime/health", "cybercrime", strlen("/cybercrime"));
+	ck_assert_int_eq(check(h), RELAY_ERR_AUTH);
+	ck_assert_str_eq(msg, R_AUD);
+	ck_assert_uint_eq(token_cache_hits(), 1);
+	free(h);
 }
 END_TEST
 
@@ -822,10 +1053,12 @@ static Suite *auth_suite(void)
 	tcase_add_test(jwt, auth_refuses_a_token_without_aud);
 	tcase_add_test(jwt, auth_accepts_aud_as_an_array);
 	tcase_add_test(jwt, auth_accepts_a_trailing_slash_in_aud_or_path);
-	tcase_add_test(jwt, auth_derives_the_scheme_from_https_and_forwarded_proto);
+	tcase_add_test(jwt, auth_refuses_an_audience_of_another_host);
+	tcase_add_test(jwt, auth_refuses_the_audience_of_another_module);
 	tcase_add_test(jwt, auth_uses_the_bare_url_for_a_bare_path);
-	tcase_add_test(jwt, auth_keeps_a_prefix_before_the_module_in_aud);
-	tcase_add_test(jwt, auth_refuses_any_aud_without_a_host_header);
+	tcase_add_test(jwt, auth_takes_a_location_prefix_from_the_public_url);
+	tcase_add_test(jwt, auth_accepts_relay_audience_and_the_public_url_together);
+	tcase_add_test(jwt, config_refuses_jwt_mode_without_an_audience);
 	tcase_add_test(jwt, auth_refuses_a_missing_jwks_host);
 	tcase_add_test(jwt, auth_refuses_a_jwks_host_outside_the_allowlist);
 	tcase_add_test(jwt, auth_refuses_when_the_key_set_cannot_be_downloaded);
@@ -838,6 +1071,12 @@ static Suite *auth_suite(void)
 	tcase_add_test(jwt, auth_accepts_a_16k_header);
 	tcase_add_test(jwt, auth_refuses_a_huge_header_as_malformed);
 	tcase_add_test(jwt, auth_uses_relay_audience_when_set);
+	tcase_add_test(jwt, auth_verifies_a_token_once);
+	tcase_add_test(jwt, auth_checks_aud_on_a_cache_hit);
+	tcase_add_test(jwt, auth_applies_the_entities_limit_claim_on_a_cache_hit);
+	tcase_add_test(jwt, auth_never_caches_a_refused_token);
+	tcase_add_test(jwt, auth_does_not_cache_a_token_past_its_exp);
+	tcase_add_test(jwt, jwks_cache_flush_forgets_keys_and_verified_tokens);
 	tcase_add_test(jwt, auth_applies_the_entities_limit_claim);
 	tcase_add_test(jwt, auth_ignores_an_invalid_entities_limit_claim);
 	tcase_add_test(jwt, auth_leaves_the_limit_alone_when_refusing);
@@ -850,7 +1089,11 @@ static Suite *auth_suite(void)
 	tcase_add_test(hs, hs256_accepts_the_shared_secret);
 	tcase_add_test(hs, hs256_refuses_a_wrong_secret);
 	tcase_add_test(hs, hs256_refuses_other_algorithms);
-	tcase_add_test(hs, hs256_checks_exp_nbf_and_a_present_aud);
+	tcase_add_test(hs, hs256_checks_exp_and_nbf);
+	tcase_add_test(hs, hs256_without_audience_settings_does_not_check_aud);
+	tcase_add_test(hs, hs256_with_a_public_url_requires_the_module_audience);
+	tcase_add_test(hs, hs256_with_relay_audience_requires_it);
+	tcase_add_test(hs, hs256_checks_aud_on_a_cache_hit);
 	tcase_add_test(hs, hs256_refuses_malformed_headers_like_jwt_mode);
 	suite_add_tcase(s, hs);
 

@@ -130,6 +130,29 @@ START_TEST(jwt_parse_reads_alg_kid_and_signing_input)
 }
 END_TEST
 
+START_TEST(jwt_parse_payload_decodes_the_payload_only)
+{
+	char *token = kit_sign_rs256(key_a, RS256_HEADER, PAYLOAD);
+	struct jwt jwt;
+	ck_assert_int_eq(jwt_parse_payload(token, strlen(token), &jwt), JWT_OK);
+	ck_assert_str_eq(jwt_claim_string(&jwt, "sub"), "x");
+	ck_assert_ptr_null(jwt.header);
+	ck_assert_ptr_null(jwt.alg);
+	ck_assert_ptr_null(jwt.sig);
+	ck_assert_ptr_null(jwt.signing_input);
+	/* Nothing to verify with: a verifier refuses it. */
+	ck_assert_int_eq(jwt_verify_rs256(&jwt, key_a), JWT_ERR_ALG);
+	jwt_free(&jwt);
+	free(token);
+	static const char *const bad[] = {"a.b", "a.b.c.d", "e30..x", "x.bm90IGpzb24.x", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(jwt_parse_payload(bad[i], strlen(bad[i]), &jwt),
+				 JWT_ERR_STRUCTURE);
+		ck_assert_ptr_null(jwt.payload);
+	}
+}
+END_TEST
+
 START_TEST(jwt_parse_allows_a_missing_kid)
 {
 	char *token = raw_token("{\"alg\":\"RS256\"}", PAYLOAD, "AAAA");
@@ -640,6 +663,8 @@ static const char *test_env(const char *name)
 {
 	if (strcmp(name, "RELAY_JWKS_HOSTS") == 0)
 		return env_hosts;
+	if (strcmp(name, "RELAY_PUBLIC_URL") == 0)
+		return "https://relay.example.com";
 	return NULL;
 }
 
@@ -927,6 +952,7 @@ static Suite *jwt_suite(void)
 	tcase_add_unchecked_fixture(parse, keys_setup, keys_teardown);
 	tcase_add_test(parse, jwt_parse_reads_alg_kid_and_signing_input);
 	tcase_add_test(parse, jwt_parse_allows_a_missing_kid);
+	tcase_add_test(parse, jwt_parse_payload_decodes_the_payload_only);
 	tcase_add_loop_test(parse, jwt_parse_refuses_wrong_number_of_parts, 0,
 			    (int)(sizeof(wrong_part_counts) / sizeof(wrong_part_counts[0])));
 	tcase_add_test(parse, jwt_parse_refuses_bad_base64);

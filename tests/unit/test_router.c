@@ -360,7 +360,9 @@ START_TEST(config_defaults_follow_the_contract)
 {
 	struct relay_config c;
 	char err[256];
-	bad_name = "NONE";
+	/* jwt mode, the default, needs its audience configured (CONTRACT 3.4). */
+	bad_name = "RELAY_PUBLIC_URL";
+	bad_value = "https://relay.example.com";
 	ck_assert_int_eq(config_load(&c, single_getenv, err, sizeof(err)), 0);
 	ck_assert_str_eq(c.modules[0], "tweettioc");
 	ck_assert_int_eq(c.auth_mode, AUTH_MODE_JWT);

@@ -56,7 +56,6 @@ cJSON *test_call(const struct relay_config *cfg, const char *method, const char 
 	req.cfg = cfg;
 	req.method = method;
 	req.path = path;
-	req.host = "relay.example";
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
 	req.entities_limit = cfg->entities_limit;
