@@ -45,6 +45,7 @@ struct relay_module {
 
 	/* Appends Prometheus lines for this module to `out` (may be NULL). */
 	void (*metrics)(struct strbuf *out);
+	void (*reload)(void);
 };
 
 /* Every module compiled into the binary, NULL-terminated. */
