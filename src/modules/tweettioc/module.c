@@ -16,6 +16,7 @@ static long refresh_seconds = 300;
 static int tweettioc_start(const struct relay_config *cfg, char *err, size_t errlen)
 {
 	refresh_seconds = cfg->tweettioc_refresh_seconds;
+	tiles_set_retention_days(cfg->tweettioc_retention_days);
 	/* Before the first request: the first answer after a restart comes
 	 * from the snapshot's data, not "not loaded yet". */
 	if (feed_snapshot_restore(cfg) < 0) {
