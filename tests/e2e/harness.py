@@ -265,6 +265,11 @@ class FakeTweettioc:
                 and lo <= it["tweet"]["timestamp"] < hi]
         return json.dumps(keep).encode()
 
+    def request_paths(self):
+        """The paths of the latest (up to 50) requests, oldest first."""
+        with self._lock:
+            return [p for p, _ in self._headers]
+
     def counts(self):
         """{path: number of requests} so far."""
         with self._lock:
