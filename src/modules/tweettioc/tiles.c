@@ -51,7 +51,6 @@ void tiles_set_retention_days(long days)
 	periods_offered = days >= 30 ? PERIODS_ALL : PERIODS_LEGACY;
 }
 
-
 enum tile_kind {
 	TILE_RECENT,
 	TILE_SUMMARY,
