@@ -85,7 +85,7 @@ static double refresh_peak(const char *dir, const char *feed_path, size_t len)
 	if (!old || !body || n != len || feed_parse(body, n, &fresh, err, sizeof(err)) != RELAY_OK)
 		return -1;
 	free(body);
-	struct feed *merged = feed_merge(fresh, old->feed, 0);
+	struct feed *merged = feed_merge(fresh, old->feed, 0, 0);
 	struct feed_index *idx = merged ? feed_index_build(merged) : NULL;
 	feed_index_free(old);
 	if (!idx)

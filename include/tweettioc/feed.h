@@ -98,9 +98,15 @@ void feed_builder_abort(struct feed_builder *b);
 
 /* History (CONTRACT 5): `fresh` (a download, ownership taken) plus every
  * tweet of `retained` (may be NULL) that the download no longer lists and
- * whose timestamp is at or after `cutoff`. Returns the merged feed, or NULL
- * when out of memory (fresh freed). */
-struct feed *feed_merge(struct feed *fresh, const struct feed *retained, double cutoff);
+ * whose timestamp is at or after `cutoff`, newest first, as long as the
+ * whole stays within `max_bytes` of feed JSON (0: no cap), so memory
+ * follows from TWEETTIOC_MAX_BYTES whatever the retention. Returns the
+ * merged feed, or NULL when out of memory (fresh freed). */
+struct feed *feed_merge(struct feed *fresh, const struct feed *retained, double cutoff,
+			size_t max_bytes);
+
+/* About how many bytes of feed JSON the tweet came from. */
+size_t feed_tweet_bytes(const struct feed_tweet *t);
 
 /* The CTIM type of an IOC of this kind and (refanged) value. */
 const char *feed_ioc_ctim_type(enum feed_ioc_kind kind, const char *value);

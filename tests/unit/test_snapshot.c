@@ -230,7 +230,7 @@ START_TEST(the_merge_keeps_unlisted_tweets_within_retention_only)
 		"\"n\","
 		"\"link\":\"l\",\"timestamp\":400}},{\"tweet\":{\"id\":\"300\",\"user\":\"bob\","
 		"\"tweet\":\"new text\",\"link\":\"l\",\"timestamp\":300.5}}]");
-	struct feed *m = feed_merge(fresh, old, 150); /* 100 is past retention */
+	struct feed *m = feed_merge(fresh, old, 150, 0); /* 100 is past retention */
 	ck_assert_ptr_nonnull(m);
 	ck_assert_uint_eq(m->n_tweets, 3);
 	ck_assert_str_eq(m->tweets[0].id, "400");
@@ -246,6 +246,27 @@ START_TEST(the_merge_keeps_unlisted_tweets_within_retention_only)
 	ck_assert_uint_eq(feed_index_lookup(idx, "domain", "evil.example.com", &ids), 1);
 	ck_assert_uint_eq(feed_index_lookup(idx, "ip", "1.2.3.4", &ids), 0);
 	feed_index_free(idx);
+	feed_free(old);
+}
+END_TEST
+
+START_TEST(the_history_stays_within_the_byte_cap_oldest_first)
+{
+	struct feed *old = parse(feed_json); /* 300.5, 200, 100 */
+	const char *one = "[{\"tweet\":{\"id\":\"400\",\"user\":\"c\",\"tweet\":\"n\","
+			  "\"link\":\"l\",\"timestamp\":400}}]";
+	struct feed *fresh = parse(one);
+	/* Room for the download and the newest retained tweet only. */
+	size_t cap = strlen(one) + feed_tweet_bytes(&old->tweets[0]);
+	struct feed *m = feed_merge(fresh, old, 0, cap);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->n_tweets, 2);
+	ck_assert_str_eq(m->tweets[0].id, "400");
+	ck_assert_str_eq(m->tweets[1].id, "300");
+	feed_free(m);
+	m = feed_merge(parse(one), old, 0, 0); /* no cap: all of it */
+	ck_assert_uint_eq(m->n_tweets, 4);
+	feed_free(m);
 	feed_free(old);
 }
 END_TEST
@@ -339,6 +360,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, a_damaged_snapshot_is_refused_as_a_whole);
 	tcase_add_test(tc, a_failed_write_keeps_the_previous_snapshot);
 	tcase_add_test(tc, the_merge_keeps_unlisted_tweets_within_retention_only);
+	tcase_add_test(tc, the_history_stays_within_the_byte_cap_oldest_first);
 	tcase_add_test(tc, incremental_urls_ask_for_yesterday_and_today);
 	tcase_add_test(tc, reload_refreshes_at_once_and_the_next_start_loads_the_snapshot);
 	suite_add_tcase(s, tc);

@@ -534,15 +534,32 @@ void feed_builder_abort(struct feed_builder *b)
 	b->feed = NULL;
 }
 
-struct feed *feed_merge(struct feed *fresh, const struct feed *retained, double cutoff)
+size_t feed_tweet_bytes(const struct feed_tweet *t)
+{
+	/* The JSON around the strings of one item is about 150 bytes. */
+	size_t n = 150 + strlen(t->id) + strlen(t->user) + strlen(t->text) + strlen(t->link);
+	for (size_t i = 0; i < t->n_hashtags; i++)
+		n += strlen(t->hashtags[i]) + 4;
+	for (size_t i = 0; i < t->n_iocs; i++)
+		n += strlen(t->iocs[i].value) + 4;
+	return n;
+}
+
+struct feed *feed_merge(struct feed *fresh, const struct feed *retained, double cutoff,
+			size_t max_bytes)
 {
 	struct feed_builder b;
+	size_t bytes = fresh->source_bytes;
 	if (feed_builder_init(&b, fresh) != 0)
 		return NULL;
 	for (size_t i = 0; retained && i < retained->n_tweets; i++) {
 		const struct feed_tweet *t = &retained->tweets[i];
 		if (t->timestamp < cutoff || feed_builder_has(&b, t->id))
 			continue;
+		/* Newest first: past the cap, the older history goes. */
+		bytes += feed_tweet_bytes(t);
+		if (max_bytes && bytes > max_bytes)
+			break;
 		if (feed_builder_add(&b, t) < 0) {
 			feed_builder_abort(&b);
 			return NULL;

@@ -209,7 +209,8 @@ static enum relay_err install_download(const struct relay_config *cfg, struct up
 	}
 	const struct feed_index *old = feed_store_acquire();
 	double cutoff = started - (double)cfg->tweettioc_retention_days * 86400.0;
-	struct feed *merged = feed_merge(fresh, old ? old->feed : NULL, cutoff);
+	struct feed *merged =
+		feed_merge(fresh, old ? old->feed : NULL, cutoff, cfg->tweettioc_max_bytes);
 	feed_store_release(old);
 	struct feed_index *index = merged ? feed_index_build(merged) : NULL;
 	if (!index) {
