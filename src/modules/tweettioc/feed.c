@@ -258,16 +258,6 @@ static int add_item(struct parse_ctx *ctx, const cJSON *item, size_t *cap)
 	return 0;
 }
 
-/* Gives back the unused tail of the doubling tweet array. */
-static void shrink_tweets(struct feed *feed)
-{
-	if (!feed->n_tweets)
-		return;
-	struct feed_tweet *exact = realloc(feed->tweets, feed->n_tweets * sizeof(*exact));
-	if (exact)
-		feed->tweets = exact;
-}
-
 /* The feed is one JSON array of items. It is read an item at a time (cJSON
  * parses one value and says where it ended), so the cJSON tree of a
  * million-IOC feed, several times the feed's size, never exists at once:
@@ -355,7 +345,6 @@ enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char 
 	}
 	if (!feed->tweets && !(feed->tweets = calloc(1, sizeof(*feed->tweets))))
 		goto oom;
-	shrink_tweets(feed);
 	qsort(feed->tweets, feed->n_tweets, sizeof(*feed->tweets), newest_first);
 	*out = feed;
 	return RELAY_OK;
@@ -522,7 +511,6 @@ struct feed *feed_builder_finish(struct feed_builder *b)
 		feed_free(feed);
 		return NULL;
 	}
-	shrink_tweets(feed);
 	qsort(feed->tweets, feed->n_tweets, sizeof(*feed->tweets), newest_first);
 	return feed;
 }
