@@ -73,7 +73,7 @@ class SnapshotCase(unittest.TestCase):
         env.update(self.env)
         env.update({k: str(v) for k, v in extra.items()})
         self.relay = Relay(env)
-        self.relay.start(port=getattr(self, "port", None))
+        self.relay.start(timeout=30, port=getattr(self, "port", None))
         self.port = self.relay.port  # nginx keeps pointing here
         return self.relay
 
@@ -84,7 +84,7 @@ class SnapshotCase(unittest.TestCase):
     def health(self):
         return self.client.post("/tweettioc/health", {})[1]
 
-    def wait_healthy(self, timeout=20):
+    def wait_healthy(self, timeout=60):
         wait_for(lambda: self.health() == {"data": {"status": "ok"}}, timeout, 0.1,
                  what="/health ok")
 
@@ -101,7 +101,7 @@ class SnapshotCase(unittest.TestCase):
         return os.path.join(self.state, SNAPSHOT)
 
     def wait_snapshot(self):
-        wait_for(lambda: os.path.exists(self.snapshot_path()), 10, what="the snapshot file")
+        wait_for(lambda: os.path.exists(self.snapshot_path()), 30, what="the snapshot file")
 
     def some_ip(self):
         for item in self.fake.feed:
