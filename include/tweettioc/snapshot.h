@@ -30,9 +30,11 @@ struct feed;
 int snapshot_dir_ready(const char *dir, char *err, size_t errlen);
 
 /* Writes `feed` as the snapshot in `dir`; the previous one stays intact on
- * any failure. Returns 0, or -1 with the reason in err. */
-int snapshot_write(const char *dir, const struct feed *feed, double last_success, char *err,
-		   size_t errlen);
+ * any failure. A non-zero *cancel (may be NULL; the relay stopping) gives
+ * up between two buffers and before the fsync. Returns 0, or -1 with the
+ * reason in err. */
+int snapshot_write(const char *dir, const struct feed *feed, double last_success,
+		   const volatile int *cancel, char *err, size_t errlen);
 
 /* Decodes a snapshot held in memory; with check_sum 0 the checksum is not
  * verified (the fuzzer reaches the payload that way). Returns 0 with *out

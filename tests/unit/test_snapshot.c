@@ -92,7 +92,7 @@ START_TEST(a_snapshot_reads_back_as_the_feed_it_was_written_from)
 	struct feed *f = parse(feed_json);
 	char err[256];
 	ck_assert_int_eq(snapshot_dir_ready(dir, err, sizeof(err)), 0);
-	ck_assert_int_eq(snapshot_write(dir, f, 1234567.5, err, sizeof(err)), 0);
+	ck_assert_int_eq(snapshot_write(dir, f, 1234567.5, NULL, err, sizeof(err)), 0);
 	struct feed *g = NULL;
 	double when = 0;
 	ck_assert_int_eq(snapshot_load(dir, &g, &when, err, sizeof(err)), 1);
@@ -139,7 +139,7 @@ START_TEST(a_damaged_snapshot_is_refused_as_a_whole)
 {
 	struct feed *f = parse(feed_json);
 	char err[256];
-	ck_assert_int_eq(snapshot_write(dir, f, 99, err, sizeof(err)), 0);
+	ck_assert_int_eq(snapshot_write(dir, f, 99, NULL, err, sizeof(err)), 0);
 	feed_free(f);
 	size_t len;
 	unsigned char *good = read_snapshot(&len);
@@ -201,13 +201,16 @@ START_TEST(a_failed_write_keeps_the_previous_snapshot)
 {
 	struct feed *f = parse(feed_json);
 	char err[256];
-	ck_assert_int_eq(snapshot_write(dir, f, 42, err, sizeof(err)), 0);
+	ck_assert_int_eq(snapshot_write(dir, f, 42, NULL, err, sizeof(err)), 0);
 	/* A directory where the temporary file cannot be created. */
 	char sub[128];
 	snprintf(sub, sizeof(sub), "%s/none/deeper", dir);
-	ck_assert_int_eq(snapshot_write(sub, f, 43, err, sizeof(err)), -1);
+	ck_assert_int_eq(snapshot_write(sub, f, 43, NULL, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "cannot write"));
 	ck_assert_int_eq(snapshot_dir_ready(sub, err, sizeof(err)), -1);
+	/* A stop in the middle gives up the same way. */
+	const volatile int stop = 1;
+	ck_assert_int_eq(snapshot_write(dir, f, 44, &stop, err, sizeof(err)), -1);
 	feed_free(f);
 	struct feed *g = NULL;
 	double when = 0;

@@ -230,7 +230,8 @@ static void write_snapshot(double last_success)
 		return;
 	const struct feed_index *cur = feed_store_acquire();
 	char err[512];
-	if (cur && snapshot_write(snapshot_dir, cur->feed, last_success, err, sizeof(err)) != 0)
+	if (cur && snapshot_write(snapshot_dir, cur->feed, last_success, &stop_requested, err,
+				  sizeof(err)) != 0)
 		fprintf(stderr, "securex-relay: tweettioc: %s; the previous snapshot is kept\n",
 			err);
 	feed_store_release(cur);

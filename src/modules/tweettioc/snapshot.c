@@ -84,6 +84,7 @@ struct writer {
 	EVP_MD_CTX *md;
 	int failed; /* errno of the first failure, 0 if none */
 	uint64_t payload;
+	const volatile int *cancel;
 };
 
 static int write_all(int fd, const unsigned char *p, size_t n)
@@ -102,6 +103,8 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 
 static void flush(struct writer *w)
 {
+	if (!w->failed && w->cancel && *w->cancel)
+		w->failed = ECANCELED;
 	if (!w->failed && w->used) {
 		if (!EVP_DigestUpdate(w->md, w->buf, w->used))
 			w->failed = EIO;
@@ -189,11 +192,13 @@ static int write_file(struct writer *w, const struct feed *feed, double last_suc
 			return n < 0 ? errno : ENOSPC;
 		off += (size_t)n;
 	}
+	if (w->cancel && *w->cancel)
+		return ECANCELED;
 	return fsync(w->fd) != 0 ? errno : 0;
 }
 
-int snapshot_write(const char *dir, const struct feed *feed, double last_success, char *err,
-		   size_t errlen)
+int snapshot_write(const char *dir, const struct feed *feed, double last_success,
+		   const volatile int *cancel, char *err, size_t errlen)
 {
 	char final[4096], tmp[4096], name[64];
 	snprintf(name, sizeof(name), "%s.tmp.%ld", SNAPSHOT_FILE, (long)getpid());
@@ -204,6 +209,7 @@ int snapshot_write(const char *dir, const struct feed *feed, double last_success
 	}
 	struct writer w;
 	memset(&w, 0, sizeof(w));
+	w.cancel = cancel;
 	w.buf = malloc(WRITE_BUFFER);
 	w.md = EVP_MD_CTX_new();
 	if (!w.buf || !w.md || !EVP_DigestInit_ex(w.md, EVP_sha256(), NULL)) {
