@@ -3,18 +3,28 @@
  * Usage: feed_scale FEED.json [FEED.json ...]
  * Each feed is measured in a child process so that peak RSS is its own.
  * Prints one line per feed and, with --json FILE, writes the numbers.
+ * Per feed it also writes the snapshot (snapshot.h), times loading it
+ * against parsing the JSON, and, in a second child that starts from the
+ * snapshot as a restarted relay does, measures the peak RSS of one refresh
+ * (download buffer, parse, merge, index, swap) against the feed's bytes.
  */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tweettioc/feed.h"
 #include "tweettioc/index.h"
+#include "tweettioc/snapshot.h"
+
+/* Targets of issue 13: loading the snapshot takes at most as long as
+ * parsing the feed; a refresh peaks at most at 2.5x the feed's bytes. */
+#define REFRESH_PEAK_TARGET 2.5
 
 #define LOOKUP_SAMPLES 4096
 #define LOOKUP_ROUNDS 200
@@ -59,9 +69,37 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* Measures one feed; prints a line and a JSON object to `json` (may be NULL). */
-static int measure(const char *path, FILE *json)
+/* A relay restarted from the snapshot in `dir` refreshes from `feed_path`
+ * (len bytes): returns the peak RSS in MB. Mirrors refresh.c's order: the
+ * download buffer is freed right after parsing, the old copy after the swap. */
+static double refresh_peak(const char *dir, const char *feed_path, size_t len)
 {
+	struct feed *loaded, *fresh;
+	double when;
+	char err[256];
+	if (snapshot_load(dir, &loaded, &when, err, sizeof(err)) != 1)
+		return -1;
+	struct feed_index *old = feed_index_build(loaded);
+	size_t n;
+	char *body = read_all(feed_path, &n);
+	if (!old || !body || n != len || feed_parse(body, n, &fresh, err, sizeof(err)) != RELAY_OK)
+		return -1;
+	free(body);
+	struct feed *merged = feed_merge(fresh, old->feed, 0, 0);
+	struct feed_index *idx = merged ? feed_index_build(merged) : NULL;
+	feed_index_free(old);
+	if (!idx)
+		return -1;
+	feed_index_free(idx);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024.0;
+}
+
+/* Measures one feed; prints a line and a JSON object to `json` (may be NULL). */
+static int measure(const char *path_json, FILE *json)
+{
+	const char *path = path_json;
 	size_t len;
 	char *text = read_all(path, &len);
 	if (!text) {
@@ -131,10 +169,72 @@ static int measure(const char *path, FILE *json)
 			t_build, ru.ru_maxrss / 1024.0, index_bytes / 1048576.0,
 			(double)index_bytes / (double)len, steady_kb / 1024.0, lookup_ns);
 	fflush(stdout);
-	feed_index_free(idx);
 	free(types);
 	free(values);
 	free(miss);
+
+	/* The snapshot of this copy: write, then load (+ index) as a start does. */
+	char dir[] = "/tmp/feed-scale-XXXXXX", snap_path[64];
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(snap_path, sizeof(snap_path), "%s/%s", dir, SNAPSHOT_FILE);
+	double t2 = now_s();
+	if (snapshot_write(dir, idx->feed, 1.0, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "feed_scale: %s\n", err);
+		return 1;
+	}
+	double t_write = now_s() - t2;
+	feed_index_free(idx);
+	malloc_trim(0);
+	struct stat st;
+	size_t snap_bytes = stat(snap_path, &st) == 0 ? (size_t)st.st_size : 0;
+	double t3 = now_s(), when;
+	struct feed *loaded;
+	int got = snapshot_load(dir, &loaded, &when, err, sizeof(err));
+	double t_read = now_s() - t3;
+	if (got != 1 || !(idx = feed_index_build(loaded))) {
+		fprintf(stderr, "feed_scale: cannot load the snapshot: %s\n", err);
+		return 1;
+	}
+	double t_load = now_s() - t3;
+	feed_index_free(idx);
+	malloc_trim(0);
+
+	/* One refresh, in a child that starts from the snapshot. */
+	int pipefd[2];
+	double peak_mb = -1;
+	if (pipe(pipefd) == 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(pipefd[0]);
+			double r = refresh_peak(dir, path_json, len);
+			if (write(pipefd[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
+				_exit(1);
+			_exit(0);
+		}
+		close(pipefd[1]);
+		if (read(pipefd[0], &peak_mb, sizeof(peak_mb)) != (ssize_t)sizeof(peak_mb))
+			peak_mb = -1;
+		close(pipefd[0]);
+		waitpid(pid, NULL, 0);
+	}
+	unlink(snap_path);
+	rmdir(dir);
+	double ratio = peak_mb * 1048576.0 / (double)len;
+	printf("%-28s snapshot %6.0f MB: write %5.2f s, load %5.2f s, load+index %5.2f s "
+	       "(parse+index %5.2f s: "
+	       "%s) | refresh peak RSS %6.0f MB = %.2fx feed (target <= %.1fx: %s)\n",
+	       path_json, snap_bytes / 1048576.0, t_write, t_read, t_load, t_build,
+	       t_load <= t_build + 0.02 ? "ok" : "SLOWER", peak_mb, ratio, REFRESH_PEAK_TARGET,
+	       ratio <= REFRESH_PEAK_TARGET ? "ok" : "MISSED");
+	if (json)
+		fprintf(json,
+			"{\"feed\":\"%s\",\"snapshot_bytes\":%zu,\"snapshot_write_s\":%.3f,"
+			"\"snapshot_load_s\":%.3f,\"snapshot_load_index_s\":%.3f,\"parse_index_s\":"
+			"%.3f,"
+			"\"refresh_peak_rss_mb\":%.1f,\"refresh_peak_to_feed\":%.3f}\n",
+			path_json, snap_bytes, t_write, t_read, t_load, t_build, peak_mb, ratio);
+	fflush(stdout);
 	return 0;
 }
 

@@ -188,7 +188,49 @@ def cybercrime():
     write(t, "empty", "")
 
 
+def snapshot_bytes(tweets, version=1, last_success=1764633600.0):
+    """A feed snapshot as snapshot.h lays it out (little-endian x86-64)."""
+    import struct
+
+    def s(text):
+        b = text.encode() if isinstance(text, str) else text
+        return struct.pack("<I", len(b)) + b + b"\0"
+    payload = b""
+    for t in tweets:
+        payload += struct.pack("<d", t["timestamp"]) + s(t["id"]) + s(t["user"])
+        payload += s(t["text"]) + s(t["link"]) + struct.pack("<H", len(t["hashtags"]))
+        payload += b"".join(s(h) for h in t["hashtags"])
+        payload += struct.pack("<H", len(t["iocs"]))
+        payload += b"".join(struct.pack("<B", k) + s(v) for k, v in t["iocs"])
+    header = b"SXRFEED\n" + struct.pack("<IIdQQQQQ", version, 0x01020304, last_success,
+                                         len(tweets), len(payload), len(payload), 0, 0)
+    return header + hashlib.sha256(payload + header).digest() + payload
+
+
+def snapshot():
+    t = "fuzz_snapshot"
+    kinds = ["ip", "md5", "sha1", "sha256", "mail", "domain", "url"]
+    tweets = []
+    with open(FIXTURE) as f:
+        for item in json.load(f)[:4]:
+            tw = item["tweet"]
+            tweets.append({"timestamp": tw["timestamp"], "id": str(tw["id"]), "user": tw["user"],
+                           "text": tw["tweet"], "link": tw["link"],
+                           "hashtags": [h.lstrip("#") for h in tw.get("hashtags", []) if h.lstrip("#")],
+                           "iocs": [(kinds.index(k), v) for k in kinds for v in item.get(k, [])]})
+    tweets.sort(key=lambda x: -x["timestamp"])
+    good = snapshot_bytes(tweets)
+    write(t, "fixture-4", good)
+    write(t, "empty-feed", snapshot_bytes([]))
+    write(t, "truncated", good[:len(good) // 2])
+    write(t, "version-2", snapshot_bytes(tweets, version=2))
+    write(t, "bad-kind", snapshot_bytes([dict(tweets[0], iocs=[(9, "1.2.3.4")])]))
+    write(t, "invalid-utf8", snapshot_bytes([dict(tweets[0], text=b"\xff\xfe")]))
+    write(t, "duplicate-id", snapshot_bytes([tweets[0], tweets[0]]))
+
+
 if __name__ == "__main__":
+    snapshot()
     observables()
     tiles_params()
     feed()

@@ -17,6 +17,10 @@
 
 struct feed_posting;
 
+/* Kept per tweet at most; the rest of a longer list is dropped. */
+#define FEED_MAX_HASHTAGS 64
+#define FEED_MAX_IOCS_PER_TWEET 1024
+
 enum feed_ioc_kind {
 	FEED_IOC_IP,
 	FEED_IOC_MD5,
@@ -69,5 +73,42 @@ enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char 
 			  size_t errlen);
 
 void feed_free(struct feed *feed);
+
+/* Builds a feed one tweet at a time (the snapshot loader, the history
+ * merge). Each added tweet is checked as feed_parse() checks an item and
+ * deep-copied into the feed's arena; its IOC keys are left for index.c. */
+struct feed_builder {
+	struct feed *feed;
+	size_t cap;
+	struct _GHashTable *users; /* account name -> interned copy */
+	struct _GHashTable *ids;   /* tweet ids in the feed (feed_builder_has) */
+};
+
+/* A new empty feed, or, with `adopt`, that feed (ownership taken) to add
+ * tweets to. Returns 0, or -1 when out of memory (adopt freed). */
+int feed_builder_init(struct feed_builder *b, struct feed *adopt);
+/* Adds a copy of `t` (ids, strings, kinds checked). Returns 1 when added,
+ * 0 when the tweet has the wrong shape, -1 when out of memory. */
+int feed_builder_add(struct feed_builder *b, const struct feed_tweet *t);
+/* Whether a tweet with this id is in the feed. */
+int feed_builder_has(const struct feed_builder *b, const char *id);
+/* Sorts newest first and returns the feed; the builder is then empty. */
+struct feed *feed_builder_finish(struct feed_builder *b);
+void feed_builder_abort(struct feed_builder *b);
+
+/* History (CONTRACT 5): `fresh` (a download, ownership taken) plus every
+ * tweet of `retained` (may be NULL) that the download no longer lists and
+ * whose timestamp is at or after `cutoff`, newest first, as long as the
+ * whole stays within `max_bytes` of feed JSON (0: no cap), so memory
+ * follows from TWEETTIOC_MAX_BYTES whatever the retention. Returns the
+ * merged feed, or NULL when out of memory (fresh freed). */
+struct feed *feed_merge(struct feed *fresh, const struct feed *retained, double cutoff,
+			size_t max_bytes);
+
+/* About how many bytes of feed JSON the tweet came from. */
+size_t feed_tweet_bytes(const struct feed_tweet *t);
+
+/* The CTIM type of an IOC of this kind and (refanged) value. */
+const char *feed_ioc_ctim_type(enum feed_ioc_kind kind, const char *value);
 
 #endif

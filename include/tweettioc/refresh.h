@@ -24,6 +24,9 @@ struct feed_status {
 	unsigned long refreshes; /* attempts so far */
 	unsigned long failures;	 /* failed attempts so far */
 	size_t tweets, iocs, skipped, bytes, memory;
+	double downloaded_bytes;      /* feed bytes downloaded so far */
+	unsigned long full_refreshes; /* good downloads of the whole window */
+	int restored;		      /* the first copy came from the snapshot */
 };
 
 /* The current index with a reference held, or NULL when none is loaded. */
@@ -55,5 +58,17 @@ void feed_refresh_wait_first(long timeout_ms);
 
 /* The feed URL for the week ending on the UTC day of `now`. */
 int feed_url(const char *base, double now, char *out, size_t outlen);
+/* The feed URL for the `days` days before the UTC day of `now` up to it
+ * (1: yesterday..today, the incremental refresh). */
+int feed_url_days(const char *base, double now, int days, char *out, size_t outlen);
+
+/* Start-up, before the first request: checks cfg->state_dir (memory-only
+ * with one log line when unusable) and swaps in the snapshot found there.
+ * Returns 1 when a snapshot was loaded, 0 when not, -1 when out of memory. */
+int feed_snapshot_restore(const struct relay_config *cfg);
+
+/* Wakes the refresh thread for an immediate full refresh (SIGHUP).
+ * Async-signal-safe; a no-op before feed_refresh_start(). */
+void feed_refresh_trigger(void);
 
 #endif

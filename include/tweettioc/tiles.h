@@ -33,6 +33,10 @@ struct feed_index;
  * short_description, periods, default_period, tags}). NULL when out of memory. */
 cJSON *tiles_definitions(void);
 
+/* Offers last_30_days only when the retained history reaches back 30 days
+ * (TWEETTIOC_RETENTION_DAYS >= 30, the default). */
+void tiles_set_retention_days(long days);
+
 /* The definition of `tile_id` into *out. RELAY_ERR_INVALID_ARGUMENT (with
  * a message in err) for an unknown id, RELAY_ERR_INTERNAL when out of memory. */
 enum relay_err tiles_definition(const char *tile_id, cJSON **out, char *err, size_t errlen);

@@ -7,6 +7,7 @@ three together once per test class. Python standard library only; loopback
 only.
 """
 
+import calendar
 import copy
 import errno
 import http.client
@@ -112,9 +113,12 @@ class _FeedHandler(http.server.BaseHTTPRequestHandler):
         mode, body, delay = fake._snapshot()
         if delay:
             time.sleep(delay)
+        match = FEED_PATH_RE.match(self.path.split("?", 1)[0])
+        if match and mode == "ok" and fake.date_ranges:
+            body = fake.body_for_dates(match.group(1), match.group(2))
         if fake._redirect and "redirected=1" not in self.path:
             self._send(302, b"{}", {"Location": fake._redirect})
-        elif not FEED_PATH_RE.match(self.path.split("?", 1)[0]):
+        elif not match:
             self._send(404, b'{"error": "not found"}')
         elif mode == "status":
             self._send(fake._status, b'{"error": "injected failure"}')
@@ -132,6 +136,7 @@ class _FeedHandler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            self.server.fake._served(len(body))
         except (BrokenPipeError, ConnectionResetError):
             pass  # the relay gave up (timeout); that is what some tests want
 
@@ -161,6 +166,10 @@ class FakeTweettioc:
         self._mode = "ok"
         self._redirect = None  # set_redirect()
         self._fixture = fixture
+        self.bytes_served = 0
+        # True: a request for <start>/<end> gets only the tweets of those
+        # UTC days (as tweettioc.com does), not the whole document.
+        self.date_ranges = False
         self.set_document(feed if feed is not None else load_feed(fixture))
 
     @property
@@ -252,6 +261,28 @@ class FakeTweettioc:
             self._headers.append((path, headers))
             del self._headers[:-50]
 
+    def _served(self, n):
+        with self._lock:
+            self.bytes_served += n
+
+    def body_for_dates(self, start, end):
+        """The document's items whose tweet falls on the UTC days start..end."""
+        day = lambda d: calendar.timegm(time.strptime(d, "%Y-%m-%d"))
+        lo, hi = day(start), day(end) + 86400
+        with self._lock:
+            feed = self.feed
+        if feed is None:
+            return self._body
+        keep = [it for it in feed if isinstance(it, dict) and isinstance(it.get("tweet"), dict)
+                and isinstance(it["tweet"].get("timestamp"), (int, float))
+                and lo <= it["tweet"]["timestamp"] < hi]
+        return json.dumps(keep).encode()
+
+    def request_paths(self):
+        """The paths of the latest (up to 50) requests, oldest first."""
+        with self._lock:
+            return [p for p, _ in self._headers]
+
     def counts(self):
         """{path: number of requests} so far."""
         with self._lock:
@@ -320,6 +351,9 @@ class Relay:
         for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if name in os.environ:
                 env[name] = os.environ[name]
+        # Each relay keeps its feed snapshot in its own directory unless the
+        # test names one (the default, /var/lib/securex-relay, is shared).
+        env["RELAY_STATE_DIR"] = os.path.join(self.tmpdir, "state")
         env.update({k: str(v) for k, v in self.env.items()})
         return env
 

@@ -234,7 +234,9 @@ class TilesTest(TilesCase):
         self.assertEqual([t["id"] for t in tiles], list(TILE_TYPES))
         for t in tiles:
             self.assertEqual(t["type"], TILE_TYPES[t["id"]])
-            self.assertEqual(t["periods"], list(PERIODS))
+            # last_30_days (retained history, test_snapshot.py) on all but the legacy tile.
+            extra = [] if t["id"] == "twitter_ioc_hunter" else ["last_30_days"]
+            self.assertEqual(t["periods"], list(PERIODS) + extra)
             self.assertEqual(t["default_period"], DEFAULT_PERIOD)
             for field in ("title", "description", "short_description"):
                 self.assertTrue(isinstance(t[field], str) and t[field], (t["id"], field))
@@ -338,7 +340,7 @@ class TilesTest(TilesCase):
         self.assert_invalid_argument(TILE_DATA, {"tile_id": "no-such-tile",
                                                  "period": "last_7_days"})
         self.assert_invalid_argument(TILE_DATA, {"tile_id": "tweettioc-summary",
-                                                 "period": "last_30_days"})
+                                                 "period": "last_90_days"})
         self.assert_invalid_argument(TILE_DATA, {"tile_id": "tweettioc-summary", "period": ""})
         self.assert_invalid_argument(TILE_DATA, {"tile_id": "tweettioc-summary", "period": 7})
         self.assert_invalid_argument(TILE_DATA, {"tile_id": ""})

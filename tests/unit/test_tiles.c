@@ -232,9 +232,13 @@ START_TEST(tiles_lists_every_tile_with_both_periods_and_the_default)
 		ck_assert(strlen(str(d, "short_description")) > 0);
 		ck_assert(cJSON_GetArraySize(get(d, "tags")) > 0);
 		const cJSON *p = get(d, "periods");
-		ck_assert_int_eq(cJSON_GetArraySize(p), 2);
+		/* last_30_days on all but the legacy tile (retention 30 days). */
+		int legacy = strcmp(tile_ids[i], "twitter_ioc_hunter") == 0;
+		ck_assert_int_eq(cJSON_GetArraySize(p), legacy ? 2 : 3);
 		ck_assert_str_eq(cJSON_GetArrayItem(p, 0)->valuestring, "last_24_hours");
 		ck_assert_str_eq(cJSON_GetArrayItem(p, 1)->valuestring, "last_7_days");
+		if (!legacy)
+			ck_assert_str_eq(cJSON_GetArrayItem(p, 2)->valuestring, "last_30_days");
 	}
 	static const char *const types[] = {"markdown",
 					    "metric_group",
@@ -278,7 +282,8 @@ START_TEST(tile_data_checks_tile_and_period_before_needing_a_feed)
 {
 	static const char *const bad[] = {
 		"{\"tile_id\":\"no-such-tile\",\"period\":\"last_7_days\"}",
-		"{\"tile_id\":\"tweettioc-summary\",\"period\":\"last_30_days\"}",
+		"{\"tile_id\":\"tweettioc-summary\",\"period\":\"last_90_days\"}",
+		"{\"tile_id\":\"twitter_ioc_hunter\",\"period\":\"last_30_days\"}",
 		"{\"tile_id\":\"tweettioc-summary\",\"period\":\"\"}",
 		"{\"tile_id\":\"\"}",
 		"{\"tile_id\":42}",

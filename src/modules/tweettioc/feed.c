@@ -32,8 +32,6 @@ static const char *const kind_ctim_types[FEED_IOC__MAX] = {
 
 /* Longest string field kept from the feed; longer items are skipped. */
 #define FEED_MAX_FIELD (64 * 1024)
-#define FEED_MAX_HASHTAGS 64
-#define FEED_MAX_IOCS_PER_TWEET 1024
 
 struct parse_ctx {
 	struct feed *feed;
@@ -357,4 +355,203 @@ oom:
 	feed_free(feed);
 	snprintf(err, errlen, "out of memory while parsing the feed");
 	return RELAY_ERR_INTERNAL;
+}
+
+const char *feed_ioc_ctim_type(enum feed_ioc_kind kind, const char *value)
+{
+	if (kind == FEED_IOC_IP && strchr(value, ':'))
+		return "ipv6";
+	return kind_ctim_types[kind];
+}
+
+static int text_ok(const char *s, size_t max, int nonempty)
+{
+	if (!s)
+		return 0;
+	size_t n = strnlen(s, max + 1);
+	return n <= max && (!nonempty || n > 0) && utf8_valid(s, n);
+}
+
+int feed_builder_init(struct feed_builder *b, struct feed *adopt)
+{
+	memset(b, 0, sizeof(*b));
+	b->users = g_hash_table_new(g_str_hash, g_str_equal);
+	b->ids = g_hash_table_new(g_str_hash, g_str_equal);
+	b->feed = adopt ? adopt : calloc(1, sizeof(*b->feed));
+	if (!b->feed || !b->users || !b->ids) {
+		if (!adopt)
+			free(b->feed);
+		else
+			feed_free(adopt);
+		b->feed = NULL;
+		feed_builder_abort(b);
+		return -1;
+	}
+	if (!adopt) {
+		arena_init(&b->feed->arena, 1024 * 1024);
+		return 0;
+	}
+	b->cap = adopt->n_tweets;
+	adopt->n_accounts = 0;
+	for (size_t i = 0; i < adopt->n_tweets; i++) {
+		const struct feed_tweet *t = &adopt->tweets[i];
+		g_hash_table_insert(b->ids, (gpointer)t->id, (gpointer)t->id);
+		if (!g_hash_table_lookup(b->users, t->user)) {
+			g_hash_table_insert(b->users, (gpointer)t->user, (gpointer)t->user);
+			adopt->n_accounts++;
+		}
+	}
+	return 0;
+}
+
+int feed_builder_has(const struct feed_builder *b, const char *id)
+{
+	return g_hash_table_contains(b->ids, id);
+}
+
+/* Copies the IOCs of src into t; 1, 0 (wrong shape), -1 (out of memory). */
+static int copy_iocs(struct arena *a, const struct feed_tweet *src, struct feed_tweet *t)
+{
+	t->n_iocs = 0;
+	t->iocs = NULL;
+	if (src->n_iocs > FEED_MAX_IOCS_PER_TWEET || (src->n_iocs && !src->iocs))
+		return 0;
+	for (size_t j = 0; j < src->n_iocs; j++)
+		if ((unsigned)src->iocs[j].kind >= FEED_IOC__MAX ||
+		    !text_ok(src->iocs[j].value, IOC_MAX_VALUE, 1))
+			return 0;
+	if (!src->n_iocs)
+		return 1;
+	if (!(t->iocs = arena_alloc(a, src->n_iocs * sizeof(*t->iocs))))
+		return -1;
+	for (size_t j = 0; j < src->n_iocs; j++) {
+		struct feed_ioc *ioc = &t->iocs[j];
+		memset(ioc, 0, sizeof(*ioc));
+		ioc->kind = src->iocs[j].kind;
+		if (!(ioc->value = arena_strdup(a, src->iocs[j].value)))
+			return -1;
+		ioc->ctim_type = feed_ioc_ctim_type(ioc->kind, ioc->value);
+	}
+	t->n_iocs = src->n_iocs;
+	return 1;
+}
+
+int feed_builder_add(struct feed_builder *b, const struct feed_tweet *src)
+{
+	struct feed *feed = b->feed;
+	if (!text_ok(src->id, 64, 1) || !text_ok(src->user, FEED_MAX_FIELD, 1) ||
+	    !text_ok(src->text, FEED_MAX_FIELD, 0) || !text_ok(src->link, FEED_MAX_FIELD, 1) ||
+	    !isfinite(src->timestamp) || src->timestamp < 0 || src->timestamp > 1e11 ||
+	    src->n_hashtags > FEED_MAX_HASHTAGS || (src->n_hashtags && !src->hashtags))
+		return 0;
+	for (size_t i = 0; i < src->n_hashtags; i++)
+		if (!text_ok(src->hashtags[i], 280, 1) || src->hashtags[i][0] == '#')
+			return 0;
+	if (feed_builder_has(b, src->id))
+		return 0;
+	if (feed->n_tweets == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 1024;
+		struct feed_tweet *bigger = realloc(feed->tweets, ncap * sizeof(*bigger));
+		if (!bigger)
+			return -1;
+		feed->tweets = bigger;
+		b->cap = ncap;
+	}
+	struct arena *a = &feed->arena;
+	struct feed_tweet *t = &feed->tweets[feed->n_tweets];
+	memset(t, 0, sizeof(*t));
+	t->timestamp = src->timestamp;
+	const char *user = g_hash_table_lookup(b->users, src->user);
+	if (!user) {
+		char *copy = arena_strdup(a, src->user);
+		if (!copy)
+			return -1;
+		g_hash_table_insert(b->users, copy, copy);
+		feed->n_accounts++;
+		user = copy;
+	}
+	t->user = user;
+	if (!(t->id = arena_strdup(a, src->id)) || !(t->text = arena_strdup(a, src->text)) ||
+	    !(t->link = arena_strdup(a, src->link)))
+		return -1;
+	if (src->n_hashtags) {
+		if (!(t->hashtags = arena_alloc(a, src->n_hashtags * sizeof(*t->hashtags))))
+			return -1;
+		for (size_t i = 0; i < src->n_hashtags; i++)
+			if (!(t->hashtags[i] = arena_strdup(a, src->hashtags[i])))
+				return -1;
+		t->n_hashtags = src->n_hashtags;
+	}
+	int rc = copy_iocs(a, src, t);
+	if (rc <= 0)
+		return rc; /* a rejected tweet's copies stay in the arena, unused */
+	g_hash_table_insert(b->ids, (gpointer)t->id, (gpointer)t->id);
+	feed->n_iocs += t->n_iocs;
+	feed->n_tweets++;
+	return 1;
+}
+
+static void builder_tables_free(struct feed_builder *b)
+{
+	if (b->users)
+		g_hash_table_destroy(b->users);
+	if (b->ids)
+		g_hash_table_destroy(b->ids);
+	b->users = b->ids = NULL;
+}
+
+struct feed *feed_builder_finish(struct feed_builder *b)
+{
+	struct feed *feed = b->feed;
+	builder_tables_free(b);
+	b->feed = NULL;
+	if (!feed)
+		return NULL;
+	if (!feed->tweets && !(feed->tweets = calloc(1, sizeof(*feed->tweets)))) {
+		feed_free(feed);
+		return NULL;
+	}
+	qsort(feed->tweets, feed->n_tweets, sizeof(*feed->tweets), newest_first);
+	return feed;
+}
+
+void feed_builder_abort(struct feed_builder *b)
+{
+	builder_tables_free(b);
+	feed_free(b->feed);
+	b->feed = NULL;
+}
+
+size_t feed_tweet_bytes(const struct feed_tweet *t)
+{
+	/* The JSON around the strings of one item is about 150 bytes. */
+	size_t n = 150 + strlen(t->id) + strlen(t->user) + strlen(t->text) + strlen(t->link);
+	for (size_t i = 0; i < t->n_hashtags; i++)
+		n += strlen(t->hashtags[i]) + 4;
+	for (size_t i = 0; i < t->n_iocs; i++)
+		n += strlen(t->iocs[i].value) + 4;
+	return n;
+}
+
+struct feed *feed_merge(struct feed *fresh, const struct feed *retained, double cutoff,
+			size_t max_bytes)
+{
+	struct feed_builder b;
+	size_t bytes = fresh->source_bytes;
+	if (feed_builder_init(&b, fresh) != 0)
+		return NULL;
+	for (size_t i = 0; retained && i < retained->n_tweets; i++) {
+		const struct feed_tweet *t = &retained->tweets[i];
+		if (t->timestamp < cutoff || feed_builder_has(&b, t->id))
+			continue;
+		/* Newest first: past the cap, the older history goes. */
+		bytes += feed_tweet_bytes(t);
+		if (max_bytes && bytes > max_bytes)
+			break;
+		if (feed_builder_add(&b, t) < 0) {
+			feed_builder_abort(&b);
+			return NULL;
+		}
+	}
+	return feed_builder_finish(&b);
 }

@@ -69,7 +69,10 @@ static int compute_keys(struct feed *feed)
 			if (ioc_key(kind_class[ioc->kind], ioc->value, key, sizeof(key), alt,
 				    sizeof(alt)) != 0)
 				continue;
-			if (!(ioc->key = arena_strdup(&feed->arena, key)))
+			/* Most keys equal the value (already lowercase): share it. */
+			if (strcmp(key, ioc->value) == 0)
+				ioc->key = ioc->value;
+			else if (!(ioc->key = arena_strdup(&feed->arena, key)))
 				return -1;
 			if (alt[0] && !(ioc->alt_key = arena_strdup(&feed->arena, alt)))
 				return -1;

@@ -16,6 +16,13 @@ static long refresh_seconds = 300;
 static int tweettioc_start(const struct relay_config *cfg, char *err, size_t errlen)
 {
 	refresh_seconds = cfg->tweettioc_refresh_seconds;
+	tiles_set_retention_days(cfg->tweettioc_retention_days);
+	/* Before the first request: the first answer after a restart comes
+	 * from the snapshot's data, not "not loaded yet". */
+	if (feed_snapshot_restore(cfg) < 0) {
+		snprintf(err, errlen, "out of memory while loading the feed snapshot");
+		return -1;
+	}
 	if (feed_refresh_start(cfg) != 0) {
 		snprintf(err, errlen, "cannot start the feed refresh thread");
 		return -1;
@@ -83,9 +90,15 @@ static void tweettioc_metrics(struct strbuf *out)
 		"# TYPE tweettioc_index_memory_bytes gauge\ntweettioc_index_memory_bytes %zu\n"
 		"# TYPE tweettioc_refreshes_total counter\ntweettioc_refreshes_total %lu\n"
 		"# TYPE tweettioc_refresh_failures_total counter\n"
-		"tweettioc_refresh_failures_total %lu\n",
+		"tweettioc_refresh_failures_total %lu\n"
+		"# HELP tweettioc_full_refreshes_total Good downloads of the whole 7-day window.\n"
+		"# TYPE tweettioc_full_refreshes_total counter\ntweettioc_full_refreshes_total "
+		"%lu\n"
+		"# HELP tweettioc_downloaded_bytes_total Feed bytes downloaded.\n"
+		"# TYPE tweettioc_downloaded_bytes_total counter\n"
+		"tweettioc_downloaded_bytes_total %.0f\n",
 		st.loaded, age, st.tweets, st.iocs, st.skipped, st.bytes, st.memory, st.refreshes,
-		st.failures);
+		st.failures, st.full_refreshes, st.downloaded_bytes);
 }
 
 const struct relay_module tweettioc_module = {
@@ -103,4 +116,5 @@ const struct relay_module tweettioc_module = {
 	.tile_data = tweettioc_tile_data,
 	.metrics = tweettioc_metrics,
 	.ready = tweettioc_ready,
+	.reload = feed_refresh_trigger,
 };

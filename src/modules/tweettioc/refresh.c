@@ -4,12 +4,20 @@
  * count, and the status. Readers hold it for a pointer copy and an
  * increment, never across a lookup, so a swap never waits on a request and
  * a request never waits on a download.
+ *
+ * A refresh downloads the full 7-day window, or after a good full one only
+ * yesterday..today; merges the download into the retained copy (history,
+ * feed_merge); swaps the result in; and writes it to the state directory
+ * (snapshot.h), from which the next start loads it before serving.
  */
 #include "tweettioc/refresh.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -18,6 +26,7 @@
 #include "config.h"
 #include "tweettioc/feed.h"
 #include "tweettioc/index.h"
+#include "tweettioc/snapshot.h"
 #include "upstream.h"
 
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -34,6 +43,14 @@ static pthread_t refresh_thread;
 static int thread_running;
 static volatile int stop_requested; /* also read by libcurl's progress callback */
 static const struct relay_config *refresh_cfg;
+/* Wakes the refresh thread: a retired copy to free, a stop, a reload. A
+ * semaphore because sem_post() may be called from a signal handler. */
+static sem_t wake;
+static volatile sig_atomic_t wake_ready, reload_requested;
+/* The refresh thread's own state (and start-up's, before it runs). */
+static char *snapshot_dir; /* NULL: memory-only */
+static int need_full = 1;  /* the next download asks for the whole window */
+static double last_full;   /* when the last full download succeeded */
 
 static double now_seconds(void)
 {
@@ -63,7 +80,8 @@ void feed_store_release(const struct feed_index *cindex)
 		index->retired_next = retired;
 		retired = index;
 		last = 0;
-		pthread_cond_broadcast(&store_cond);
+		if (wake_ready)
+			sem_post(&wake);
 	}
 	pthread_mutex_unlock(&store_lock);
 	if (last)
@@ -140,9 +158,9 @@ static void record_attempt(enum relay_err err, const char *why, double started)
 	pthread_mutex_unlock(&store_lock);
 }
 
-int feed_url(const char *base, double now, char *out, size_t outlen)
+int feed_url_days(const char *base, double now, int days, char *out, size_t outlen)
 {
-	time_t end = (time_t)now, start = end - 7 * 86400;
+	time_t end = (time_t)now, start = end - (time_t)days * 86400;
 	struct tm te, ts;
 	char ds[16], de[16];
 	gmtime_r(&end, &te);
@@ -151,6 +169,11 @@ int feed_url(const char *base, double now, char *out, size_t outlen)
 	strftime(ds, sizeof(ds), "%Y-%m-%d", &ts);
 	int n = snprintf(out, outlen, "%s/v1/tweets/%s/%s/full", base, ds, de);
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+int feed_url(const char *base, double now, char *out, size_t outlen)
+{
+	return feed_url_days(base, now, 7, out, outlen);
 }
 
 enum relay_err feed_load_json(const char *json, size_t len, char *err, size_t errlen)
@@ -169,11 +192,60 @@ enum relay_err feed_load_json(const char *json, size_t len, char *err, size_t er
 	return RELAY_OK;
 }
 
+/* Parses the download, frees it at once (the largest buffer of a refresh),
+ * merges it into the retained copy and swaps the result in. */
+static enum relay_err install_download(const struct relay_config *cfg, struct upstream_request *req,
+				       double started, char *why, size_t whylen)
+{
+	struct feed *fresh = NULL;
+	char err[256];
+	enum relay_err rc = feed_parse(req->body.data ? req->body.data : "", req->body.len, &fresh,
+				       err, sizeof(err));
+	size_t bytes = req->body.len;
+	upstream_request_free(req);
+	if (rc != RELAY_OK) {
+		snprintf(why, whylen, "%s", err);
+		return rc;
+	}
+	const struct feed_index *old = feed_store_acquire();
+	double cutoff = started - (double)cfg->tweettioc_retention_days * 86400.0;
+	struct feed *merged =
+		feed_merge(fresh, old ? old->feed : NULL, cutoff, cfg->tweettioc_max_bytes);
+	feed_store_release(old);
+	struct feed_index *index = merged ? feed_index_build(merged) : NULL;
+	if (!index) {
+		snprintf(why, whylen, "out of memory while merging or indexing the feed");
+		return RELAY_ERR_INTERNAL;
+	}
+	index->feed->source_bytes = bytes;
+	index->loaded_at = started;
+	feed_store_swap(index);
+	return RELAY_OK;
+}
+
+/* Writes the current copy to the state directory (refresh thread only). */
+static void write_snapshot(double last_success)
+{
+	if (!snapshot_dir)
+		return;
+	const struct feed_index *cur = feed_store_acquire();
+	char err[512];
+	if (cur && snapshot_write(snapshot_dir, cur->feed, last_success, &stop_requested, err,
+				  sizeof(err)) != 0)
+		fprintf(stderr, "securex-relay: tweettioc: %s; the previous snapshot is kept\n",
+			err);
+	feed_store_release(cur);
+}
+
 enum relay_err feed_refresh_once(const struct relay_config *cfg)
 {
 	char url[2048], why[320];
 	double started = now_seconds();
-	if (feed_url(cfg->tweettioc_url, started, url, sizeof(url)) != 0) {
+	struct feed_status st;
+	feed_store_status(&st);
+	int full = need_full || !st.loaded || cfg->tweettioc_full_refresh_seconds <= 0 ||
+		   started - last_full >= (double)cfg->tweettioc_full_refresh_seconds;
+	if (feed_url_days(cfg->tweettioc_url, started, full ? 7 : 1, url, sizeof(url)) != 0) {
 		record_attempt(RELAY_ERR_INTERNAL, "TWEETTIOC_URL is too long", started);
 		return RELAY_ERR_INTERNAL;
 	}
@@ -181,23 +253,88 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 		.url = url, .max_bytes = cfg->tweettioc_max_bytes, .cancel = &stop_requested};
 	req.same_host_redirects = 1; /* CONTRACT 5: only to the same host and port */
 	enum relay_err rc = upstream_get(cfg, &req);
+	size_t bytes = req.body.len;
 	if (rc != RELAY_OK) {
 		snprintf(why, sizeof(why), "download failed: %s", req.detail);
+		upstream_request_free(&req);
 	} else {
-		char err[256];
-		rc = feed_load_json(req.body.data ? req.body.data : "", req.body.len, err,
-				    sizeof(err));
-		if (rc != RELAY_OK)
-			snprintf(why, sizeof(why), "%s", err);
+		rc = install_download(cfg, &req, started, why, sizeof(why));
 	}
-	upstream_request_free(&req);
+	pthread_mutex_lock(&store_lock);
+	status.downloaded_bytes += (double)bytes;
+	status.full_refreshes += full && rc == RELAY_OK;
+	pthread_mutex_unlock(&store_lock);
 	record_attempt(rc, rc == RELAY_OK ? "" : why, started);
-	if (rc != RELAY_OK)
+	if (rc != RELAY_OK) {
+		need_full = 1; /* a gap may have opened: the whole window next time */
 		fprintf(stderr,
 			"securex-relay: tweettioc: refresh failed (%s); keeping the "
 			"previous copy\n",
 			why);
+		return rc;
+	}
+	if (full) {
+		need_full = 0;
+		last_full = started;
+	}
+	write_snapshot(started);
 	return rc;
+}
+
+int feed_snapshot_restore(const struct relay_config *cfg)
+{
+	char err[512];
+	free(snapshot_dir);
+	snapshot_dir = NULL;
+	need_full = 1;
+	last_full = 0;
+	if (snapshot_dir_ready(cfg->state_dir, err, sizeof(err)) != 0) {
+		fprintf(stderr,
+			"securex-relay: tweettioc: state directory unusable (%s); running "
+			"memory-only: the feed is not kept across restarts\n",
+			err);
+		return 0;
+	}
+	if (!(snapshot_dir = strdup(cfg->state_dir)))
+		return -1;
+	struct feed *feed = NULL;
+	double last_success = 0;
+	int rc = snapshot_load(snapshot_dir, &feed, &last_success, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr,
+			"securex-relay: tweettioc: ignoring the snapshot in %s (%s); waiting "
+			"for a download\n",
+			snapshot_dir, err);
+		return 0;
+	}
+	if (rc == 0)
+		return 0;
+	size_t n = feed->n_tweets;
+	struct feed_index *index = feed_index_build(feed);
+	if (!index) {
+		fprintf(stderr, "securex-relay: tweettioc: out of memory while indexing the "
+				"snapshot; waiting for a download\n");
+		return 0;
+	}
+	index->loaded_at = last_success;
+	feed_store_swap(index);
+	pthread_mutex_lock(&store_lock);
+	status.restored = 1;
+	pthread_mutex_unlock(&store_lock);
+	fprintf(stderr,
+		"securex-relay: tweettioc: loaded the snapshot from %s: %zu tweets, last "
+		"refreshed %.0f s ago\n",
+		snapshot_dir, n, now_seconds() - last_success);
+	return 1;
+}
+
+void feed_refresh_trigger(void)
+{
+	/* Only async-signal-safe calls: this may run in a signal handler. */
+	if (!wake_ready)
+		return;
+	reload_requested = 1;
+	sem_post(&wake);
 }
 
 /* After a failed refresh the next try comes sooner: 1 s, 2 s, 4 s, ... up
@@ -227,19 +364,27 @@ static void *refresh_main(void *arg)
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += wait;
-		pthread_mutex_lock(&store_lock);
 		for (;;) {
+			pthread_mutex_lock(&store_lock);
 			free_retired_locked();
-			if (stop_requested ||
-			    pthread_cond_timedwait(&store_cond, &store_lock, &until) == ETIMEDOUT)
+			pthread_mutex_unlock(&store_lock);
+			if (stop_requested || reload_requested)
+				break;
+			if (sem_timedwait(&wake, &until) != 0 && errno == ETIMEDOUT)
 				break;
 		}
+		pthread_mutex_lock(&store_lock);
 		int stop = stop_requested;
 		if (stop)
 			collector_running = 0; /* from now on the last reader frees */
 		pthread_mutex_unlock(&store_lock);
 		if (stop)
 			return NULL;
+		if (reload_requested) {
+			reload_requested = 0;
+			need_full = 1; /* a reload asks for the whole window */
+			backoff = 1;
+		}
 	}
 }
 
@@ -247,6 +392,12 @@ int feed_refresh_start(const struct relay_config *cfg)
 {
 	refresh_cfg = cfg;
 	stop_requested = 0;
+	reload_requested = 0;
+	if (!wake_ready) {
+		if (sem_init(&wake, 0, 0) != 0)
+			return -1;
+		wake_ready = 1;
+	}
 	if (pthread_create(&refresh_thread, NULL, refresh_main, NULL) != 0)
 		return -1;
 	thread_running = 1;
@@ -260,10 +411,13 @@ void feed_refresh_stop(void)
 		stop_requested = 1;
 		pthread_cond_broadcast(&store_cond);
 		pthread_mutex_unlock(&store_lock);
+		sem_post(&wake);
 		pthread_join(refresh_thread, NULL);
 		thread_running = 0;
 	}
 	feed_store_clear();
+	free(snapshot_dir);
+	snapshot_dir = NULL;
 }
 
 void feed_refresh_wait_first(long timeout_ms)

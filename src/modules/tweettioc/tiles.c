@@ -32,14 +32,24 @@ struct period_def {
 	const char *phrase; /* for the markdown heading */
 };
 
-enum { PERIOD_24H, PERIOD_7D, PERIOD__MAX };
+enum { PERIOD_24H, PERIOD_7D, PERIOD_30D, PERIOD__MAX };
 
 static const struct period_def periods[PERIOD__MAX] = {
 	[PERIOD_24H] = {"last_24_hours", 24 * 3600.0, "last 24 hours"},
 	[PERIOD_7D] = {"last_7_days", 7 * 24 * 3600.0, "last 7 days"},
+	[PERIOD_30D] = {"last_30_days", 30 * 24 * 3600.0, "last 30 days"},
 };
 
-#define PERIODS_ALL ((1u << PERIOD_24H) | (1u << PERIOD_7D))
+#define PERIODS_LEGACY ((1u << PERIOD_24H) | (1u << PERIOD_7D))
+#define PERIODS_ALL (PERIODS_LEGACY | (1u << PERIOD_30D))
+
+/* Periods the retained history covers (tiles_set_retention_days). */
+static unsigned periods_offered = PERIODS_ALL;
+
+void tiles_set_retention_days(long days)
+{
+	periods_offered = days >= 30 ? PERIODS_ALL : PERIODS_LEGACY;
+}
 
 enum tile_kind {
 	TILE_RECENT,
@@ -99,7 +109,7 @@ static const struct tile_def tiles[] = {
 	 "ignored). Each bar links to the hashtag on Twitter.",
 	 tags_feed},
 	/* The Python relay's only tile: kept so existing dashboards keep working. */
-	{"twitter_ioc_hunter", "markdown", TILE_RECENT, PERIODS_ALL,
+	{"twitter_ioc_hunter", "markdown", TILE_RECENT, PERIODS_LEGACY,
 	 "Get the daily tweets from Twitter IOC Hunter",
 	 "Show the recent tweets from Twitter IOC Hunter",
 	 "Show the recent tweets from Twitter IOC Hunter (the same table as the "
@@ -108,6 +118,11 @@ static const struct tile_def tiles[] = {
 };
 
 #define N_TILES (sizeof(tiles) / sizeof(tiles[0]))
+
+static unsigned tile_periods(const struct tile_def *t)
+{
+	return t->periods & periods_offered;
+}
 
 static const struct tile_def *tile_find(const char *id)
 {
@@ -152,14 +167,14 @@ static enum relay_err resolve(const char *tile_id, const char *period, const str
 	}
 	const char *want = period ? period : TILES_DEFAULT_PERIOD;
 	for (int i = 0; i < PERIOD__MAX; i++)
-		if (((*t)->periods & (1u << i)) && strcmp(periods[i].id, want) == 0)
+		if ((tile_periods(*t) & (1u << i)) && strcmp(periods[i].id, want) == 0)
 			*p = &periods[i];
 	if (!*p) {
 		char names[128];
 		size_t o = 0;
 		names[0] = '\0';
 		for (int i = 0; i < PERIOD__MAX && o < sizeof(names); i++) {
-			if (!((*t)->periods & (1u << i)))
+			if (!(tile_periods(*t) & (1u << i)))
 				continue;
 			int n = snprintf(names + o, sizeof(names) - o, "%s%s", o ? ", " : "",
 					 periods[i].id);
@@ -201,7 +216,7 @@ static cJSON *definition(const struct tile_def *t)
 	const char *ids[PERIOD__MAX + 1];
 	size_t n = 0;
 	for (int i = 0; i < PERIOD__MAX; i++)
-		if (t->periods & (1u << i))
+		if (tile_periods(t) & (1u << i))
 			ids[n++] = periods[i].id;
 	ids[n] = NULL;
 	cJSON *d = cJSON_CreateObject();

@@ -1,0 +1,61 @@
+/* fuzz_snapshot.c: libFuzzer target for the feed snapshot (a file on disk, maybe hand-edited).
+ *
+ * snapshot_decode() without the checksum check, so that mutated payloads
+ * reach the tweet reader, then with it; a decoded feed is indexed and every
+ * tweet must have the shape feed_parse() guarantees.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "tweettioc/feed.h"
+#include "tweettioc/index.h"
+#include "tweettioc/snapshot.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	fuzz_config();
+	return 0;
+}
+
+static void check_feed(const struct feed *feed)
+{
+	for (size_t i = 0; i < feed->n_tweets; i++) {
+		const struct feed_tweet *t = &feed->tweets[i];
+		if (i > 0 && t->timestamp > feed->tweets[i - 1].timestamp)
+			fuzz_fail("tweets are not newest first");
+		if (!t->id[0] || !t->user[0] || !t->link[0] || !isfinite(t->timestamp))
+			fuzz_fail("a decoded tweet lacks a field");
+		if (t->n_hashtags > FEED_MAX_HASHTAGS || t->n_iocs > FEED_MAX_IOCS_PER_TWEET)
+			fuzz_fail("a decoded tweet has too many hashtags or IOCs");
+		for (size_t j = 0; j < t->n_iocs; j++)
+			if ((unsigned)t->iocs[j].kind >= FEED_IOC__MAX || !t->iocs[j].ctim_type)
+				fuzz_fail("a decoded IOC has no kind");
+	}
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	for (int check_sum = 0; check_sum < 2; check_sum++) {
+		struct feed *feed = NULL;
+		double when = -1;
+		char err[256];
+		if (snapshot_decode(data, size, check_sum, &feed, &when, err, sizeof(err)) != 0) {
+			if (feed)
+				fuzz_fail("snapshot_decode failed but returned a feed");
+			if (!err[0])
+				fuzz_fail("snapshot_decode failed without a reason");
+			continue;
+		}
+		if (!(when >= 0))
+			fuzz_fail("a decoded snapshot has no refresh time");
+		check_feed(feed);
+		struct feed_index *index = feed_index_build(feed);
+		if (!index)
+			fuzz_fail("feed_index_build failed without an allocation failure");
+		feed_index_free(index);
+	}
+	return 0;
+}

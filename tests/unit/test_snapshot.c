@@ -1,0 +1,380 @@
+/* test_snapshot.c: the feed snapshot on disk, the history merge, incremental URLs and reload. */
+#include <check.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "module.h"
+#include "testutil.h"
+#include "tweettioc/feed.h"
+#include "tweettioc/index.h"
+#include "tweettioc/refresh.h"
+#include "tweettioc/snapshot.h"
+
+extern const struct relay_module tweettioc_module;
+
+static const char feed_json[] =
+	"[{\"ip\":[\"1.2.3.4\",\"2001:db8::1\"],\"md5\":[\"0C62A0D991DC53EF70A56F15AE2234D8\"],"
+	"\"tweet\":{\"id\":\"100\",\"user\":\"alice\",\"tweet\":\"first | text\",\"hashtags\":"
+	"[\"#emotet\",\"c2\"],\"link\":\"https://twitter.com/alice/status/"
+	"100\",\"timestamp\":100}},"
+	"{\"url\":[\"hxxps://evil[.]example[.]com/x.exe\"],\"tweet\":{\"id\":300,\"user\":\"bob\","
+	"\"tweet\":\"\",\"link\":\"https://twitter.com/bob/status/300\",\"timestamp\":300.5}},"
+	"{\"domain\":[\"evil.example.com\"],\"tweet\":{\"id\":\"200\",\"user\":\"alice\",\"tweet\":"
+	"\"d\",\"link\":\"https://twitter.com/alice/status/200\",\"timestamp\":200}}]";
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/relay-snap-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	feed_store_clear();
+}
+
+static struct feed *parse(const char *json)
+{
+	struct feed *f = NULL;
+	char err[256];
+	ck_assert_int_eq(feed_parse(json, strlen(json), &f, err, sizeof(err)), RELAY_OK);
+	return f;
+}
+
+static void snapshot_path(char *out, size_t n)
+{
+	snprintf(out, n, "%s/%s", dir, SNAPSHOT_FILE);
+}
+
+static unsigned char *read_snapshot(size_t *len)
+{
+	char path[128];
+	snapshot_path(path, sizeof(path));
+	return (unsigned char *)test_read_file(path, len);
+}
+
+static void write_raw(const unsigned char *buf, size_t len)
+{
+	char path[128];
+	snapshot_path(path, sizeof(path));
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+/* Loads the snapshot expecting a refusal whose reason contains `why`. */
+static void assert_refused(const char *why)
+{
+	struct feed *f = (struct feed *)1;
+	double when = -1;
+	char err[256] = "";
+	ck_assert_int_eq(snapshot_load(dir, &f, &when, err, sizeof(err)), -1);
+	ck_assert_ptr_null(f);
+	ck_assert_msg(strstr(err, why), "reason '%s' lacks '%s'", err, why);
+}
+
+START_TEST(a_snapshot_reads_back_as_the_feed_it_was_written_from)
+{
+	struct feed *f = parse(feed_json);
+	char err[256];
+	ck_assert_int_eq(snapshot_dir_ready(dir, err, sizeof(err)), 0);
+	ck_assert_int_eq(snapshot_write(dir, f, 1234567.5, NULL, err, sizeof(err)), 0);
+	struct feed *g = NULL;
+	double when = 0;
+	ck_assert_int_eq(snapshot_load(dir, &g, &when, err, sizeof(err)), 1);
+	ck_assert_double_eq(when, 1234567.5);
+	ck_assert_uint_eq(g->n_tweets, f->n_tweets);
+	ck_assert_uint_eq(g->n_iocs, f->n_iocs);
+	ck_assert_uint_eq(g->n_accounts, 2);
+	ck_assert_uint_eq(g->source_bytes, strlen(feed_json));
+	for (size_t i = 0; i < f->n_tweets; i++) {
+		const struct feed_tweet *a = &f->tweets[i], *b = &g->tweets[i];
+		ck_assert_str_eq(a->id, b->id);
+		ck_assert_str_eq(a->user, b->user);
+		ck_assert_str_eq(a->text, b->text);
+		ck_assert_str_eq(a->link, b->link);
+		ck_assert_double_eq(a->timestamp, b->timestamp);
+		ck_assert_uint_eq(a->n_hashtags, b->n_hashtags);
+		for (size_t j = 0; j < a->n_hashtags; j++)
+			ck_assert_str_eq(a->hashtags[j], b->hashtags[j]);
+		ck_assert_uint_eq(a->n_iocs, b->n_iocs);
+		for (size_t j = 0; j < a->n_iocs; j++) {
+			ck_assert_int_eq(a->iocs[j].kind, b->iocs[j].kind);
+			ck_assert_str_eq(a->iocs[j].value, b->iocs[j].value);
+			ck_assert_str_eq(a->iocs[j].ctim_type, b->iocs[j].ctim_type);
+		}
+	}
+	/* Equal accounts still share one pointer (the tiles count them so). */
+	ck_assert_ptr_eq(g->tweets[1].user, g->tweets[2].user);
+	feed_free(f);
+	feed_free(g);
+}
+END_TEST
+
+START_TEST(no_snapshot_is_not_an_error)
+{
+	struct feed *f = NULL;
+	double when = 0;
+	char err[256];
+	ck_assert_int_eq(snapshot_load(dir, &f, &when, err, sizeof(err)), 0);
+	ck_assert_ptr_null(f);
+}
+END_TEST
+
+START_TEST(a_damaged_snapshot_is_refused_as_a_whole)
+{
+	struct feed *f = parse(feed_json);
+	char err[256];
+	ck_assert_int_eq(snapshot_write(dir, f, 99, NULL, err, sizeof(err)), 0);
+	feed_free(f);
+	size_t len;
+	unsigned char *good = read_snapshot(&len);
+	unsigned char *bad = malloc(len + 1);
+
+	memcpy(bad, good, len); /* one flipped bit in a tweet */
+	bad[len - 3] ^= 1;
+	write_raw(bad, len);
+	assert_refused("checksum");
+
+	write_raw(good, len - 10); /* torn write */
+	assert_refused("truncated");
+	write_raw(good, 40);
+	assert_refused("truncated");
+	write_raw(good, 0);
+	assert_refused("truncated");
+
+	memcpy(bad, good, len); /* another format version */
+	bad[8] = 7;
+	write_raw(bad, len);
+	assert_refused("format version 7");
+
+	memcpy(bad, good, len); /* not a snapshot at all */
+	memcpy(bad, "[{\"ip\":", 7);
+	write_raw(bad, len);
+	assert_refused("magic");
+
+	memcpy(bad, good, len); /* trailing garbage */
+	bad[len] = 'x';
+	write_raw(bad, len + 1);
+	assert_refused("size mismatch");
+
+	/* Hand-edited past the checksum: a NUL inside a string, a bad kind. */
+	struct feed *out = NULL;
+	double when;
+	memcpy(bad, good, len);
+	bad[96 + 8 + 4] = 0xff; /* the first id's first byte: not UTF-8 */
+	ck_assert_int_eq(snapshot_decode(bad, len, 0, &out, &when, err, sizeof(err)), -1);
+	ck_assert_ptr_null(out);
+	ck_assert_ptr_nonnull(strstr(err, "wrong shape"));
+	memcpy(bad, good, len);
+	bad[96 + 8] = 0xff; /* the first id's length */
+	ck_assert_int_eq(snapshot_decode(bad, len, 0, &out, &when, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "malformed"));
+	/* Unchecked but intact, it still decodes. */
+	ck_assert_int_eq(snapshot_decode(good, len, 0, &out, &when, err, sizeof(err)), 0);
+	feed_free(out);
+
+	/* The good file is loaded again once it is back. */
+	write_raw(good, len);
+	ck_assert_int_eq(snapshot_load(dir, &out, &when, err, sizeof(err)), 1);
+	feed_free(out);
+	free(good);
+	free(bad);
+}
+END_TEST
+
+START_TEST(a_failed_write_keeps_the_previous_snapshot)
+{
+	struct feed *f = parse(feed_json);
+	char err[256];
+	ck_assert_int_eq(snapshot_write(dir, f, 42, NULL, err, sizeof(err)), 0);
+	/* A directory where the temporary file cannot be created. */
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/none/deeper", dir);
+	ck_assert_int_eq(snapshot_write(sub, f, 43, NULL, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot write"));
+	ck_assert_int_eq(snapshot_dir_ready(sub, err, sizeof(err)), -1);
+	/* A stop in the middle gives up the same way. */
+	const volatile int stop = 1;
+	ck_assert_int_eq(snapshot_write(dir, f, 44, &stop, err, sizeof(err)), -1);
+	feed_free(f);
+	struct feed *g = NULL;
+	double when = 0;
+	ck_assert_int_eq(snapshot_load(dir, &g, &when, err, sizeof(err)), 1);
+	ck_assert_double_eq(when, 42);
+	feed_free(g);
+	/* No temporary file is left behind. */
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 1", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(the_merge_keeps_unlisted_tweets_within_retention_only)
+{
+	struct feed *old = parse(feed_json); /* tweets 100, 200, 300.5 */
+	/* The new download lists 300 (changed text) and 400, not 100 or 200. */
+	struct feed *fresh = parse(
+		"[{\"ip\":[\"5.5.5.5\"],\"tweet\":{\"id\":\"400\",\"user\":\"carol\",\"tweet\":"
+		"\"n\","
+		"\"link\":\"l\",\"timestamp\":400}},{\"tweet\":{\"id\":\"300\",\"user\":\"bob\","
+		"\"tweet\":\"new text\",\"link\":\"l\",\"timestamp\":300.5}}]");
+	struct feed *m = feed_merge(fresh, old, 150, 0); /* 100 is past retention */
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->n_tweets, 3);
+	ck_assert_str_eq(m->tweets[0].id, "400");
+	ck_assert_str_eq(m->tweets[1].id, "300");
+	ck_assert_str_eq(m->tweets[1].text, "new text"); /* the download wins */
+	ck_assert_str_eq(m->tweets[2].id, "200");
+	ck_assert_str_eq(m->tweets[2].iocs[0].value, "evil.example.com");
+	ck_assert_uint_eq(m->n_accounts, 3);
+	ck_assert_uint_eq(m->n_iocs, 2);
+	struct feed_index *idx = feed_index_build(m);
+	ck_assert_ptr_nonnull(idx);
+	const uint32_t *ids;
+	ck_assert_uint_eq(feed_index_lookup(idx, "domain", "evil.example.com", &ids), 1);
+	ck_assert_uint_eq(feed_index_lookup(idx, "ip", "1.2.3.4", &ids), 0);
+	feed_index_free(idx);
+	feed_free(old);
+}
+END_TEST
+
+START_TEST(the_history_stays_within_the_byte_cap_oldest_first)
+{
+	struct feed *old = parse(feed_json); /* 300.5, 200, 100 */
+	const char *one = "[{\"tweet\":{\"id\":\"400\",\"user\":\"c\",\"tweet\":\"n\","
+			  "\"link\":\"l\",\"timestamp\":400}}]";
+	struct feed *fresh = parse(one);
+	/* Room for the download and the newest retained tweet only. */
+	size_t cap = strlen(one) + feed_tweet_bytes(&old->tweets[0]);
+	struct feed *m = feed_merge(fresh, old, 0, cap);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->n_tweets, 2);
+	ck_assert_str_eq(m->tweets[0].id, "400");
+	ck_assert_str_eq(m->tweets[1].id, "300");
+	feed_free(m);
+	m = feed_merge(parse(one), old, 0, 0); /* no cap: all of it */
+	ck_assert_uint_eq(m->n_tweets, 4);
+	feed_free(m);
+	feed_free(old);
+}
+END_TEST
+
+START_TEST(incremental_urls_ask_for_yesterday_and_today)
+{
+	char url[256];
+	/* 2026-12-02 12:00 UTC */
+	ck_assert_int_eq(feed_url_days("http://x", 1796212800.0, 1, url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "http://x/v1/tweets/2026-12-01/2026-12-02/full");
+	ck_assert_int_eq(feed_url("http://x", 1796212800.0, url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "http://x/v1/tweets/2026-11-25/2026-12-02/full");
+}
+END_TEST
+
+/* Accepts one HTTP request on `lfd` within timeout_ms and answers it with
+ * `body`; returns the request line's path, or "" on timeout. */
+static void serve_one(int lfd, int timeout_ms, const char *body, char *path, size_t pathlen)
+{
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+	path[0] = '\0';
+	if (poll(&p, 1, timeout_ms) != 1)
+		return;
+	int c = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(c, 0);
+	char req[2048];
+	ssize_t n = read(c, req, sizeof(req) - 1);
+	ck_assert_int_gt(n, 0);
+	req[n] = '\0';
+	char fmt[32];
+	snprintf(fmt, sizeof(fmt), "GET %%%zus", pathlen - 1);
+	ck_assert_int_eq(sscanf(req, fmt, path), 1);
+	char head[128];
+	int h = snprintf(head, sizeof(head),
+			 "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
+			 "Content-Length: %zu\r\n\r\n",
+			 strlen(body));
+	ck_assert_int_eq(write(c, head, (size_t)h), h);
+	ck_assert_int_eq(write(c, body, strlen(body)), (ssize_t)strlen(body));
+	close(c);
+}
+
+START_TEST(reload_refreshes_at_once_and_the_next_start_loads_the_snapshot)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+	char url[64], state[96];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+	snprintf(state, sizeof(state), "%s/state", dir);
+	const char *const env[] = {
+		"TWEETTIOC_URL", url, "TWEETTIOC_REFRESH_SECONDS", "3600", "RELAY_STATE_DIR",
+		state,		 NULL};
+	struct relay_config cfg;
+	test_config_load(&cfg, env);
+	char err[256], path[256];
+	ck_assert_int_eq(tweettioc_module.start(&cfg, err, sizeof(err)), 0);
+	serve_one(lfd, 5000, feed_json, path, sizeof(path));
+	ck_assert_ptr_nonnull(strstr(path, "/v1/tweets/"));
+	tweettioc_module.wait_ready(5000);
+	ck_assert_ptr_nonnull(tweettioc_module.reload);
+	tweettioc_module.reload();
+	serve_one(lfd, 2000, feed_json, path, sizeof(path));
+	ck_assert_msg(path[0], "no upstream request within 2 s of reload");
+	tweettioc_module.stop();
+
+	/* A new start with the upstream silent answers from the snapshot. */
+	ck_assert_int_eq(tweettioc_module.start(&cfg, err, sizeof(err)), 0);
+	struct feed_status st;
+	feed_store_status(&st);
+	ck_assert_int_eq(st.loaded, 1);
+	ck_assert_int_eq(st.restored, 1);
+	ck_assert_uint_eq(st.tweets, 3);
+	close(lfd); /* the refresh in flight fails: the copy stays */
+	tweettioc_module.stop();
+	config_free(&cfg);
+}
+END_TEST
+
+static Suite *snapshot_suite(void)
+{
+	Suite *s = suite_create("snapshot");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_snapshot_reads_back_as_the_feed_it_was_written_from);
+	tcase_add_test(tc, no_snapshot_is_not_an_error);
+	tcase_add_test(tc, a_damaged_snapshot_is_refused_as_a_whole);
+	tcase_add_test(tc, a_failed_write_keeps_the_previous_snapshot);
+	tcase_add_test(tc, the_merge_keeps_unlisted_tweets_within_retention_only);
+	tcase_add_test(tc, the_history_stays_within_the_byte_cap_oldest_first);
+	tcase_add_test(tc, incremental_urls_ask_for_yesterday_and_today);
+	tcase_add_test(tc, reload_refreshes_at_once_and_the_next_start_loads_the_snapshot);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(snapshot_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
