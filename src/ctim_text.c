@@ -180,15 +180,23 @@ struct md_token {
 static void md_next(const unsigned char *p, size_t n, size_t i, struct md_token *t)
 {
 	/* Inline Markdown and HTML syntax, the GFM cell separator and the
-	 * escape itself. */
-	static const char special[] = "\\`*_[]()<>|~!&";
+	 * escape itself: \\ ` * _ [ ] ( ) < > | ~ ! & */
+	static const unsigned char special[128] = {
+		['\\'] = 1, ['`'] = 1, ['*'] = 1, ['_'] = 1, ['['] = 1, [']'] = 1, ['('] = 1,
+		[')'] = 1,  ['<'] = 1, ['>'] = 1, ['|'] = 1, ['~'] = 1, ['!'] = 1, ['&'] = 1};
 	static const struct {
 		const char *scheme, *defanged;
-	} schemes[] = {{"https://", "hxxps://"}, {"http://", "hxxp://"}, {"ftp://", "fxp://"}};
-	for (size_t k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++) {
-		size_t len = strlen(schemes[k].scheme);
+		size_t len;
+	} schemes[] = {
+		{"https://", "hxxps://", 8}, {"http://", "hxxp://", 7}, {"ftp://", "fxp://", 6}};
+	/* Only an 'h' or an 'f' can start a scheme: the common case costs one
+	 * comparison (this runs once per character of every tweet). */
+	unsigned char c0 = p[i] | 0x20;
+	for (size_t k = 0; (c0 == 'h' || c0 == 'f') && k < sizeof(schemes) / sizeof(schemes[0]);
+	     k++) {
+		size_t len = schemes[k].len;
 		if (n - i >= len && strncasecmp((const char *)p + i, schemes[k].scheme, len) == 0) {
-			t->len = strlen(schemes[k].defanged);
+			t->len = len; /* "hxxps://" is as long as "https://" */
 			memcpy(t->bytes, schemes[k].defanged, t->len);
 			t->units = t->len;
 			t->used = len;
@@ -203,7 +211,7 @@ static void md_next(const unsigned char *p, size_t n, size_t i, struct md_token 
 	} else if (is_blank(cp)) {
 		t->bytes[0] = ' ';
 		t->len = t->units = 1;
-	} else if (cp < 0x80 && strchr(special, (int)cp)) {
+	} else if (cp < 0x80 && special[cp]) {
 		t->bytes[0] = '\\';
 		t->bytes[1] = (char)cp;
 		t->len = t->units = 2;
@@ -216,16 +224,24 @@ static void md_next(const unsigned char *p, size_t n, size_t i, struct md_token 
 int md_text(struct strbuf *sb, const char *s, size_t max_units)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), i, total = 0;
+	size_t n = strlen((const char *)p), i, total = 0, mark = sb->len;
 	struct md_token t;
+	/* Most texts fit: written in one pass. One that does not is taken back
+	 * and written again, cut to leave room for the ellipsis. */
 	for (i = 0; i < n; i += t.used) {
 		md_next(p, n, i, &t);
 		total += t.units;
 		if (total > max_units)
 			break;
+		if (strbuf_append(sb, t.bytes, t.len) != STRBUF_OK)
+			return -1;
 	}
-	int cut = total > max_units;
-	size_t room = cut ? (max_units >= 3 ? max_units - 3 : 0) : max_units, used = 0;
+	if (total <= max_units)
+		return 0;
+	sb->len = mark;
+	if (sb->data)
+		sb->data[mark] = '\0';
+	size_t room = max_units >= 3 ? max_units - 3 : 0, used = 0;
 	for (i = 0; i < n; i += t.used) {
 		md_next(p, n, i, &t);
 		if (used + t.units > room)
@@ -234,7 +250,7 @@ int md_text(struct strbuf *sb, const char *s, size_t max_units)
 		if (strbuf_append(sb, t.bytes, t.len) != STRBUF_OK)
 			return -1;
 	}
-	if (cut && strbuf_append(sb, "...", max_units < 3 ? max_units : 3) != STRBUF_OK)
+	if (strbuf_append(sb, "...", max_units < 3 ? max_units : 3) != STRBUF_OK)
 		return -1;
 	return 0;
 }
