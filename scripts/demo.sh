@@ -89,9 +89,10 @@ else
 	port_taken "$feed_port" || die "the feed server did not start"
 fi
 
-# 2. The relay, FastCGI on a loopback port.
+# 2. The relay, FastCGI on a loopback port. Its feed snapshot stays in the
+# demo's own directory: a demo must not seed a real relay's history.
 relay_port=$(free_port)
-RELAY_AUTH=none TWEETTIOC_URL=$feed_url \
+RELAY_AUTH=none TWEETTIOC_URL=$feed_url RELAY_STATE_DIR=$tmp/state \
 	"$relay_bin" --listen "127.0.0.1:$relay_port" 2>"$tmp/relay.log" &
 pids+=($!)
 
