@@ -71,7 +71,8 @@ static char *read_all(const char *path, size_t *len)
 
 /* A relay restarted from the snapshot in `dir` refreshes from `feed_path`
  * (len bytes): returns the peak RSS in MB. Mirrors refresh.c's order: the
- * download buffer is freed right after parsing, the old copy after the swap. */
+ * download's pages are released as they are parsed (feed_parse_release),
+ * the buffer freed after, the old copy after the swap. */
 static double refresh_peak(const char *dir, const char *feed_path, size_t len)
 {
 	struct feed *loaded, *fresh;
@@ -82,7 +83,8 @@ static double refresh_peak(const char *dir, const char *feed_path, size_t len)
 	struct feed_index *old = feed_index_build(loaded);
 	size_t n;
 	char *body = read_all(feed_path, &n);
-	if (!old || !body || n != len || feed_parse(body, n, &fresh, err, sizeof(err)) != RELAY_OK)
+	if (!old || !body || n != len ||
+	    feed_parse_release(body, n, &fresh, err, sizeof(err)) != RELAY_OK)
 		return -1;
 	free(body);
 	struct feed *merged = feed_merge(fresh, old->feed, 0, 0);

@@ -24,7 +24,9 @@ void arena_init(struct arena *a, size_t chunk_size);
 void arena_free(struct arena *a);
 /* n bytes aligned for any type, or NULL when out of memory. */
 void *arena_alloc(struct arena *a, size_t n);
-/* A copy of n bytes of s plus a NUL. */
+/* n bytes with no alignment (packed after the last), or NULL. */
+void *arena_alloc_bytes(struct arena *a, size_t n);
+/* A copy of n bytes of s plus a NUL, not aligned (packed after the last). */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 

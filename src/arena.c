@@ -38,15 +38,17 @@ void arena_free(struct arena *a)
 	a->used = a->reserved = 0;
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes at the next multiple of `align` in the newest chunk, or in a new
+ * one; `asked` of them are unpoisoned. Strings take align 1: padding every
+ * short string of a feed copy to 16 bytes cost about a tenth of the copy
+ * (`make bench`). */
+static void *arena_take(struct arena *a, size_t n, size_t align, size_t asked)
 {
-	const size_t align = alignof(max_align_t);
 	if (n > ((size_t)-1) / 2)
 		return NULL;
-	size_t asked = n;
-	n = (n + align - 1) & ~(align - 1);
 	struct arena_chunk *c = a->head;
-	if (!c || c->size - c->used < n) {
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	if (!c || at > c->size || c->size - at < n) {
 		size_t size = a->doubling && c ? c->size * 2 : a->chunk_size;
 		if (size < n)
 			size = n;
@@ -59,12 +61,26 @@ void *arena_alloc(struct arena *a, size_t n)
 		c->next = a->head;
 		a->head = c;
 		a->reserved += size;
+		at = 0;
 	}
-	void *p = c->data + c->used;
-	c->used += n;
-	a->used += n;
+	void *p = c->data + at;
+	a->used += at + n - c->used;
+	c->used = at + n;
 	ARENA_UNPOISON(p, asked);
 	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	const size_t align = alignof(max_align_t);
+	if (n > ((size_t)-1) / 2)
+		return NULL;
+	return arena_take(a, (n + align - 1) & ~(align - 1), align, n);
+}
+
+void *arena_alloc_bytes(struct arena *a, size_t n)
+{
+	return arena_take(a, n, 1, n);
 }
 
 int arena_owns(const struct arena *a, const void *p)
@@ -98,7 +114,7 @@ void arena_rewind(struct arena *a, size_t keep_max)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = n < ((size_t)-1) / 2 ? arena_alloc_bytes(a, n + 1) : NULL;
 	if (!p)
 		return NULL;
 	memcpy(p, s, n);

@@ -37,6 +37,9 @@ extern const char *const feed_ioc_list_names[FEED_IOC__MAX];
 
 struct feed_ioc {
 	enum feed_ioc_kind kind;
+	/* feed.c: 2 spare bytes precede `value`, so index.c can make the key
+	 * "<class>:<value>" share the value's bytes instead of a copy. */
+	unsigned char key_room;
 	const char *value;     /* refanged, otherwise as the feed wrote it */
 	const char *ctim_type; /* "ip", "ipv6", "md5", "sha1", "sha256", "email", "domain", "url" */
 	const char *key;       /* match key (normalize.h), NULL if the value has none */
@@ -71,6 +74,13 @@ struct feed {
  * memory) with a message in err and *out NULL. */
 enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char *err,
 			  size_t errlen);
+
+/* As feed_parse(), for a download that is not needed afterwards: the pages
+ * of `json` already parsed are given back to the kernel as the parse goes,
+ * so the download and its parsed copy are never both whole in memory. The
+ * bytes of json are unspecified afterwards (zeros in part): only free it. */
+enum relay_err feed_parse_release(char *json, size_t len, struct feed **out, char *err,
+				  size_t errlen);
 
 void feed_free(struct feed *feed);
 

@@ -1,10 +1,12 @@
 /* test_tweettioc.c: matching, feed parsing, the index and the CTIM it yields. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "config.h"
 #include "ctim.h"
 #include "ctim_text.h"
@@ -658,6 +660,60 @@ START_TEST(the_fixture_feed_indexes_every_mention)
 }
 END_TEST
 
+/* Memory of one copy (issue 13): strings packed, keys sharing their value's
+ * bytes, and feed_parse_release giving the parsed download back. */
+START_TEST(a_copy_packs_strings_shares_keys_and_releases_the_download)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	char *prev = arena_strdup(&a, "ab");
+	for (int i = 0; i < 100; i++) {
+		char *s = arena_strdup(&a, "ab");
+		ck_assert_ptr_eq(s, prev + 3); /* no padding between strings */
+		prev = s;
+	}
+	ck_assert_uint_eq((uintptr_t)arena_alloc(&a, 8) % 8, 0); /* structs stay aligned */
+	arena_free(&a);
+
+	enum { N = 60000 };
+	size_t cap = (size_t)N * 220, len = 0;
+	char *json = malloc(cap);
+	ck_assert_ptr_nonnull(json);
+	json[len++] = '[';
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(json + len, cap - len,
+					"%s{\"md5\":[\"%032x\"],\"tweet\":{\"id\":\"%d\",\"user\":"
+					"\"u%d\",\"tweet\":\"t\",\"link\":\"https://x/%d\","
+					"\"timestamp\":%d}}",
+					i ? "," : "", i, i, i % 7, i, 1700000000 + i);
+	json[len++] = ']';
+	struct feed *kept, *released;
+	char err[128];
+	ck_assert_int_eq(feed_parse(json, len, &kept, err, sizeof(err)), RELAY_OK);
+	ck_assert_int_eq(feed_parse_release(json, len, &released, err, sizeof(err)), RELAY_OK);
+	ck_assert_uint_eq(released->n_tweets, N);
+	for (size_t i = 0; i < kept->n_tweets; i++) {
+		ck_assert_str_eq(kept->tweets[i].id, released->tweets[i].id);
+		ck_assert_str_eq(kept->tweets[i].iocs[0].value, released->tweets[i].iocs[0].value);
+	}
+	/* A page well inside what was parsed reads as zeros: given back. */
+	size_t zero = 0;
+	for (size_t i = 1024 * 1024; i < 1024 * 1024 + 65536; i++)
+		zero += json[i] == 0;
+	ck_assert_uint_eq(zero, 65536);
+	free(json);
+	feed_free(kept);
+	struct feed_index *idx = feed_index_build(released);
+	ck_assert_ptr_nonnull(idx);
+	const struct feed_ioc *ioc = &idx->feed->tweets[0].iocs[0];
+	ck_assert_ptr_eq(ioc->key + 2, ioc->value); /* "<class>:<value>" in place */
+	ck_assert_str_eq(ioc->key + 2, ioc->value);
+	const uint32_t *ids;
+	ck_assert_uint_eq(feed_index_lookup(idx, "md5", ioc->value, &ids), 1);
+	feed_index_free(idx);
+}
+END_TEST
+
 static Suite *tweettioc_suite(void)
 {
 	Suite *s = suite_create("tweettioc");
@@ -682,6 +738,7 @@ static Suite *tweettioc_suite(void)
 	tcase_add_test(tc, health_is_ok_with_a_fresh_copy);
 	tcase_add_test(tc, a_reader_keeps_its_copy_across_a_swap);
 	tcase_add_test(tc, the_fixture_feed_indexes_every_mention);
+	tcase_add_test(tc, a_copy_packs_strings_shares_keys_and_releases_the_download);
 	tcase_add_test(tc, limits_count_utf16_units_and_cut_whole_characters);
 	tcase_add_test(tc, markdown_text_is_escaped_and_defanged);
 	tcase_add_test(tc, emitted_uris_parse_strictly);

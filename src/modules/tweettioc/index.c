@@ -69,10 +69,14 @@ static int compute_keys(struct feed *feed)
 			if (ioc_key(kind_class[ioc->kind], ioc->value, key, sizeof(key), alt,
 				    sizeof(alt)) != 0)
 				continue;
-			/* Most keys equal the value (already lowercase): share it. */
-			if (strcmp(key, ioc->value) == 0)
-				ioc->key = ioc->value;
-			else if (!(ioc->key = arena_strdup(&feed->arena, key)))
+			/* Most keys are "<class>:" and the value (already lowercase):
+			 * they take the 2 bytes feed.c left before the value. */
+			if (ioc->key_room && strcmp(key + 2, ioc->value) == 0) {
+				char *room = (char *)(uintptr_t)(ioc->value - 2);
+				room[0] = key[0];
+				room[1] = key[1];
+				ioc->key = room;
+			} else if (!(ioc->key = arena_strdup(&feed->arena, key)))
 				return -1;
 			if (alt[0] && !(ioc->alt_key = arena_strdup(&feed->arena, alt)))
 				return -1;
