@@ -161,15 +161,18 @@ class SnapshotDamageTest(SnapshotCase):
         # Upstream down first: no crash, no data, one log line.
         self.fake.stop()
         self.start_relay()
-        self.assertEqual(len(self.log_lines("ignoring the snapshot")), 1, self.relay.stderr())
+        lines = self.log_lines("ignoring the snapshot")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
         self.assertIn(NOT_LOADED, json.dumps(self.health()))
-        # Upstream back: the relay serves after the download.
-        self.fake.start()
+        # Upstream back: the relay serves after the download. Stopped
+        # before the upstream returns, so its retries cannot write a good
+        # snapshot in between.
         self.relay.stop()
+        self.fake.start()
         self.start_relay()
         self.wait_healthy()
         self.assertGreater(self.sightings(self.some_ip()), 0)
-        return self.log_lines("ignoring the snapshot")[0]
+        return lines[0]
 
     def test_a_flipped_byte_is_ignored(self):
         line = self.damage_and_restart(lambda b: b[:-5] + bytes([b[-5] ^ 0x20]) + b[-4:])
