@@ -90,10 +90,21 @@ static size_t encode(unsigned cp, char *out)
 	return 4;
 }
 
+/* The length of the leading ASCII run: one byte, one UTF-16 unit each, and
+ * always valid UTF-8. Most feed text is ASCII, so the decoder below only
+ * sees what follows the first other byte. */
+static size_t ascii_prefix(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && p[i] < 0x80)
+		i++;
+	return i;
+}
+
 size_t text_utf16_len(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), i = 0, units = 0;
+	size_t n = strlen((const char *)p), i = ascii_prefix(p, n), units = i;
 	while (i < n) {
 		unsigned cp;
 		i += text_decode(p + i, n - i, &cp);
@@ -105,7 +116,9 @@ size_t text_utf16_len(const char *s)
 int text_fits(const char *s, size_t max_units)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), i = 0, units = 0;
+	size_t n = strlen((const char *)p), i = ascii_prefix(p, n), units = i;
+	if (units > max_units)
+		return 0;
 	while (i < n) {
 		unsigned cp;
 		size_t k = text_decode(p + i, n - i, &cp);
@@ -177,13 +190,30 @@ struct md_token {
 	size_t used;  /* source bytes consumed */
 };
 
+/* Inline Markdown and HTML syntax, the GFM cell separator and the escape
+ * itself: \\ ` * _ [ ] ( ) < > | ~ ! & */
+static const unsigned char md_special[128] = {
+	['\\'] = 1, ['`'] = 1, ['*'] = 1, ['_'] = 1, ['['] = 1, [']'] = 1, ['('] = 1,
+	[')'] = 1,  ['<'] = 1, ['>'] = 1, ['|'] = 1, ['~'] = 1, ['!'] = 1, ['&'] = 1};
+
+/* How many bytes from i on md_next() would copy unchanged: printable ASCII
+ * that is not special, not a '.', and does not start "ht"/"ft" (a scheme
+ * to defang). Lets md_text() copy ordinary words in one append. */
+static size_t md_plain_run(const unsigned char *p, size_t n, size_t i)
+{
+	size_t j = i;
+	while (j < n) {
+		unsigned char c = p[j], lc = c | 0x20;
+		if (c < 0x20 || c >= 0x7F || md_special[c] || c == '.' ||
+		    ((lc == 'h' || lc == 'f') && j + 1 < n && (p[j + 1] | 0x20) == 't'))
+			break;
+		j++;
+	}
+	return j - i;
+}
+
 static void md_next(const unsigned char *p, size_t n, size_t i, struct md_token *t)
 {
-	/* Inline Markdown and HTML syntax, the GFM cell separator and the
-	 * escape itself: \\ ` * _ [ ] ( ) < > | ~ ! & */
-	static const unsigned char special[128] = {
-		['\\'] = 1, ['`'] = 1, ['*'] = 1, ['_'] = 1, ['['] = 1, [']'] = 1, ['('] = 1,
-		[')'] = 1,  ['<'] = 1, ['>'] = 1, ['|'] = 1, ['~'] = 1, ['!'] = 1, ['&'] = 1};
 	static const struct {
 		const char *scheme, *defanged;
 		size_t len;
@@ -211,7 +241,7 @@ static void md_next(const unsigned char *p, size_t n, size_t i, struct md_token 
 	} else if (is_blank(cp)) {
 		t->bytes[0] = ' ';
 		t->len = t->units = 1;
-	} else if (cp < 0x80 && special[cp]) {
+	} else if (cp < 0x80 && md_special[cp]) {
 		t->bytes[0] = '\\';
 		t->bytes[1] = (char)cp;
 		t->len = t->units = 2;
@@ -228,13 +258,24 @@ int md_text(struct strbuf *sb, const char *s, size_t max_units)
 	struct md_token t;
 	/* Most texts fit: written in one pass. One that does not is taken back
 	 * and written again, cut to leave room for the ellipsis. */
-	for (i = 0; i < n; i += t.used) {
+	for (i = 0; i < n && total <= max_units;) {
+		size_t run = md_plain_run(p, n, i);
+		if (run > 0) {
+			total += run;
+			if (total > max_units)
+				break;
+			if (strbuf_append(sb, p + i, run) != STRBUF_OK)
+				return -1;
+			i += run;
+			continue;
+		}
 		md_next(p, n, i, &t);
 		total += t.units;
 		if (total > max_units)
 			break;
 		if (strbuf_append(sb, t.bytes, t.len) != STRBUF_OK)
 			return -1;
+		i += t.used;
 	}
 	if (total <= max_units)
 		return 0;
