@@ -84,20 +84,28 @@ static cJSON *decode_json_part(const char *part, size_t len)
 	return json;
 }
 
-enum jwt_status jwt_parse(const char *token, size_t len, struct jwt *jwt)
+/* Clears *jwt and finds the two dots of a three-part token within the size
+ * limit. Returns 0, or -1 for anything else. Also clears errno: the
+ * decoders answer NULL or -1 for bad input and for a failed allocation
+ * alike, and malloc's ENOMEM tells them apart. */
+static int jwt_split(const char *token, size_t len, struct jwt *jwt, const char **dot1,
+		     const char **dot2)
 {
 	memset(jwt, 0, sizeof(*jwt));
 	if (!token || len == 0 || len > JWT_MAX_TOKEN)
-		return JWT_ERR_STRUCTURE;
-	/* The decoders answer NULL or -1 for bad input and for a failed
-	 * allocation alike; malloc's ENOMEM tells them apart. */
+		return -1;
 	errno = 0;
+	*dot1 = memchr(token, '.', len);
+	*dot2 = *dot1 ? memchr(*dot1 + 1, '.', len - (size_t)(*dot1 + 1 - token)) : NULL;
+	if (!*dot2 || memchr(*dot2 + 1, '.', len - (size_t)(*dot2 + 1 - token)))
+		return -1;
+	return 0;
+}
 
-	const char *dot1 = memchr(token, '.', len);
-	if (!dot1)
-		return JWT_ERR_STRUCTURE;
-	const char *dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token));
-	if (!dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
+enum jwt_status jwt_parse(const char *token, size_t len, struct jwt *jwt)
+{
+	const char *dot1, *dot2;
+	if (jwt_split(token, len, jwt, &dot1, &dot2) != 0)
 		return JWT_ERR_STRUCTURE;
 
 	const char *sig = dot2 + 1;
@@ -138,13 +146,8 @@ bad:
 
 enum jwt_status jwt_parse_payload(const char *token, size_t len, struct jwt *jwt)
 {
-	memset(jwt, 0, sizeof(*jwt));
-	if (!token || len == 0 || len > JWT_MAX_TOKEN)
-		return JWT_ERR_STRUCTURE;
-	errno = 0;
-	const char *dot1 = memchr(token, '.', len);
-	const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
-	if (!dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
+	const char *dot1, *dot2;
+	if (jwt_split(token, len, jwt, &dot1, &dot2) != 0)
 		return JWT_ERR_STRUCTURE;
 	jwt->payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	if (!jwt->payload)
