@@ -65,6 +65,19 @@ def wait_for(predicate, timeout, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
+def read_logs(prefix, names):
+    """The files `names` under `prefix` that exist, as text joined by newlines
+    (a front end's output and error logs, for a failing test's message)."""
+    parts = []
+    for name in names:
+        try:
+            with open(os.path.join(prefix, name), "rb") as f:
+                parts.append(f.read().decode("utf-8", "replace"))
+        except OSError:
+            pass
+    return "\n".join(parts)
+
+
 def rebase_feed(items, newest=None):
     """A deep copy of a tweettioc feed with the tweet timestamps shifted so
     the newest tweet is at `newest` (default now - 60 s). Relative spacing is
@@ -530,14 +543,7 @@ class Nginx:
         self.start()
 
     def log(self):
-        parts = []
-        for name in ("nginx.out", "error.log"):
-            try:
-                with open(os.path.join(self.prefix, name), "rb") as f:
-                    parts.append(f.read().decode("utf-8", "replace"))
-            except OSError:
-                pass
-        return "\n".join(parts)
+        return read_logs(self.prefix, ("nginx.out", "error.log"))
 
     def stop(self, timeout=10):
         if self.proc is None:
@@ -562,6 +568,21 @@ class Nginx:
 
 # ----------------------------------------------------------------- client
 
+def exchange(conn, method, path, body=None, headers=None):
+    """One request on `conn` (http or https; closed afterwards): returns
+    (status, body, headers) with the body decoded strictly (decode_body),
+    and every entity of a 200 answer checked against CTIM (ctim_check.py)."""
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        body = decode_body(resp.read(), resp.headers.get("Content-Type"))
+        if resp.status == 200:
+            ctim_check.assert_valid_answer(path, body)
+        return resp.status, body, resp.headers
+    finally:
+        conn.close()
+
+
 class Client:
     """Minimal HTTP client for the nginx in front of the relay. Every call
     returns (status, body, headers): body is the parsed JSON when it parses,
@@ -581,17 +602,8 @@ class Client:
         hdrs.update(headers or {})
         hdrs = {k: v for k, v in hdrs.items() if v is not None}  # None removes a header
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        try:
-            conn.request(method, path, body=body, headers=hdrs)
-            resp = conn.getresponse()
-            raw = resp.read()
-            body = decode_body(raw, resp.headers.get("Content-Type"))
-            if resp.status == 200:
-                # Every entity of every answer must be valid CTIM (ctim_check.py).
-                ctim_check.assert_valid_answer(path, body)
-            return resp.status, body, resp.headers
-        finally:
-            conn.close()
+        return exchange(conn, method, path, body, hdrs)
+
 
     def post(self, path, body=b"", headers=None):
         return self.request("POST", path, body, headers)

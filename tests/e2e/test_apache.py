@@ -33,7 +33,8 @@ import tempfile
 import time
 import unittest
 
-from harness import REPO, FakeTweettioc, Relay, decode_body, free_port, port_open, wait_for
+from harness import (REPO, FakeTweettioc, Relay, exchange, free_port, port_open,
+                     read_logs, wait_for)
 
 APACHE_DIR = REPO / "deploy" / "apache"
 MODS_AVAILABLE = "/etc/apache2/mods-available"
@@ -278,14 +279,8 @@ class Apache:
                 raise AssertionError("apache2 exited at start-up:\n" + log)
 
     def log(self):
-        parts = []
-        for name in ("apache.out", "logs/error.log", "logs/securex-relay.error.log"):
-            try:
-                with open(os.path.join(self.prefix, name), "rb") as f:
-                    parts.append(f.read().decode("utf-8", "replace"))
-            except OSError:
-                pass
-        return "\n".join(parts)
+        return read_logs(self.prefix,
+                         ("apache.out", "logs/error.log", "logs/securex-relay.error.log"))
 
     def stop(self):
         """SIGTERM to apache2's process group (it started it), SIGKILL after 10 s."""
@@ -353,16 +348,11 @@ class ProductionApacheTest(unittest.TestCase):
         conn.host = HOST
         conn._create_connection = lambda addr, *a, **k: socket.create_connection(
             ("127.0.0.1", cls.apache.https_port), *a, **k)
-        try:
-            hdrs = {"Host": HOST,
-                    "Authorization": "Bearer " + (token if token is not None else valid_token())}
-            hdrs.update(headers or {})
-            hdrs = {k: v for k, v in hdrs.items() if v is not None}
-            conn.request(method, path, body=body, headers=hdrs)
-            resp = conn.getresponse()
-            return resp.status, decode_body(resp.read()), resp.headers
-        finally:
-            conn.close()
+        hdrs = {"Host": HOST,
+                "Authorization": "Bearer " + (token if token is not None else valid_token())}
+        hdrs.update(headers or {})
+        hdrs = {k: v for k, v in hdrs.items() if v is not None}
+        return exchange(conn, method, path, body, hdrs)
 
     def tearDown(self):
         problem = self.relay.problems()

@@ -33,7 +33,8 @@ import tempfile
 import unittest
 
 from harness import (FIXTURES, REPO, Client, FakeTweettioc, Nginx, Relay, RelayTestCase,
-                     decode_body, free_port, nginx_binary, port_open, relay_bin, wait_for)
+                     exchange, free_port, nginx_binary, port_open, relay_bin,
+                     wait_for)
 
 DEPLOY = REPO / "deploy" / "nginx"
 SYSTEMD = REPO / "deploy" / "systemd"
@@ -152,17 +153,11 @@ class ProductionNginxTest(unittest.TestCase):
         ctx.check_hostname = False  # connecting to 127.0.0.1, certificate for HOST
         conn = http.client.HTTPSConnection("127.0.0.1", cls.https_port, context=ctx, timeout=30,
                                            source_address=(source, 0))
-        try:
-            now = int(time.time())
-            token = hs256_token({"aud": aud or audience_for(path), "iat": now,
-                                 "exp": now + 600})
-            hdrs = {"Host": HOST, "Authorization": "Bearer " + token}
-            hdrs.update(headers or {})
-            conn.request(method, path, body=body, headers=hdrs)
-            resp = conn.getresponse()
-            return resp.status, decode_body(resp.read()), resp.headers
-        finally:
-            conn.close()
+        now = int(time.time())
+        token = hs256_token({"aud": aud or audience_for(path), "iat": now, "exp": now + 600})
+        hdrs = {"Host": HOST, "Authorization": "Bearer " + token}
+        hdrs.update(headers or {})
+        return exchange(conn, method, path, body, hdrs)
 
     def tearDown(self):
         problem = self.relay.problems()
