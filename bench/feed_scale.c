@@ -71,8 +71,9 @@ static char *read_all(const char *path, size_t *len)
 
 /* A relay restarted from the snapshot in `dir` refreshes from `feed_path`
  * (len bytes): returns the peak RSS in MB. Mirrors refresh.c's order: the
- * download's pages are released as they are parsed (feed_parse_release),
- * the buffer freed after, the old copy after the swap. */
+ * download's pages are released as they are parsed (feed_parse_release,
+ * sharing the strings of unchanged tweets with the old copy), the buffer
+ * freed after, the old copy after the swap. */
 static double refresh_peak(const char *dir, const char *feed_path, size_t len)
 {
 	struct feed *loaded, *fresh;
@@ -84,7 +85,7 @@ static double refresh_peak(const char *dir, const char *feed_path, size_t len)
 	size_t n;
 	char *body = read_all(feed_path, &n);
 	if (!old || !body || n != len ||
-	    feed_parse_release(body, n, &fresh, err, sizeof(err)) != RELAY_OK)
+	    feed_parse_release(body, n, old->feed, &fresh, err, sizeof(err)) != RELAY_OK)
 		return -1;
 	free(body);
 	struct feed *merged = feed_merge(fresh, old->feed, 0, 0);

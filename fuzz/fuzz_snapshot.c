@@ -26,7 +26,7 @@ static void check_feed(const struct feed *feed)
 		const struct feed_tweet *t = &feed->tweets[i];
 		if (i > 0 && t->timestamp > feed->tweets[i - 1].timestamp)
 			fuzz_fail("tweets are not newest first");
-		if (!t->id[0] || !t->user[0] || !t->link[0] || !isfinite(t->timestamp))
+		if (!t->id[0] || !t->user[0] || !t->link || !isfinite(t->timestamp))
 			fuzz_fail("a decoded tweet lacks a field");
 		if (t->n_hashtags > FEED_MAX_HASHTAGS || t->n_iocs > FEED_MAX_IOCS_PER_TWEET)
 			fuzz_fail("a decoded tweet has too many hashtags or IOCs");

@@ -30,4 +30,8 @@ int uri_twitter_handle(const char *name);
 int uri_tweet_link(const char *link, const char *user, const char *id, char buf[URI_MAX + 1],
 		   const char **out);
 
+/* 1 when `link` is exactly https://twitter.com/<user>/status/<id> for a
+ * handle and an id that uri_tweet_link() would rebuild it from. */
+int uri_tweet_link_canonical(const char *link, const char *user, const char *id);
+
 #endif

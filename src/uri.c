@@ -153,3 +153,16 @@ int uri_tweet_link(const char *link, const char *user, const char *id, char buf[
 	*out = buf;
 	return 1;
 }
+
+int uri_tweet_link_canonical(const char *link, const char *user, const char *id)
+{
+	static const char base[] = TWITTER_BASE "/", status[] = "/status/";
+	size_t nb = sizeof(base) - 1, ns = sizeof(status) - 1;
+	if (!link || !uri_twitter_handle(user) || !tweet_id(id) || strncmp(link, base, nb) != 0)
+		return 0;
+	link += nb;
+	size_t nu = strlen(user);
+	if (strncmp(link, user, nu) != 0 || strncmp(link + nu, status, ns) != 0)
+		return 0;
+	return strcmp(link + nu + ns, id) == 0;
+}

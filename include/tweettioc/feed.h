@@ -4,18 +4,28 @@
  * first, each with its IOCs refanged. Items of the wrong shape are skipped
  * and counted, never fatal; a body that is not a JSON array is.
  *
- * Ownership: a struct feed owns all its strings (one arena); feed_free()
- * releases everything. A feed is immutable once parsed.
+ * Ownership: a tweet's strings (id, text, link, hashtags, IOC values) live
+ * in a segment: reference-counted storage that consecutive copies share, so
+ * a refresh that finds a tweet unchanged points at the strings the serving
+ * copy already holds instead of copying them (feed_build.c). Everything
+ * else of a copy (tweet and IOC arrays, account names, extra keys) is its
+ * own. feed_free() releases the copy and its references. A feed is
+ * immutable once built.
  */
 #ifndef TWEETTIOC_FEED_H
 #define TWEETTIOC_FEED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "relay_error.h"
 
 struct feed_posting;
+struct feed_segment;
+
+/* Longest string field kept from the feed; longer items are skipped. */
+#define FEED_MAX_FIELD (64 * 1024)
 
 /* Kept per tweet at most; the rest of a longer list is dropped. */
 #define FEED_MAX_HASHTAGS 64
@@ -51,9 +61,13 @@ struct feed_tweet {
 	const char *id;
 	const char *user; /* interned: equal accounts share one pointer */
 	const char *text;
+	/* "" when it is https://twitter.com/<user>/status/<id>, which
+	 * uri_tweet_link() rebuilds: most links are, and that saves a copy's
+	 * largest string but the text. */
 	const char *link;
 	const char **hashtags; /* without a leading '#' */
-	size_t n_hashtags;
+	uint32_t n_hashtags;
+	uint32_t segment; /* feed_build.c: the segment holding its strings */
 	double timestamp; /* epoch seconds */
 	struct feed_ioc *iocs;
 	size_t n_iocs;
@@ -62,11 +76,13 @@ struct feed_tweet {
 struct feed {
 	struct feed_tweet *tweets; /* newest first */
 	size_t n_tweets;
-	size_t n_iocs;	     /* IOC mentions over all tweets */
-	size_t n_accounts;   /* distinct users */
-	size_t n_skipped;    /* items of the wrong shape */
-	size_t source_bytes; /* size of the JSON it came from */
-	struct arena arena;
+	size_t n_iocs;			/* IOC mentions over all tweets */
+	size_t n_accounts;		/* distinct users */
+	size_t n_skipped;		/* items of the wrong shape */
+	size_t source_bytes;		/* size of the JSON it came from */
+	struct arena arena;		/* this copy's own: IOC arrays, account names, keys */
+	struct feed_segment **segments; /* [0]: strings first stored by this copy */
+	size_t n_segments;
 };
 
 /* Parses `len` bytes of JSON. Returns RELAY_OK with *out set; or
@@ -78,20 +94,31 @@ enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char 
 /* As feed_parse(), for a download that is not needed afterwards: the pages
  * of `json` already parsed are given back to the kernel as the parse goes,
  * so the download and its parsed copy are never both whole in memory. The
- * bytes of json are unspecified afterwards (zeros in part): only free it. */
-enum relay_err feed_parse_release(char *json, size_t len, struct feed **out, char *err,
-				  size_t errlen);
+ * bytes of json are unspecified afterwards (zeros in part): only free it.
+ * A tweet equal to one of `reuse` (the serving copy, may be NULL) shares
+ * that tweet's strings, so a refresh holds two copies of only what changed. */
+enum relay_err feed_parse_release(char *json, size_t len, const struct feed *reuse,
+				  struct feed **out, char *err, size_t errlen);
 
 void feed_free(struct feed *feed);
 
-/* Builds a feed one tweet at a time (the snapshot loader, the history
- * merge). Each added tweet is checked as feed_parse() checks an item and
- * deep-copied into the feed's arena; its IOC keys are left for index.c. */
+/* Bytes the copy holds: its arrays and the segments it references. */
+size_t feed_memory(const struct feed *feed);
+/* Of those, the bytes of segments `other` (may be NULL) references too. */
+size_t feed_shared_bytes(const struct feed *feed, const struct feed *other);
+
+/* Builds a feed one tweet at a time (the parser, the snapshot loader, the
+ * history merge). Each added tweet is checked as feed_parse() checks an
+ * item and copied into the feed's own segment, or shares the strings of an
+ * equal tweet of `reuse`; its IOC keys are left for index.c. */
 struct feed_builder {
 	struct feed *feed;
 	size_t cap;
 	struct _GHashTable *users; /* account name -> interned copy */
 	struct _GHashTable *ids;   /* tweet ids in the feed (feed_builder_has) */
+	const struct feed *reuse;  /* NULL, or a copy whose equal tweets are shared */
+	const struct feed *mapped; /* the copy seg_map is for */
+	uint32_t *seg_map;	   /* its segment i -> ours + 1 (0: not yet) */
 };
 
 /* A new empty feed, or, with `adopt`, that feed (ownership taken) to add
@@ -100,10 +127,18 @@ int feed_builder_init(struct feed_builder *b, struct feed *adopt);
 /* Adds a copy of `t` (ids, strings, kinds checked). Returns 1 when added,
  * 0 when the tweet has the wrong shape, -1 when out of memory. */
 int feed_builder_add(struct feed_builder *b, const struct feed_tweet *t);
+/* As feed_builder_add() for a tweet feed_parse() has checked already, and
+ * without the repeated-id check (a download may list a tweet twice). */
+int feed_builder_put(struct feed_builder *b, const struct feed_tweet *t);
 /* Whether a tweet with this id is in the feed. */
 int feed_builder_has(const struct feed_builder *b, const char *id);
-/* Sorts newest first and returns the feed; the builder is then empty. */
-struct feed *feed_builder_finish(struct feed_builder *b);
+/* Sorts newest first and returns the feed; the builder is then empty.
+ * With `compacting` (a finished copy, not a download still to merge), a
+ * shared segment that this copy would use too little of (under 2/3 of its
+ * bytes, or a small one) has the tweets it still needs copied into ours
+ * instead, so what dead tweets hold stays bounded. NULL when out of
+ * memory (the feed freed). */
+struct feed *feed_builder_finish(struct feed_builder *b, int compacting);
 void feed_builder_abort(struct feed_builder *b);
 
 /* History (CONTRACT 5): `fresh` (a download, ownership taken) plus every

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "strbuf.h"
 #include "testutil.h"
+#include "uri.h"
 #include "tweettioc/feed.h"
 #include "tweettioc/index.h"
 #include "tweettioc/refresh.h"
@@ -689,7 +690,10 @@ START_TEST(recent_table_shows_the_newest_25_tweets_of_the_period)
 	ck_assert_str_eq(cJSON_GetArrayItem(lines, 0)->valuestring, heading);
 	/* Newest first: the first row carries the newest tweet's link. */
 	const struct feed_tweet *newest = &index->feed->tweets[0];
-	ck_assert_ptr_nonnull(strstr(cJSON_GetArrayItem(lines, 4)->valuestring, newest->link));
+	char linkbuf[URI_MAX + 1];
+	const char *link;
+	ck_assert(uri_tweet_link(newest->link, newest->user, newest->id, linkbuf, &link));
+	ck_assert_ptr_nonnull(strstr(cJSON_GetArrayItem(lines, 4)->valuestring, link));
 	cJSON_Delete(d);
 	feed_index_free(index);
 }

@@ -690,7 +690,7 @@ START_TEST(a_copy_packs_strings_shares_keys_and_releases_the_download)
 	struct feed *kept, *released;
 	char err[128];
 	ck_assert_int_eq(feed_parse(json, len, &kept, err, sizeof(err)), RELAY_OK);
-	ck_assert_int_eq(feed_parse_release(json, len, &released, err, sizeof(err)), RELAY_OK);
+	ck_assert_int_eq(feed_parse_release(json, len, NULL, &released, err, sizeof(err)), RELAY_OK);
 	ck_assert_uint_eq(released->n_tweets, N);
 	for (size_t i = 0; i < kept->n_tweets; i++) {
 		ck_assert_str_eq(kept->tweets[i].id, released->tweets[i].id);

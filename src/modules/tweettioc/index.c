@@ -70,11 +70,16 @@ static int compute_keys(struct feed *feed)
 				    sizeof(alt)) != 0)
 				continue;
 			/* Most keys are "<class>:" and the value (already lowercase):
-			 * they take the 2 bytes feed.c left before the value. */
+			 * they take the 2 bytes feed_build.c left before the value.
+			 * A value shared with the serving copy has them written
+			 * already (the same bytes): they are not written again, so
+			 * readers of that copy never see a store. */
 			if (ioc->key_room && strcmp(key + 2, ioc->value) == 0) {
 				char *room = (char *)(uintptr_t)(ioc->value - 2);
-				room[0] = key[0];
-				room[1] = key[1];
+				if (room[0] != key[0] || room[1] != key[1]) {
+					room[0] = key[0];
+					room[1] = key[1];
+				}
 				ioc->key = room;
 			} else if (!(ioc->key = arena_strdup(&feed->arena, key)))
 				return -1;
@@ -170,8 +175,7 @@ size_t feed_index_memory(const struct feed_index *index)
 	/* GHashTable keeps a key, a value and a hash per slot, at most 2 slots
 	 * per key. */
 	size_t table_slots = index->n_keys * 2 + 8;
-	return index->feed->arena.reserved + index->feed->n_tweets * sizeof(struct feed_tweet) +
-	       index->n_keys * sizeof(struct feed_posting) +
+	return feed_memory(index->feed) + index->n_keys * sizeof(struct feed_posting) +
 	       table_slots * (2 * sizeof(void *) + sizeof(unsigned)) +
 	       index->feed->n_iocs * 2 * sizeof(uint32_t);
 }

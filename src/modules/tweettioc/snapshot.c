@@ -379,7 +379,7 @@ int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, struct 
 		feed_builder_abort(&b);
 		return refuse(err, errlen, why);
 	}
-	struct feed *feed = feed_builder_finish(&b);
+	struct feed *feed = feed_builder_finish(&b, 0);
 	if (!feed)
 		return refuse(err, errlen, "out of memory while loading the snapshot");
 	feed->source_bytes = (size_t)h.source_bytes;

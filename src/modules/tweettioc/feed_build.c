@@ -1,0 +1,521 @@
+/* feed_build.c: builds feed copies whose unchanged tweets share storage.
+ *
+ * A tweet's strings (id, text, link, hashtags, IOC values) are written once
+ * into a segment, a reference-counted arena, and every later copy that
+ * keeps the tweet unchanged points at them and takes a reference. A refresh
+ * therefore adds to memory only what changed, plus the copy's own tweet and
+ * IOC arrays and its index (`make bench`, refresh peak). A tweet's strings
+ * are all in one segment, and account names are each copy's own, so a
+ * segment can be dropped without touching another one.
+ *
+ * Segments only die whole: a copy that would keep too little of one copies
+ * the tweets it still needs into its own segment instead (compact()), so
+ * the bytes that dead tweets hold stay under half of what is live.
+ */
+#include "tweettioc/feed.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "observables.h"
+#include "tweettioc/normalize.h"
+#include "uri.h"
+
+/* A shared segment is kept while at least 2/3 of its bytes are live and it
+ * is not small; otherwise its live tweets move into the new copy's own. */
+#define SEGMENT_MIN_SHARED (4u * 1024 * 1024)
+#define SEGMENT_CHUNK (256u * 1024)
+
+struct feed_segment {
+	atomic_uint refs;
+	struct arena strings;
+};
+
+static struct feed_segment *segment_new(void)
+{
+	struct feed_segment *s = malloc(sizeof(*s));
+	if (!s)
+		return NULL;
+	atomic_init(&s->refs, 1);
+	arena_init(&s->strings, SEGMENT_CHUNK);
+	return s;
+}
+
+static void segment_ref(struct feed_segment *s)
+{
+	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+}
+
+/* The last reference frees: copies die on request threads and the refresh
+ * thread alike, hence the atomic count. */
+static void segment_unref(struct feed_segment *s)
+{
+	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+		arena_free(&s->strings);
+		free(s);
+	}
+}
+
+void feed_free(struct feed *feed)
+{
+	if (!feed)
+		return;
+	for (size_t i = 0; i < feed->n_segments; i++)
+		segment_unref(feed->segments[i]);
+	free(feed->segments);
+	arena_free(&feed->arena);
+	free(feed->tweets);
+	free(feed);
+}
+
+size_t feed_memory(const struct feed *feed)
+{
+	size_t n = feed->arena.reserved + feed->n_tweets * sizeof(struct feed_tweet);
+	for (size_t i = 0; i < feed->n_segments; i++)
+		n += feed->segments[i]->strings.reserved;
+	return n;
+}
+
+size_t feed_shared_bytes(const struct feed *feed, const struct feed *other)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < feed->n_segments; i++)
+		for (size_t j = 0; other && j < other->n_segments; j++)
+			if (feed->segments[i] == other->segments[j])
+				n += feed->segments[i]->strings.reserved;
+	return n;
+}
+
+/* An empty copy with an empty own segment, or NULL. */
+static struct feed *feed_new(void)
+{
+	struct feed *feed = calloc(1, sizeof(*feed));
+	if (!feed)
+		return NULL;
+	arena_init(&feed->arena, 1024 * 1024);
+	feed->segments = malloc(sizeof(*feed->segments));
+	if (!feed->segments || !(feed->segments[0] = segment_new())) {
+		free(feed->segments);
+		free(feed);
+		return NULL;
+	}
+	feed->n_segments = 1;
+	return feed;
+}
+
+static int text_ok(const char *s, size_t max, int nonempty)
+{
+	if (!s)
+		return 0;
+	size_t n = strnlen(s, max + 1);
+	return n <= max && (!nonempty || n > 0) && utf8_valid(s, n);
+}
+
+/* Newest first; ties keep a stable order by id text. */
+static int newest_first(const void *pa, const void *pb)
+{
+	const struct feed_tweet *a = pa, *b = pb;
+	if (a->timestamp != b->timestamp)
+		return a->timestamp < b->timestamp ? 1 : -1;
+	size_t la = strlen(a->id), lb = strlen(b->id);
+	if (la != lb)
+		return la < lb ? 1 : -1;
+	return -strcmp(a->id, b->id);
+}
+
+int feed_builder_init(struct feed_builder *b, struct feed *adopt)
+{
+	memset(b, 0, sizeof(*b));
+	b->users = g_hash_table_new(g_str_hash, g_str_equal);
+	b->ids = g_hash_table_new(g_str_hash, g_str_equal);
+	b->feed = adopt ? adopt : feed_new();
+	if (!b->feed || !b->users || !b->ids) {
+		feed_builder_abort(b);
+		return -1;
+	}
+	if (!adopt)
+		return 0;
+	b->cap = adopt->n_tweets;
+	adopt->n_accounts = 0;
+	for (size_t i = 0; i < adopt->n_tweets; i++) {
+		const struct feed_tweet *t = &adopt->tweets[i];
+		g_hash_table_insert(b->ids, (gpointer)t->id, (gpointer)t->id);
+		if (!g_hash_table_lookup(b->users, t->user)) {
+			g_hash_table_insert(b->users, (gpointer)t->user, (gpointer)t->user);
+			adopt->n_accounts++;
+		}
+	}
+	return 0;
+}
+
+int feed_builder_has(const struct feed_builder *b, const char *id)
+{
+	return b->ids && g_hash_table_contains(b->ids, id);
+}
+
+/* The next free tweet slot, or NULL when out of memory. */
+static struct feed_tweet *next_slot(struct feed_builder *b)
+{
+	struct feed *feed = b->feed;
+	if (feed->n_tweets == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 1024;
+		struct feed_tweet *bigger = realloc(feed->tweets, ncap * sizeof(*bigger));
+		if (!bigger)
+			return NULL;
+		feed->tweets = bigger;
+		b->cap = ncap;
+	}
+	struct feed_tweet *t = &feed->tweets[feed->n_tweets];
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+/* The copy's own pointer for an account name (equal names, one pointer). */
+static const char *intern_user(struct feed_builder *b, const char *user)
+{
+	const char *found = g_hash_table_lookup(b->users, user);
+	if (found)
+		return found;
+	char *copy = arena_strdup(&b->feed->arena, user);
+	if (!copy)
+		return NULL;
+	g_hash_table_insert(b->users, copy, copy);
+	b->feed->n_accounts++;
+	return copy;
+}
+
+/* A copy of the value with 2 spare bytes before it (feed_ioc.key_room). */
+static const char *value_copy(struct arena *a, struct feed_ioc *ioc, const char *s)
+{
+	size_t n = strlen(s);
+	char *p = arena_alloc_bytes(a, n + 3);
+	if (!p)
+		return NULL;
+	p[0] = p[1] = '\0';
+	memcpy(p + 2, s, n + 1);
+	ioc->key_room = 1;
+	return p + 2;
+}
+
+/* Copies the strings of t (already in the feed) into its own segment and
+ * points t at them; the IOC array, the copy's own, is updated in place. */
+static int copy_strings(struct feed *feed, struct feed_tweet *t)
+{
+	struct arena *a = &feed->segments[0]->strings;
+	t->segment = 0;
+	if (!(t->id = arena_strdup(a, t->id)) || !(t->text = arena_strdup(a, t->text)) ||
+	    !(t->link = t->link[0] ? arena_strdup(a, t->link) : ""))
+		return -1;
+	if (t->n_hashtags) {
+		const char **tags = arena_alloc(a, t->n_hashtags * sizeof(*tags));
+		if (!tags)
+			return -1;
+		for (size_t i = 0; i < t->n_hashtags; i++)
+			if (!(tags[i] = arena_strdup(a, t->hashtags[i])))
+				return -1;
+		t->hashtags = tags;
+	}
+	for (size_t j = 0; j < t->n_iocs; j++)
+		if (!(t->iocs[j].value = value_copy(a, &t->iocs[j], t->iocs[j].value)))
+			return -1;
+	return 0;
+}
+
+/* Stores a copy of src (checked) in the feed's own segment. */
+static int store_copy(struct feed_builder *b, const struct feed_tweet *src)
+{
+	struct feed *feed = b->feed;
+	struct feed_tweet *t = next_slot(b);
+	if (!t)
+		return -1;
+	*t = *src;
+	t->hashtags = src->n_hashtags ? src->hashtags : NULL;
+	/* The usual link is rebuilt from user and id when shown (uri.h). */
+	if (uri_tweet_link_canonical(src->link, src->user, src->id))
+		t->link = "";
+	if (!(t->user = intern_user(b, src->user)))
+		return -1;
+	if (src->n_iocs) {
+		if (!(t->iocs = arena_alloc(&feed->arena, src->n_iocs * sizeof(*t->iocs))))
+			return -1;
+		for (size_t j = 0; j < src->n_iocs; j++) {
+			struct feed_ioc *ioc = &t->iocs[j];
+			memset(ioc, 0, sizeof(*ioc));
+			ioc->kind = src->iocs[j].kind;
+			ioc->value = src->iocs[j].value;
+			ioc->ctim_type = feed_ioc_ctim_type(ioc->kind, ioc->value);
+		}
+	} else {
+		t->iocs = NULL;
+	}
+	if (copy_strings(feed, t) != 0)
+		return -1;
+	return 1;
+}
+
+/* The index in our segments of segment s of `from`, added (and referenced)
+ * on first use; -1 when out of memory. */
+static long segment_index(struct feed_builder *b, const struct feed *from, uint32_t s)
+{
+	struct feed *feed = b->feed;
+	if (b->mapped != from) {
+		free(b->seg_map);
+		b->mapped = NULL;
+		if (!(b->seg_map = calloc(from->n_segments, sizeof(*b->seg_map))))
+			return -1;
+		b->mapped = from;
+	}
+	if (b->seg_map[s])
+		return (long)b->seg_map[s] - 1;
+	struct feed_segment *seg = from->segments[s];
+	size_t i = 0;
+	while (i < feed->n_segments && feed->segments[i] != seg)
+		i++;
+	if (i == feed->n_segments) {
+		struct feed_segment **more =
+			realloc(feed->segments, (i + 1) * sizeof(*feed->segments));
+		if (!more)
+			return -1;
+		feed->segments = more;
+		feed->segments[i] = seg;
+		feed->n_segments++;
+		segment_ref(seg);
+	}
+	b->seg_map[s] = (uint32_t)i + 1;
+	return (long)i;
+}
+
+/* Adds tweet src of `from` by sharing its strings; 1, or -1. */
+static int store_shared(struct feed_builder *b, const struct feed *from,
+			const struct feed_tweet *src)
+{
+	struct feed *feed = b->feed;
+	long s = segment_index(b, from, src->segment);
+	struct feed_tweet *t = s < 0 ? NULL : next_slot(b);
+	if (!t)
+		return -1;
+	*t = *src;
+	t->segment = (uint32_t)s;
+	if (!(t->user = intern_user(b, src->user)))
+		return -1;
+	if (src->n_iocs) {
+		if (!(t->iocs = arena_alloc(&feed->arena, src->n_iocs * sizeof(*t->iocs))))
+			return -1;
+		for (size_t j = 0; j < src->n_iocs; j++) {
+			struct feed_ioc *ioc = &t->iocs[j];
+			memset(ioc, 0, sizeof(*ioc));
+			ioc->kind = src->iocs[j].kind;
+			ioc->key_room = src->iocs[j].key_room;
+			ioc->value = src->iocs[j].value;
+			ioc->ctim_type = src->iocs[j].ctim_type;
+		}
+	} else {
+		t->iocs = NULL;
+	}
+	return 1;
+}
+
+/* Counts the tweet just stored in the next slot. */
+static void commit(struct feed_builder *b)
+{
+	struct feed_tweet *t = &b->feed->tweets[b->feed->n_tweets];
+	if (b->ids)
+		g_hash_table_insert(b->ids, (gpointer)t->id, (gpointer)t->id);
+	b->feed->n_iocs += t->n_iocs;
+	b->feed->n_tweets++;
+}
+
+/* The tweet of `feed` with src's timestamp and id (tweets are sorted by
+ * both), or NULL. */
+static const struct feed_tweet *find_tweet(const struct feed *feed, const struct feed_tweet *src)
+{
+	if (!feed || !feed->n_tweets)
+		return NULL;
+	return bsearch(src, feed->tweets, feed->n_tweets, sizeof(*feed->tweets), newest_first);
+}
+
+/* Whether the stored tweet o says exactly what src says. */
+static int same_tweet(const struct feed_tweet *src, const struct feed_tweet *o)
+{
+	if (strcmp(src->user, o->user) != 0 || strcmp(src->text, o->text) != 0 ||
+	    src->n_hashtags != o->n_hashtags || src->n_iocs != o->n_iocs)
+		return 0;
+	if (strcmp(src->link, o->link) != 0 &&
+	    !(o->link[0] == '\0' && uri_tweet_link_canonical(src->link, src->user, src->id)))
+		return 0;
+	for (size_t i = 0; i < src->n_hashtags; i++)
+		if (strcmp(src->hashtags[i], o->hashtags[i]) != 0)
+			return 0;
+	for (size_t j = 0; j < src->n_iocs; j++)
+		if (src->iocs[j].kind != o->iocs[j].kind ||
+		    strcmp(src->iocs[j].value, o->iocs[j].value) != 0)
+			return 0;
+	return 1;
+}
+
+int feed_builder_put(struct feed_builder *b, const struct feed_tweet *src)
+{
+	const struct feed_tweet *same = find_tweet(b->reuse, src);
+	int rc = same && same_tweet(src, same) ? store_shared(b, b->reuse, same)
+					       : store_copy(b, src);
+	if (rc > 0)
+		commit(b);
+	return rc;
+}
+
+int feed_builder_add(struct feed_builder *b, const struct feed_tweet *src)
+{
+	if (!text_ok(src->id, 64, 1) || !text_ok(src->user, FEED_MAX_FIELD, 1) ||
+	    !text_ok(src->text, FEED_MAX_FIELD, 0) || !text_ok(src->link, FEED_MAX_FIELD, 0) ||
+	    !isfinite(src->timestamp) || src->timestamp < 0 || src->timestamp > 1e11 ||
+	    src->n_hashtags > FEED_MAX_HASHTAGS || (src->n_hashtags && !src->hashtags) ||
+	    src->n_iocs > FEED_MAX_IOCS_PER_TWEET || (src->n_iocs && !src->iocs))
+		return 0;
+	for (size_t i = 0; i < src->n_hashtags; i++)
+		if (!text_ok(src->hashtags[i], 280, 1) || src->hashtags[i][0] == '#')
+			return 0;
+	for (size_t j = 0; j < src->n_iocs; j++)
+		if ((unsigned)src->iocs[j].kind >= FEED_IOC__MAX ||
+		    !text_ok(src->iocs[j].value, IOC_MAX_VALUE, 1))
+			return 0;
+	if (feed_builder_has(b, src->id))
+		return 0;
+	return feed_builder_put(b, src);
+}
+
+/* Bytes a tweet's strings take in its segment (as copy_strings() lays
+ * them out, to within alignment). */
+static size_t tweet_storage(const struct feed_tweet *t)
+{
+	size_t n = strlen(t->id) + strlen(t->text) + 2 + (t->link[0] ? strlen(t->link) + 1 : 0);
+	if (t->n_hashtags)
+		n += (t->n_hashtags * sizeof(*t->hashtags) + 15) & ~(size_t)15;
+	for (size_t i = 0; i < t->n_hashtags; i++)
+		n += strlen(t->hashtags[i]) + 1;
+	for (size_t j = 0; j < t->n_iocs; j++)
+		n += strlen(t->iocs[j].value) + 3;
+	return n;
+}
+
+/* Keeps the shared segments that are mostly live and large; the tweets of
+ * the others get copies in our own segment and those segments are let go.
+ * 0, or -1 when out of memory. */
+static int compact(struct feed *feed)
+{
+	size_t n = feed->n_segments;
+	if (n <= 1)
+		return 0;
+	size_t *live = calloc(n, sizeof(*live));
+	uint32_t *renumber = calloc(n, sizeof(*renumber)); /* new index + 1, 0: dropped */
+	int rc = -1;
+	if (!live || !renumber)
+		goto out;
+	for (size_t i = 0; i < feed->n_tweets; i++)
+		live[feed->tweets[i].segment] += tweet_storage(&feed->tweets[i]);
+	uint32_t kept = 1;
+	renumber[0] = 1;
+	for (size_t s = 1; s < n; s++) {
+		size_t used = feed->segments[s]->strings.used;
+		if (used >= SEGMENT_MIN_SHARED && live[s] >= used / 3 * 2)
+			renumber[s] = ++kept;
+	}
+	for (size_t i = 0; i < feed->n_tweets; i++) {
+		struct feed_tweet *t = &feed->tweets[i];
+		if (!renumber[t->segment]) {
+			if (copy_strings(feed, t) != 0)
+				goto out;
+		} else {
+			t->segment = renumber[t->segment] - 1;
+		}
+	}
+	for (size_t s = 1; s < n; s++) {
+		if (renumber[s])
+			feed->segments[renumber[s] - 1] = feed->segments[s];
+		else
+			segment_unref(feed->segments[s]);
+	}
+	feed->n_segments = kept;
+	rc = 0;
+out:
+	free(live);
+	free(renumber);
+	return rc;
+}
+
+static void builder_tables_free(struct feed_builder *b)
+{
+	if (b->users)
+		g_hash_table_destroy(b->users);
+	if (b->ids)
+		g_hash_table_destroy(b->ids);
+	b->users = b->ids = NULL;
+	free(b->seg_map);
+	b->seg_map = NULL;
+	b->mapped = NULL;
+}
+
+struct feed *feed_builder_finish(struct feed_builder *b, int compacting)
+{
+	struct feed *feed = b->feed;
+	builder_tables_free(b);
+	b->feed = NULL;
+	if (!feed)
+		return NULL;
+	if ((!feed->tweets && !(feed->tweets = calloc(1, sizeof(*feed->tweets)))) ||
+	    (compacting && compact(feed) != 0)) {
+		feed_free(feed);
+		return NULL;
+	}
+	qsort(feed->tweets, feed->n_tweets, sizeof(*feed->tweets), newest_first);
+	return feed;
+}
+
+void feed_builder_abort(struct feed_builder *b)
+{
+	builder_tables_free(b);
+	feed_free(b->feed);
+	b->feed = NULL;
+}
+
+size_t feed_tweet_bytes(const struct feed_tweet *t)
+{
+	/* The JSON around the strings of one item is about 150 bytes. */
+	size_t link = t->link[0] ? strlen(t->link)
+				 : strlen("https://twitter.com/") + strlen(t->user) +
+					   strlen("/status/") + strlen(t->id);
+	size_t n = 150 + strlen(t->id) + strlen(t->user) + strlen(t->text) + link;
+	for (size_t i = 0; i < t->n_hashtags; i++)
+		n += strlen(t->hashtags[i]) + 4;
+	for (size_t i = 0; i < t->n_iocs; i++)
+		n += strlen(t->iocs[i].value) + 4;
+	return n;
+}
+
+struct feed *feed_merge(struct feed *fresh, const struct feed *retained, double cutoff,
+			size_t max_bytes)
+{
+	struct feed_builder b;
+	size_t bytes = fresh->source_bytes;
+	if (feed_builder_init(&b, fresh) != 0)
+		return NULL;
+	for (size_t i = 0; retained && i < retained->n_tweets; i++) {
+		const struct feed_tweet *t = &retained->tweets[i];
+		if (t->timestamp < cutoff || feed_builder_has(&b, t->id))
+			continue;
+		/* Newest first: past the cap, the older history goes. */
+		bytes += feed_tweet_bytes(t);
+		if (max_bytes && bytes > max_bytes)
+			break;
+		/* Retained tweets were checked when first stored: shared. */
+		if (store_shared(&b, retained, t) < 0) {
+			feed_builder_abort(&b);
+			return NULL;
+		}
+		commit(&b);
+	}
+	return feed_builder_finish(&b, 1);
+}
