@@ -44,10 +44,18 @@ struct upstream_request {
 	int https_only;		    /* refuse plain http (JWKS) */
 	const volatile int *cancel; /* when non-NULL and set, the transfer stops soon */
 	int same_host_redirects;    /* follow 3xx to the same host and port (see above) */
+	/* When set, the body of a 2xx answer goes to sink() as it arrives
+	 * instead of into `body` (a feed parsed while it downloads, never
+	 * whole in memory); other answers still fill `body`. max_bytes caps
+	 * what the sink is given; a sink that returns nonzero (out of memory)
+	 * stops the transfer as RELAY_ERR_INTERNAL. */
+	int (*sink)(void *ctx, const char *data, size_t n);
+	void *sink_ctx;
 	/* out */
 	enum relay_err err; /* RELAY_OK when the answer is 2xx and within the cap */
 	long status;	    /* HTTP status, 0 when none was received */
 	struct strbuf body; /* answer body (NUL-terminated), owned */
+	size_t sunk;	    /* bytes given to sink() */
 	char detail[256];   /* why it failed, e.g. "Connection refused" or "HTTP 503" */
 	int late;	    /* upstream_get_many: not answered before the deadline */
 };

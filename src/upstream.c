@@ -133,7 +133,22 @@ char *upstream_escape(const char *s)
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct transfer *t = userp;
+	struct upstream_request *req = t->req;
 	size_t n = size * nmemb;
+	long status = 0;
+	if (req->sink && curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+	    status >= 200 && status < 300) {
+		if (req->max_bytes && n > req->max_bytes - req->sunk) {
+			t->too_big = 1;
+			return 0;
+		}
+		req->sunk += n;
+		if (req->sink(req->sink_ctx, data, n) != 0) {
+			t->nomem = 1;
+			return 0;
+		}
+		return n;
+	}
 	if (strbuf_append(&t->req->body, data, n) != STRBUF_OK) {
 		t->too_big = t->req->body.failed == STRBUF_TOO_BIG;
 		t->nomem = t->req->body.failed == STRBUF_NOMEM;
@@ -161,6 +176,7 @@ static void transfer_reset(struct transfer *t)
 	strbuf_free(&req->body);
 	strbuf_init(&req->body, req->max_bytes ? req->max_bytes : 1024 * 1024);
 	t->errbuf[0] = '\0';
+	req->sunk = 0;
 	t->too_big = 0;
 	t->nomem = 0;
 }

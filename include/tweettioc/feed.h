@@ -91,14 +91,24 @@ struct feed {
 enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char *err,
 			  size_t errlen);
 
-/* As feed_parse(), for a download that is not needed afterwards: the pages
- * of `json` already parsed are given back to the kernel as the parse goes,
- * so the download and its parsed copy are never both whole in memory. The
- * bytes of json are unspecified afterwards (zeros in part): only free it.
- * A tweet equal to one of `reuse` (the serving copy, may be NULL) shares
- * that tweet's strings, so a refresh holds two copies of only what changed. */
-enum relay_err feed_parse_release(char *json, size_t len, const struct feed *reuse,
-				  struct feed **out, char *err, size_t errlen);
+/* The same parse as the bytes arrive (a download): each complete item is
+ * read and stored at once, so only a partial item is ever buffered and the
+ * download never exists whole. A tweet equal to one of `reuse` (the serving
+ * copy, may be NULL, must outlive the stream) shares that tweet's strings,
+ * so a refresh holds two copies of only what changed.
+ *
+ * feed_stream_new() returns NULL when out of memory. feed_stream_write()
+ * returns 0, or -1 when out of memory (the stream is then only to free).
+ * feed_stream_finish() answers as feed_parse() does for all bytes written;
+ * call it once. feed_stream_free() releases the stream (not the feed). */
+struct feed_stream;
+struct feed_stream *feed_stream_new(const struct feed *reuse);
+int feed_stream_write(struct feed_stream *s, const char *data, size_t n);
+enum relay_err feed_stream_finish(struct feed_stream *s, struct feed **out, char *err,
+				  size_t errlen);
+void feed_stream_free(struct feed_stream *s);
+/* Bytes the stream holds back, waiting for the rest of an item. */
+size_t feed_stream_pending(const struct feed_stream *s);
 
 void feed_free(struct feed *feed);
 

@@ -274,6 +274,122 @@ START_TEST(the_history_stays_within_the_byte_cap_oldest_first)
 }
 END_TEST
 
+/* N tweets of about 250 bytes (several MiB: segments that small are not
+ * shared), tweet `changed` with other text, tweets from `skip` on left out,
+ * and one more tweet when `extra`. */
+static char *many_tweets(int n, int changed, int skip, int extra)
+{
+	size_t cap = (size_t)(n + 1) * 400, len = 0;
+	char *json = malloc(cap);
+	ck_assert_ptr_nonnull(json);
+	json[len++] = '[';
+	for (int i = 0; i < n + extra; i++) {
+		if (i >= skip && i < n)
+			continue;
+		len += (size_t)snprintf(
+			json + len, cap - len,
+			"%s{\"sha256\":[\"%064x\"],\"tweet\":{\"id\":\"%d\",\"user\":\"u%d\","
+			"\"tweet\":"
+			"\"%s %0160d\",\"hashtags\":[\"t%d\"],\"link\":\"https://twitter.com/u%d/"
+			"status/%d\",\"timestamp\":%d}}",
+			len > 1 ? "," : "", i, i, i % 5, i == changed ? "edited" : "tweet", i,
+			i % 3, i % 5, i, 1000000 + i);
+	}
+	json[len++] = ']';
+	json[len] = '\0';
+	return json;
+}
+
+static struct feed *stream_parse(const char *json, const struct feed *reuse)
+{
+	struct feed_stream *st = feed_stream_new(reuse);
+	struct feed *f = NULL;
+	char err[256];
+	ck_assert_ptr_nonnull(st);
+	size_t len = strlen(json);
+	for (size_t at = 0; at < len; at += 16384)
+		ck_assert_int_eq(
+			feed_stream_write(st, json + at, len - at < 16384 ? len - at : 16384), 0);
+	ck_assert_int_eq(feed_stream_finish(st, &f, err, sizeof(err)), RELAY_OK);
+	feed_stream_free(st);
+	return f;
+}
+
+static const struct feed_tweet *tweet_by_id(const struct feed *f, const char *id)
+{
+	for (size_t i = 0; i < f->n_tweets; i++)
+		if (strcmp(f->tweets[i].id, id) == 0)
+			return &f->tweets[i];
+	return NULL;
+}
+
+/* Issue 13 (memory): a refresh shares the strings of every unchanged tweet
+ * with the serving copy, downloaded or retained; the new copy outlives the
+ * old one intact; and a copy that keeps too little of a shared segment
+ * copies what it needs and lets the segment go. */
+START_TEST(a_refresh_shares_the_strings_of_unchanged_tweets)
+{
+	enum { N = 24000 };
+	char *first = many_tweets(N, -1, N, 0);
+	struct feed_index *old = feed_index_build(parse(first));
+	ck_assert_ptr_nonnull(old);
+	ck_assert_uint_eq(old->feed->n_segments, 1);
+	/* The next download: tweet 7 edited, tweets from 20000 on no longer
+	 * listed (retained), one new tweet. */
+	char *second = many_tweets(N, 7, 20000, 1);
+	struct feed *m = feed_merge(stream_parse(second, old->feed), old->feed, 0, 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->n_tweets, N + 1);
+	ck_assert_uint_ge(feed_shared_bytes(m, old->feed), 4u * 1024 * 1024);
+	const char *ids[] = {"3", "19999", "20000", "23999"}; /* listed, and retained */
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		const struct feed_tweet *a = tweet_by_id(old->feed, ids[i]),
+					*b = tweet_by_id(m, ids[i]);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_ptr_eq(a->text, b->text); /* the same bytes, not a copy */
+		ck_assert_ptr_eq(a->iocs[0].value, b->iocs[0].value);
+		ck_assert_ptr_ne(a->iocs, b->iocs); /* IOC arrays are each copy's own */
+	}
+	const struct feed_tweet *edited = tweet_by_id(m, "7");
+	ck_assert_ptr_ne(edited->text, tweet_by_id(old->feed, "7")->text);
+	ck_assert_int_eq(strncmp(edited->text, "edited ", 7), 0);
+	ck_assert_str_eq(tweet_by_id(m, "24000")->user, "u0");
+	/* Canonical links are rebuilt, not stored. */
+	ck_assert_str_eq(edited->link, "");
+	struct feed_index *idx = feed_index_build(m);
+	ck_assert_ptr_nonnull(idx);
+	/* The old copy goes first: the new one still reads every string. */
+	feed_index_free(old);
+	char hash[65];
+	snprintf(hash, sizeof(hash), "%064x", 23999);
+	const uint32_t *hits;
+	ck_assert_uint_eq(feed_index_lookup(idx, "sha256", hash, &hits), 1);
+	ck_assert_str_eq(idx->feed->tweets[hits[0]].id, "23999");
+	ck_assert_str_eq(idx->feed->tweets[hits[0]].hashtags[0], "t2");
+	ck_assert_int_eq(strncmp(idx->feed->tweets[hits[0]].text, "tweet 0", 7), 0);
+	/* Retention now keeps a tenth: the shared segment is mostly dead, so
+	 * the next copy holds its own copies and none of it. */
+	char *third = many_tweets(N, -1, 100, 0);
+	struct feed *sparse = feed_merge(stream_parse(third, m), m, 1000000 + N - 2400, 0);
+	ck_assert_ptr_nonnull(sparse);
+	ck_assert_uint_eq(sparse->n_tweets, 100 + 2400 + 1);
+	ck_assert_uint_eq(sparse->n_segments, 1);
+	ck_assert_uint_eq(feed_shared_bytes(sparse, m), 0);
+	feed_index_free(idx);
+	const struct feed_tweet *kept = tweet_by_id(sparse, "23000");
+	ck_assert_ptr_nonnull(kept);
+	ck_assert_str_eq(kept->hashtags[0], "t2");
+	snprintf(hash, sizeof(hash), "%064x", 23000);
+	ck_assert_str_eq(kept->iocs[0].value, hash);
+	struct feed_index *last = feed_index_build(sparse);
+	ck_assert_uint_eq(feed_index_lookup(last, "sha256", hash, &hits), 1);
+	feed_index_free(last);
+	free(first);
+	free(second);
+	free(third);
+}
+END_TEST
+
 START_TEST(incremental_urls_ask_for_yesterday_and_today)
 {
 	char url[256];
@@ -370,6 +486,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, a_failed_write_keeps_the_previous_snapshot);
 	tcase_add_test(tc, the_merge_keeps_unlisted_tweets_within_retention_only);
 	tcase_add_test(tc, the_history_stays_within_the_byte_cap_oldest_first);
+	tcase_add_test(tc, a_refresh_shares_the_strings_of_unchanged_tweets);
 	tcase_add_test(tc, incremental_urls_ask_for_yesterday_and_today);
 	tcase_add_test(tc, reload_refreshes_at_once_and_the_next_start_loads_the_snapshot);
 	suite_add_tcase(s, tc);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -182,26 +181,6 @@ static int add_item(struct parse_ctx *ctx, const cJSON *item)
 	return rc < 0 || (rc > 0 && feed_builder_put(&ctx->b, &t) < 0) ? -1 : 0;
 }
 
-/* A copy of the feed with every \u0000 escape overwritten by bytes that
- * are not UTF-8: cJSON would cut that string at the NUL ("6.6.6.6\u0000x"
- * read as "6.6.6.6"), whereas now the string fails its UTF-8 check and only
- * its value (or item) is skipped. NULL when out of memory. */
-static char *blank_nul_escapes(const char *json, size_t len, long first)
-{
-	char *copy = malloc(len ? len : 1);
-	if (!copy)
-		return NULL;
-	memcpy(copy, json, len);
-	for (size_t at = (size_t)first;;) {
-		memset(copy + at, 0xff, 6);
-		long next = json_find_nul_escape(copy + at + 6, len - at - 6);
-		if (next < 0)
-			break;
-		at += 6 + (size_t)next;
-	}
-	return copy;
-}
-
 /* Whitespace as cJSON skips it. */
 static const char *skip_space(const char *p, const char *end)
 {
@@ -210,138 +189,274 @@ static const char *skip_space(const char *p, const char *end)
 	return p;
 }
 
-/* Gives the whole pages of [from, to) of `base` back to the kernel; they
- * read as zeros afterwards. Best effort: a failed madvise only keeps them. */
-static void release_pages(char *base, size_t from, size_t to)
+/* Where the stream is in the feed's one JSON array. */
+enum stream_state {
+	STREAM_START,	  /* before the '[' */
+	STREAM_FIRST,	  /* after '[': an item or ']' */
+	STREAM_ITEM,	  /* after ',': an item */
+	STREAM_AFTER,	  /* after an item: ',' or ']' */
+	STREAM_END,	  /* after ']': the rest is ignored */
+	STREAM_NOT_ARRAY, /* kept whole, to say what it is at the end */
+	STREAM_BROKEN,	  /* not valid JSON: the rest is ignored */
+};
+
+struct feed_stream {
+	struct parse_ctx ctx;
+	enum stream_state state;
+	char *pending; /* bytes received but not parsed: at most a partial item */
+	size_t len, cap;
+	/* An item that did not parse yet is tried again once this many bytes
+	 * are pending: each try doubles what it sees, so an item split over
+	 * many writes costs at most twice its parse. */
+	size_t retry_at;
+	size_t items, total;
+	int oom;
+};
+
+struct feed_stream *feed_stream_new(const struct feed *reuse)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t lo = ((uintptr_t)base + from + page - 1) & ~(page - 1);
-	uintptr_t hi = ((uintptr_t)base + to) & ~(page - 1);
-	if (base && hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	struct feed_stream *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	arena_init(&s->ctx.scratch, 64 * 1024);
+	if (feed_builder_init(&s->ctx.b, NULL) != 0) {
+		free(s);
+		return NULL;
+	}
+	/* A download may list a tweet twice; feed_merge() checks ids. */
+	g_hash_table_destroy(s->ctx.b.ids);
+	s->ctx.b.ids = NULL;
+	s->ctx.b.reuse = reuse;
+	return s;
 }
 
-/* Bytes parsed between two releases of the download's pages. */
-#define FEED_RELEASE_STEP (4u * 1024 * 1024)
-
-/* The feed is one JSON array of items. It is read an item at a time (cJSON
- * parses one value and says where it ended), so the cJSON tree of a
- * million-IOC feed, several times the feed's size, never exists at once:
- * building and freeing it, and the kernel zeroing its fresh pages, was most
- * of the parse time (`make bench`, perf). With `spent` (json itself), the
- * pages already parsed are released as the parse goes (feed_parse_release). */
-static enum relay_err parse_feed(const char *json, size_t len, char *spent,
-				 const struct feed *reuse, struct feed **out, char *err,
-				 size_t errlen)
+void feed_stream_free(struct feed_stream *s)
 {
-	*out = NULL;
-	size_t released = 0;
-	char *blanked = NULL;
-	long nul = json_find_nul_escape(json, len);
-	if (nul >= 0 && !(json = blanked = blank_nul_escapes(json, len, nul))) {
+	if (!s)
+		return;
+	arena_free(&s->ctx.scratch);
+	feed_builder_abort(&s->ctx.b);
+	free(s->pending);
+	free(s);
+}
+
+/* Parses the item of n bytes at p, whose `\u0000` escapes are overwritten
+ * with bytes that are not UTF-8 first: cJSON would cut that string at the
+ * NUL ("6.6.6.6\u0000x" read as "6.6.6.6"), whereas now the string fails
+ * its UTF-8 check and only its value (or item) is skipped. */
+static cJSON *parse_blanked(const char *p, size_t n)
+{
+	char *copy = malloc(n ? n : 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, p, n);
+	for (long at = json_find_nul_escape(copy, n); at >= 0;) {
+		memset(copy + at, 0xff, 6);
+		long next = json_find_nul_escape(copy + at + 6, n - (size_t)at - 6);
+		at = next < 0 ? -1 : at + 6 + next;
+	}
+	cJSON *item = cJSON_ParseWithLengthOpts(copy, n, NULL, 0);
+	free(copy);
+	return item;
+}
+
+/* Reads the item at q (avail bytes). Returns its length, 0 when it needs
+ * more bytes, -1 when out of memory, -2 when it is not valid JSON. */
+static long stream_item(struct feed_stream *s, const char *q, size_t avail, int final)
+{
+	if (!final && avail < s->retry_at)
+		return 0;
+	const char *next = NULL;
+	errno = 0;
+	cJSON *item = cJSON_ParseWithLengthOpts(q, avail, &next, 0);
+	if (item && !final && next == q + avail) {
+		/* A number or literal that ends the bytes so far may go on. */
+		cJSON_Delete(item);
+		item = NULL;
+		errno = 0;
+	}
+	if (!item) {
+		if (errno == ENOMEM)
+			return -1;
+		if (final)
+			return -2;
+		s->retry_at = avail * 2;
+		return 0;
+	}
+	s->retry_at = 0;
+	size_t n = (size_t)(next - q);
+	if (json_find_nul_escape(q, n) >= 0) {
+		cJSON_Delete(item);
+		errno = 0;
+		if (!(item = parse_blanked(q, n)))
+			return errno == ENOMEM ? -1 : -2;
+	}
+	s->items++;
+	int rc = add_item(&s->ctx, item);
+	cJSON_Delete(item);
+	return rc < 0 ? -1 : (long)n;
+}
+
+/* Parses what it can of the n bytes at p; returns how many it used (the
+ * rest is a partial item, or the whole document when it is not an array). */
+static size_t stream_parse(struct feed_stream *s, const char *p, size_t n, int final)
+{
+	const char *q = p, *end = p + n;
+	for (;;) {
+		q = skip_space(q, end);
+		if (s->state >= STREAM_END || s->oom)
+			return s->state == STREAM_NOT_ARRAY ? (size_t)(q - p) : n;
+		if (q == end)
+			return n;
+		switch (s->state) {
+		case STREAM_START:
+			if (*q != '[') {
+				s->state = STREAM_NOT_ARRAY;
+				continue;
+			}
+			q++;
+			s->state = STREAM_FIRST;
+			continue;
+		case STREAM_AFTER:
+			if (*q == ',' || *q == ']') {
+				s->state = *q == ',' ? STREAM_ITEM : STREAM_END;
+				q++;
+			} else {
+				s->state = STREAM_BROKEN;
+			}
+			continue;
+		case STREAM_FIRST:
+			if (*q == ']') {
+				s->state = STREAM_END;
+				continue;
+			}
+			/* fall through */
+		default: {
+			long used = stream_item(s, q, (size_t)(end - q), final);
+			if (used == 0)
+				return (size_t)(q - p);
+			if (used < 0) {
+				s->oom = used == -1;
+				s->state = used == -1 ? s->state : STREAM_BROKEN;
+				continue;
+			}
+			q += used;
+			s->state = STREAM_AFTER;
+		}
+		}
+	}
+}
+
+/* Keeps n bytes for later; 0, or -1 when out of memory. */
+static int stream_keep(struct feed_stream *s, const char *data, size_t n)
+{
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 64 * 1024;
+		while (cap < s->len + n)
+			cap *= 2;
+		char *bigger = realloc(s->pending, cap);
+		if (!bigger)
+			return -1;
+		s->pending = bigger;
+		s->cap = cap;
+	}
+	memcpy(s->pending + s->len, data, n);
+	s->len += n;
+	return 0;
+}
+
+int feed_stream_write(struct feed_stream *s, const char *data, size_t n)
+{
+	s->total += n;
+	if (s->oom)
+		return -1;
+	if (s->state == STREAM_END || s->state == STREAM_BROKEN)
+		return 0;
+	size_t used = 0;
+	if (s->len == 0 && s->state != STREAM_NOT_ARRAY) {
+		/* Nothing pending: parse straight from the caller's bytes. */
+		used = stream_parse(s, data, n, 0);
+	} else if (s->state != STREAM_NOT_ARRAY) {
+		if (stream_keep(s, data, n) != 0)
+			return s->oom = 1, -1;
+		size_t done = stream_parse(s, s->pending, s->len, 0);
+		memmove(s->pending, s->pending + done, s->len - done);
+		s->len -= done;
+		return s->oom ? -1 : 0;
+	}
+	if (s->oom)
+		return -1;
+	if (s->state != STREAM_END && s->state != STREAM_BROKEN && used < n &&
+	    stream_keep(s, data + used, n - used) != 0)
+		return s->oom = 1, -1;
+	return 0;
+}
+
+size_t feed_stream_pending(const struct feed_stream *s)
+{
+	return s->len;
+}
+
+/* Not an array: says whether it is JSON at all. */
+static enum relay_err not_an_array(const struct feed_stream *s, char *err, size_t errlen)
+{
+	errno = 0;
+	cJSON *other = cJSON_ParseWithLengthOpts(s->pending ? s->pending : "", s->len, NULL, 0);
+	if (!other && errno == ENOMEM) {
 		snprintf(err, errlen, "out of memory while parsing the feed");
 		return RELAY_ERR_INTERNAL;
 	}
-	const char *end = json + len, *p = skip_space(json, end);
-	if (p == end || *p != '[') {
-		/* Not an array: say whether it is JSON at all. */
-		errno = 0;
-		cJSON *other = cJSON_ParseWithLengthOpts(json, len, NULL, 0);
-		int parse_errno = errno;
-		free(blanked);
-		if (!other && parse_errno == ENOMEM) {
-			snprintf(err, errlen, "out of memory while parsing the feed");
-			return RELAY_ERR_INTERNAL;
-		}
-		snprintf(err, errlen, "%s",
-			 other ? "the feed is not a JSON array" : "the feed is not valid JSON");
-		cJSON_Delete(other);
+	snprintf(err, errlen, "%s",
+		 other ? "the feed is not a JSON array" : "the feed is not valid JSON");
+	cJSON_Delete(other);
+	return RELAY_ERR_KEY_ERROR;
+}
+
+enum relay_err feed_stream_finish(struct feed_stream *s, struct feed **out, char *err,
+				  size_t errlen)
+{
+	*out = NULL;
+	if (s->state < STREAM_END && !s->oom)
+		stream_parse(s, s->pending ? s->pending : "", s->len, 1);
+	if (s->oom) {
+		snprintf(err, errlen, "out of memory while parsing the feed");
+		return RELAY_ERR_INTERNAL;
+	}
+	if (s->state == STREAM_START || s->state == STREAM_NOT_ARRAY)
+		return not_an_array(s, err, errlen);
+	if (s->state != STREAM_END) {
+		snprintf(err, errlen, "the feed is not valid JSON");
 		return RELAY_ERR_KEY_ERROR;
 	}
-	struct parse_ctx ctx;
-	memset(&ctx, 0, sizeof(ctx));
-	arena_init(&ctx.scratch, 64 * 1024);
-	size_t items = 0;
-	const char *why = NULL;
-	if (feed_builder_init(&ctx.b, NULL) != 0)
-		goto oom;
-	/* A download may list a tweet twice; feed_merge() checks ids. */
-	g_hash_table_destroy(ctx.b.ids);
-	ctx.b.ids = NULL;
-	ctx.b.reuse = reuse;
-	p = skip_space(p + 1, end);
-	if (p < end && *p == ']')
-		p++;
-	else
-		for (;;) {
-			const char *next = NULL;
-			errno = 0;
-			cJSON *item = cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &next, 0);
-			if (!item) {
-				if (errno == ENOMEM)
-					goto oom;
-				why = "the feed is not valid JSON";
-				break;
-			}
-			items++;
-			int rc = add_item(&ctx, item);
-			cJSON_Delete(item);
-			if (rc < 0)
-				goto oom;
-			p = skip_space(next, end);
-			if (spent && (size_t)(p - json) - released >= FEED_RELEASE_STEP) {
-				/* The items before p are copied: the download's pages
-				 * (and the blanked copy's) are not needed any more. */
-				release_pages(spent, released, (size_t)(p - json));
-				release_pages(blanked, released, (size_t)(p - json));
-				released = (size_t)(p - json);
-			}
-			if (p < end && *p == ',') {
-				p = skip_space(p + 1, end);
-				continue;
-			}
-			if (p < end && *p == ']')
-				break;
-			why = "the feed is not valid JSON";
-			break;
-		}
-	arena_free(&ctx.scratch);
-	free(blanked);
-	blanked = NULL;
-	if (why || (items > 0 && ctx.b.feed->n_tweets == 0)) {
-		if (why)
-			snprintf(err, errlen, "%s", why);
-		else /* every item was of the wrong shape: the format has changed */
-			snprintf(err, errlen, "none of the feed's %zu items has the expected shape",
-				 items);
-		feed_builder_abort(&ctx.b);
+	if (s->items > 0 && s->ctx.b.feed->n_tweets == 0) {
+		/* Every item was of the wrong shape: the format has changed. */
+		snprintf(err, errlen, "none of the feed's %zu items has the expected shape",
+			 s->items);
 		return RELAY_ERR_KEY_ERROR;
 	}
 	/* Not compacted: feed_merge() adds the retained tweets first. */
-	struct feed *feed = feed_builder_finish(&ctx.b, 0);
-	if (!feed)
-		goto oom;
-	feed->source_bytes = len;
-	feed->n_skipped = ctx.skipped;
+	struct feed *feed = feed_builder_finish(&s->ctx.b, 0);
+	if (!feed) {
+		snprintf(err, errlen, "out of memory while parsing the feed");
+		return RELAY_ERR_INTERNAL;
+	}
+	feed->source_bytes = s->total;
+	feed->n_skipped = s->ctx.skipped;
 	*out = feed;
 	return RELAY_OK;
-oom:
-	arena_free(&ctx.scratch);
-	feed_builder_abort(&ctx.b);
-	free(blanked);
-	snprintf(err, errlen, "out of memory while parsing the feed");
-	return RELAY_ERR_INTERNAL;
 }
 
 enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char *err, size_t errlen)
 {
-	return parse_feed(json, len, NULL, NULL, out, err, errlen);
-}
-
-enum relay_err feed_parse_release(char *json, size_t len, const struct feed *reuse,
-				  struct feed **out, char *err, size_t errlen)
-{
-	return parse_feed(json, len, json, reuse, out, err, errlen);
+	*out = NULL;
+	struct feed_stream *s = feed_stream_new(NULL);
+	enum relay_err rc = RELAY_ERR_INTERNAL;
+	if (s && feed_stream_write(s, json, len) == 0)
+		rc = feed_stream_finish(s, out, err, errlen);
+	else
+		snprintf(err, errlen, "out of memory while parsing the feed");
+	feed_stream_free(s);
+	return rc;
 }
 
 const char *feed_ioc_ctim_type(enum feed_ioc_kind kind, const char *value)

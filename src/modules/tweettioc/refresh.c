@@ -192,33 +192,27 @@ enum relay_err feed_load_json(const char *json, size_t len, char *err, size_t er
 	return RELAY_OK;
 }
 
-/* Parses the download, frees it at once (the largest buffer of a refresh),
- * merges it into the retained copy and swaps the result in. */
-static enum relay_err install_download(const struct relay_config *cfg, struct upstream_request *req,
-				       double started, char *why, size_t whylen)
+static int stream_sink(void *stream, const char *data, size_t n)
+{
+	return feed_stream_write(stream, data, n);
+}
+
+/* Ends the parse of a good download, merges it into the retained copy
+ * `old` and swaps the result in. */
+static enum relay_err install_download(const struct relay_config *cfg, struct feed_stream *stream,
+				       const struct feed_index *old, size_t bytes, double started,
+				       char *why, size_t whylen)
 {
 	struct feed *fresh = NULL;
 	char err[256];
-	/* Tweets the serving copy holds unchanged share its strings, and the
-	 * download's pages go back to the kernel as they are parsed: a refresh
-	 * adds to memory what changed, not a second whole copy (the refresh
-	 * peak, `make bench`). */
-	const struct feed_index *old = feed_store_acquire();
-	enum relay_err rc = req->body.data ? feed_parse_release(req->body.data, req->body.len,
-								old ? old->feed : NULL, &fresh, err,
-								sizeof(err))
-					   : feed_parse("", 0, &fresh, err, sizeof(err));
-	size_t bytes = req->body.len;
-	upstream_request_free(req);
+	enum relay_err rc = feed_stream_finish(stream, &fresh, err, sizeof(err));
 	if (rc != RELAY_OK) {
-		feed_store_release(old);
 		snprintf(why, whylen, "%s", err);
 		return rc;
 	}
 	double cutoff = started - (double)cfg->tweettioc_retention_days * 86400.0;
 	struct feed *merged =
 		feed_merge(fresh, old ? old->feed : NULL, cutoff, cfg->tweettioc_max_bytes);
-	feed_store_release(old);
 	struct feed_index *index = merged ? feed_index_build(merged) : NULL;
 	if (!index) {
 		snprintf(why, whylen, "out of memory while merging or indexing the feed");
@@ -256,17 +250,31 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 		record_attempt(RELAY_ERR_INTERNAL, "TWEETTIOC_URL is too long", started);
 		return RELAY_ERR_INTERNAL;
 	}
+	/* The feed is parsed as it downloads, and tweets the serving copy
+	 * holds unchanged share its strings: a refresh adds to memory what
+	 * changed, never the download or a second whole copy (the refresh
+	 * peak, `make bench`). */
+	const struct feed_index *old = feed_store_acquire();
+	struct feed_stream *stream = feed_stream_new(old ? old->feed : NULL);
+	if (!stream) {
+		feed_store_release(old);
+		record_attempt(RELAY_ERR_INTERNAL, "out of memory before the download", started);
+		return RELAY_ERR_INTERNAL;
+	}
 	struct upstream_request req = {
 		.url = url, .max_bytes = cfg->tweettioc_max_bytes, .cancel = &stop_requested};
 	req.same_host_redirects = 1; /* CONTRACT 5: only to the same host and port */
+	req.sink = stream_sink;
+	req.sink_ctx = stream;
 	enum relay_err rc = upstream_get(cfg, &req);
-	size_t bytes = req.body.len;
-	if (rc != RELAY_OK) {
+	size_t bytes = req.sunk + req.body.len;
+	if (rc != RELAY_OK)
 		snprintf(why, sizeof(why), "download failed: %s", req.detail);
-		upstream_request_free(&req);
-	} else {
-		rc = install_download(cfg, &req, started, why, sizeof(why));
-	}
+	else
+		rc = install_download(cfg, stream, old, bytes, started, why, sizeof(why));
+	upstream_request_free(&req);
+	feed_stream_free(stream);
+	feed_store_release(old);
 	pthread_mutex_lock(&store_lock);
 	status.downloaded_bytes += (double)bytes;
 	status.full_refreshes += full && rc == RELAY_OK;
