@@ -66,6 +66,11 @@ def truncated(body, extra=1000):
     return Fault("truncated", 200, body, extra=extra)
 
 
+def unsized(body):
+    """200 with no Content-Length: the body, then close (HTTP/1.0)."""
+    return Fault("unsized", 200, body)
+
+
 def redirect(location, code=302):
     return Fault("redirect", code, b"", location=location)
 
@@ -280,6 +285,10 @@ class FaultServer:
         if f.kind in ("redirect", "loop"):
             location = f.location if f.kind == "redirect" else target
             conn.sendall(self._head(f.status, [("Location", location), ("Content-Length", "0")]))
+            return
+        if f.kind == "unsized":
+            conn.sendall(self._head(200, [("Content-Type", f.content_type)]) + f.body)
+            conn.shutdown(socket.SHUT_WR)
             return
         length = len(f.body) + (f.extra if f.kind == "truncated" else 0)
         conn.sendall(self._head(f.status, [("Content-Type", f.content_type),

@@ -178,6 +178,13 @@ class TweettiocFaultTest(FaultCase):
         self.keeps_copy("over the cap", lambda: self.faults.set_mode(ff.ok(big)),
                         r"larger than %d bytes" % MAX_BYTES)
 
+    def test_unsized_body_over_the_size_cap_keeps_the_copy(self):
+        # No Content-Length: libcurl cannot refuse it up front, so the cap
+        # is counted as the body is parsed while it downloads.
+        big = b"[" + b"{}, " * (MAX_BYTES // 4 + 1000) + b"{}]"
+        self.keeps_copy("unsized over the cap", lambda: self.faults.set_mode(ff.unsized(big)),
+                        r"larger than %d bytes" % MAX_BYTES)
+
     def test_html_instead_of_json_keeps_the_copy(self):
         html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
         self.keeps_copy("html", lambda: self.faults.set_mode(ff.ok(html, "text/html")),
@@ -208,6 +215,16 @@ class TweettiocFaultTest(FaultCase):
         wait_for(lambda: self.deliberate(DELIBERATE_TT, [("md5", "c0ffee00" * 4)])[1]
                  .get("data", {}).get("verdicts"), 10, interval=0.2,
                  what="the text/plain feed to be served")
+
+    def test_unsized_feed_is_parsed_as_it_arrives(self):
+        # Without a Content-Length the feed still arrives in pieces, each
+        # parsed as it comes (an item split across pieces included).
+        feed = load_feed()
+        feed[-1]["md5"] = feed[-1]["md5"] + ["5150" * 8]
+        self.faults.set_mode(ff.unsized(json.dumps(feed).encode()))
+        wait_for(lambda: self.deliberate(DELIBERATE_TT, [("md5", "5150" * 8)])[1]
+                 .get("data", {}).get("verdicts"), 10, interval=0.2,
+                 what="the unsized feed to be served")
 
     def test_invalid_utf8_and_nul_inside_strings_skip_only_those_values(self):
         feed = load_feed()
