@@ -48,7 +48,9 @@ struct upstream_request {
 	 * instead of into `body` (a feed parsed while it downloads, never
 	 * whole in memory); other answers still fill `body`. max_bytes caps
 	 * what the sink is given; a sink that returns nonzero (out of memory)
-	 * stops the transfer as RELAY_ERR_INTERNAL. */
+	 * stops the transfer as RELAY_ERR_INTERNAL. The timeout then counts
+	 * the upstream's time only: what the sink itself takes is not held
+	 * against the upstream (a large feed parsed on a busy machine). */
 	int (*sink)(void *ctx, const char *data, size_t n);
 	void *sink_ctx;
 	/* out */

@@ -43,6 +43,11 @@ struct transfer {
 	double started;		 /* upstream_now() at the first attempt */
 	long timeout_ms;	 /* for all attempts together */
 	char errbuf[CURL_ERROR_SIZE];
+	/* With a sink, the timeout is the upstream's time: what the sink takes
+	 * (parsing a feed as it arrives) is ours and not counted, so a large
+	 * feed on a busy machine is not cut off by its own parse. */
+	double sink_seconds;
+	int timed_out; /* on_progress() stopped it at the timeout */
 	int too_big;
 	int nomem; /* the answer buffer could not grow: our fault, not the upstream's */
 };
@@ -143,7 +148,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 			return 0;
 		}
 		req->sunk += n;
-		if (req->sink(req->sink_ctx, data, n) != 0) {
+		double before = upstream_now();
+		int failed = req->sink(req->sink_ctx, data, n) != 0;
+		t->sink_seconds += upstream_now() - before;
+		if (failed) {
 			t->nomem = 1;
 			return 0;
 		}
@@ -157,12 +165,22 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-/* Lets a shutdown stop a long transfer (a feed download) within ~1 s. */
+/* Milliseconds of the upstream's time so far (the sink's excluded). */
+static long upstream_ms(const struct transfer *t)
+{
+	return (long)((upstream_now() - t->started - t->sink_seconds) * 1000);
+}
+
+/* Lets a shutdown stop a long transfer (a feed download) within ~1 s, and
+ * applies the timeout of a transfer with a sink (libcurl calls this at
+ * least once a second). */
 static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		       curl_off_t ulnow)
 {
 	struct transfer *t = userp;
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (t->req->sink && upstream_ms(t) >= t->timeout_ms)
+		return t->timed_out = 1;
 	return t->req->cancel && *t->req->cancel;
 }
 
@@ -177,6 +195,7 @@ static void transfer_reset(struct transfer *t)
 	strbuf_init(&req->body, req->max_bytes ? req->max_bytes : 1024 * 1024);
 	t->errbuf[0] = '\0';
 	req->sunk = 0;
+	t->timed_out = 0;
 	t->too_big = 0;
 	t->nomem = 0;
 }
@@ -190,6 +209,7 @@ static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 
 	transfer_reset(t);
 	t->started = upstream_now();
+	t->sink_seconds = 0;
 	t->timeout_ms = timeout;
 	if (!(t->easy = curl_easy_init()))
 		return -1;
@@ -200,7 +220,8 @@ static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK; /* transfer_redirect */
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout) != CURLE_OK;
+	/* A sink's transfer is timed by on_progress() instead. */
+	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->sink ? 0L : timeout) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 				timeout < UPSTREAM_CONNECT_TIMEOUT_MS
 					? timeout
@@ -214,7 +235,7 @@ static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	if (req->cancel) {
+	if (req->cancel || req->sink) {
 		bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK;
 		bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, t) != CURLE_OK;
 		bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
@@ -349,7 +370,8 @@ static int transfer_redirect(struct transfer *t)
 	long left = t->timeout_ms - (long)((upstream_now() - t->started) * 1000);
 	transfer_reset(t);
 	if (curl_easy_setopt(t->easy, CURLOPT_URL, t->url) != CURLE_OK ||
-	    curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L) != CURLE_OK) {
+	    (!req->sink &&
+	     curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L) != CURLE_OK)) {
 		t->nomem = 1;
 		return 0;
 	}
@@ -398,7 +420,13 @@ static void transfer_finish(struct transfer *t, CURLcode rc)
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	req->status = status;
 	req->late = 0;
-	if (rc == CURLE_OK && t->refused) {
+	if (t->timed_out) {
+		/* libcurl's own wording, for the same event. */
+		req->err = RELAY_ERR_UNAVAILABLE;
+		snprintf(req->detail, sizeof(req->detail),
+			 "Operation timed out after %ld milliseconds with %zu bytes received",
+			 upstream_ms(t), req->sunk + req->body.len);
+	} else if (rc == CURLE_OK && t->refused) {
 		req->err = RELAY_ERR_UNKNOWN;
 		snprintf(req->detail, sizeof(req->detail), "redirected to %s; %s", t->refused,
 			 t->refused_why);

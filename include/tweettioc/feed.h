@@ -47,7 +47,7 @@ extern const char *const feed_ioc_list_names[FEED_IOC__MAX];
 
 struct feed_ioc {
 	enum feed_ioc_kind kind;
-	/* feed.c: 2 spare bytes precede `value`, so index.c can make the key
+	/* feed_build.c: 2 spare bytes precede `value`, so index.c can make the key
 	 * "<class>:<value>" share the value's bytes instead of a copy. */
 	unsigned char key_room;
 	const char *value;     /* refanged, otherwise as the feed wrote it */

@@ -427,6 +427,123 @@ START_TEST(budget_leaves_a_small_answer_alone)
 }
 END_TEST
 
+/* ---- a sink: the upstream's time, not the parse's --------------------------- */
+
+/* Serves one GET: headers, then `chunks` pieces of the body 30 ms apart. */
+struct slow_server {
+	int fd;
+	int chunks;
+	char url[64];
+	pthread_t thread;
+};
+
+static void *slow_serve(void *arg)
+{
+	struct slow_server *sv = arg;
+	int c = accept(sv->fd, NULL, NULL);
+	if (c < 0)
+		return NULL;
+	char buf[4096];
+	if (read(c, buf, sizeof(buf)) > 0) {
+		static const char head[] =
+			"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n";
+		ssize_t w = send(c, head, sizeof(head) - 1, MSG_NOSIGNAL);
+		for (int i = 0; i < sv->chunks && w >= 0; i++) {
+			usleep(30 * 1000);
+			w = send(c, "[] ", 3, MSG_NOSIGNAL);
+		}
+	}
+	close(c);
+	return NULL;
+}
+
+static void slow_start(struct slow_server *sv, int chunks)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	sv->chunks = chunks;
+	sv->fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(sv->fd, 0);
+	ck_assert_int_eq(bind(sv->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(sv->fd, 4), 0);
+	ck_assert_int_eq(getsockname(sv->fd, (struct sockaddr *)&a, &len), 0);
+	snprintf(sv->url, sizeof(sv->url), "http://127.0.0.1:%u/feed", ntohs(a.sin_port));
+	ck_assert_int_eq(pthread_create(&sv->thread, NULL, slow_serve, sv), 0);
+}
+
+static void slow_stop(struct slow_server *sv)
+{
+	pthread_join(sv->thread, NULL);
+	close(sv->fd);
+}
+
+struct sink_seen {
+	size_t bytes, calls;
+	useconds_t pause; /* what each call takes: our own time */
+};
+
+static int slow_sink(void *ctx, const char *data, size_t n)
+{
+	struct sink_seen *seen = ctx;
+	(void)data;
+	seen->bytes += n;
+	seen->calls++;
+	usleep(seen->pause);
+	return 0;
+}
+
+/* A feed parsed as it arrives must not be cut off by its own parse: with
+ * a 400 ms timeout, 4 pieces 30 ms apart, each call taking the sink 300 ms,
+ * still arrive whole; the body goes to the sink, not `body`. */
+START_TEST(a_sinks_own_time_does_not_count_against_the_timeout)
+{
+	struct slow_server sv;
+	slow_start(&sv, 4);
+	struct sink_seen seen = {.pause = 300 * 1000};
+	struct upstream_request req = {.url = sv.url, .timeout_ms = 400, .max_bytes = 1 << 20};
+	req.sink = slow_sink;
+	req.sink_ctx = &seen;
+	double t0 = upstream_now();
+	ck_assert_msg(upstream_get(NULL, &req) == RELAY_OK, "%s", req.detail);
+	ck_assert_uint_ge(seen.calls, 2);
+	ck_assert_double_ge(upstream_now() - t0, 0.6); /* past the timeout */
+	ck_assert_uint_eq(seen.bytes, 12);
+	ck_assert_uint_eq(req.sunk, 12);
+	ck_assert_uint_eq(req.body.len, 0);
+	upstream_request_free(&req);
+	slow_stop(&sv);
+}
+END_TEST
+
+/* ... but the upstream's own time does: one that never answers is cut off
+ * at the timeout, in libcurl's words, and so is one whose pieces come too
+ * slowly. */
+START_TEST(a_sinks_upstream_still_times_out)
+{
+	struct sink_seen seen = {0};
+	char url[96];
+	snprintf(url, sizeof(url), "%s/feed", silent_url);
+	struct upstream_request req = {.url = url, .timeout_ms = 300, .max_bytes = 1 << 20};
+	req.sink = slow_sink;
+	req.sink_ctx = &seen;
+	double t0 = upstream_now();
+	ck_assert_int_eq(upstream_get(NULL, &req), RELAY_ERR_UNAVAILABLE);
+	ck_assert_double_le(upstream_now() - t0, 2.5);
+	ck_assert_msg(strstr(req.detail, "Operation timed out after "), "%s", req.detail);
+	upstream_request_free(&req);
+
+	struct slow_server sv;
+	slow_start(&sv, 30); /* 0.9 s of pieces */
+	struct upstream_request slow = {.url = sv.url, .timeout_ms = 300, .max_bytes = 1 << 20};
+	slow.sink = slow_sink;
+	slow.sink_ctx = &seen;
+	ck_assert_int_eq(upstream_get(NULL, &slow), RELAY_ERR_UNAVAILABLE);
+	ck_assert_msg(strstr(slow.detail, "bytes received"), "%s", slow.detail);
+	upstream_request_free(&slow);
+	slow_stop(&sv);
+}
+END_TEST
+
 static Suite *bounds_suite(void)
 {
 	Suite *s = suite_create("bounds");
@@ -444,6 +561,8 @@ static Suite *bounds_suite(void)
 	tcase_add_test(tc, lookups_over_the_cap_are_left_out_in_the_order_sent);
 	tcase_add_test(tc, a_request_past_its_deadline_keeps_one_error_for_the_late_ones);
 	tcase_add_test(tc, bounds_fall_back_to_the_defaults);
+	tcase_add_test(tc, a_sinks_own_time_does_not_count_against_the_timeout);
+	tcase_add_test(tc, a_sinks_upstream_still_times_out);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("answer budget");

@@ -2,7 +2,9 @@
  *
  * The feed is untrusted: every field is type-checked, strings must be valid
  * UTF-8, and an item that fails is skipped and counted rather than failing
- * the whole copy.
+ * the whole copy. The parse is a stream: bytes go in as they download, each
+ * complete item is read with cJSON and handed to the builder (feed_build.c),
+ * and only a partial item waits for the next bytes.
  */
 #include "tweettioc/feed.h"
 
