@@ -1,6 +1,8 @@
 /* feed_scale.c: how parse+index time, memory and lookup time grow with the feed.
  *
- * Usage: feed_scale FEED.json [FEED.json ...]
+ * Usage: feed_scale FEED.json [FEED.json ...] (smallest first: the refresh
+ * memory target is judged on the last, the largest, where the process's own
+ * few MB no longer weigh in the ratio)
  * Each feed is measured in a child process so that peak RSS is its own.
  * Prints one line per feed and, with --json FILE, writes the numbers.
  * Per feed it also writes the snapshot (snapshot.h), times loading it
@@ -100,8 +102,9 @@ static char *read_all(const char *path, size_t *len)
  * as if every tweet had changed (the worst case, for MemoryMax): nothing
  * is shared and, each id being in the download, nothing retained. */
 static double refresh_peak(const char *dir, const char *feed_path, size_t len, int share,
-			   double *load_peak)
+			   double *load_peak, double *base)
 {
+	*base = rss_kb() / 1024.0;
 	struct feed *loaded, *fresh;
 	double when;
 	char err[256], chunk[16384];
@@ -137,7 +140,7 @@ static double refresh_peak(const char *dir, const char *feed_path, size_t len, i
 }
 
 /* Measures one feed; prints a line and a JSON object to `json` (may be NULL). */
-static int measure(const char *path_json, FILE *json)
+static int measure(const char *path_json, FILE *json, int judged)
 {
 	const char *path = path_json;
 	size_t len;
@@ -241,7 +244,8 @@ static int measure(const char *path_json, FILE *json)
 	malloc_trim(0);
 
 	/* One refresh, in a child that starts from the snapshot. */
-	double peaks[3] = {-1, -1, -1}; /* refresh, start from the snapshot, all changed */
+	/* refresh, start from the snapshot, every tweet changed, the child before it loads */
+	double peaks[4] = {-1, -1, -1, -1};
 	for (int share = 1; share >= 0; share--) {
 		int pipefd[2];
 		if (pipe(pipefd) != 0)
@@ -249,21 +253,22 @@ static int measure(const char *path_json, FILE *json)
 		pid_t pid = fork();
 		if (pid == 0) {
 			close(pipefd[0]);
-			double r[2];
-			r[0] = refresh_peak(dir, path_json, len, share, &r[1]);
+			double r[3];
+			r[0] = refresh_peak(dir, path_json, len, share, &r[1], &r[2]);
 			if (write(pipefd[1], r, sizeof(r)) != (ssize_t)sizeof(r))
 				_exit(1);
 			_exit(0);
 		}
 		close(pipefd[1]);
-		double r[2] = {-1, -1};
+		double r[3] = {-1, -1, -1};
 		if (read(pipefd[0], r, sizeof(r)) != (ssize_t)sizeof(r))
-			r[0] = r[1] = -1;
+			r[0] = r[1] = r[2] = -1;
 		close(pipefd[0]);
 		waitpid(pid, NULL, 0);
 		if (share) {
 			peaks[0] = r[0];
 			peaks[1] = r[1];
+			peaks[3] = r[2];
 		} else {
 			peaks[2] = r[0];
 		}
@@ -273,14 +278,16 @@ static int measure(const char *path_json, FILE *json)
 	double peak_mb = peaks[0], ratio = peak_mb * 1048576.0 / (double)len;
 	double start_ratio = peaks[1] * 1048576.0 / (double)len;
 	double changed_ratio = peaks[2] * 1048576.0 / (double)len;
+	const char *verdict = !judged			     ? "judged on the largest feed"
+			      : ratio <= REFRESH_PEAK_TARGET ? "ok"
+							     : "MISSED";
 	printf("%-28s snapshot %6.0f MB: write %5.2f s, load %5.2f s, load+index %5.2f s "
-	       "(parse+index %5.2f s: "
-	       "%s) | start from it: peak RSS %4.0f MB = %.2fx feed | refresh peak RSS %6.0f MB = "
-	       "%.2fx feed (target <= %.1fx: %s); every tweet changed: %.0f MB = %.2fx\n",
+	       "(parse+index %5.2f s: %s) | process before loading %.0f MB | start from it: peak "
+	       "RSS %.0f MB = %.2fx feed | refresh peak RSS %.0f MB = %.2fx feed (target <= %.1fx: "
+	       "%s); every tweet changed: %.0f MB = %.2fx\n",
 	       path_json, snap_bytes / 1048576.0, t_write, t_read, t_load, t_build,
-	       t_load <= t_build + 0.02 ? "ok" : "SLOWER", peaks[1], start_ratio, peak_mb, ratio,
-	       REFRESH_PEAK_TARGET, ratio <= REFRESH_PEAK_TARGET ? "ok" : "MISSED", peaks[2],
-	       changed_ratio);
+	       t_load <= t_build + 0.02 ? "ok" : "SLOWER", peaks[3], peaks[1], start_ratio, peak_mb,
+	       ratio, REFRESH_PEAK_TARGET, verdict, peaks[2], changed_ratio);
 	if (json)
 		fprintf(json,
 			"{\"feed\":\"%s\",\"snapshot_bytes\":%zu,\"snapshot_write_s\":%.3f,"
@@ -314,7 +321,7 @@ int main(int argc, char **argv)
 		pid_t pid = fork();
 		if (pid == 0) {
 			FILE *json = json_path ? fopen(json_path, "a") : NULL;
-			int r = measure(argv[i], json);
+			int r = measure(argv[i], json, i == argc - 1);
 			if (json)
 				fclose(json);
 			_exit(r);
