@@ -390,6 +390,70 @@ START_TEST(a_refresh_shares_the_strings_of_unchanged_tweets)
 }
 END_TEST
 
+/* Tweets from..to-1 as feed JSON (id i at 1000000 + i, about 250 bytes). */
+static char *tweet_range(int from, int to)
+{
+	size_t cap = (size_t)(to - from + 1) * 400, len = 0;
+	char *json = malloc(cap);
+	ck_assert_ptr_nonnull(json);
+	json[len++] = '[';
+	for (int i = from; i < to; i++)
+		len += (size_t)snprintf(
+			json + len, cap - len,
+			"%s{\"md5\":[\"%032x\"],\"tweet\":{\"id\":\"%d\",\"user\":\"u%d\","
+			"\"tweet\":\"tweet %0180d\",\"link\":\"https://twitter.com/u%d/"
+			"status/%d\",\"timestamp\":%d}}",
+			i > from ? "," : "", i, i, i % 9, i, i % 9, i, 1000000 + i);
+	json[len++] = ']';
+	json[len] = '\0';
+	return json;
+}
+
+/* Months of incremental refreshes (each lists the newest tweets and a few
+ * new ones while the oldest leave the retention window): the copies keep
+ * sharing, but what dead tweets hold stays bounded, and so does the
+ * number of segments. */
+START_TEST(shared_segments_stay_bounded_over_many_refreshes)
+{
+	enum { N = 24000, NEW = 600, LISTED = 2000, ROUNDS = 40 };
+	char *json = tweet_range(0, N);
+	struct feed_index *cur = feed_index_build(parse(json));
+	free(json);
+	ck_assert_ptr_nonnull(cur);
+	size_t most_segments = 0, shared_rounds = 0;
+	for (int k = 1; k <= ROUNDS; k++) {
+		int newest = N + k * NEW; /* ids below it exist after this round */
+		json = tweet_range(newest - LISTED, newest);
+		struct feed *fresh = stream_parse(json, cur->feed);
+		/* The window keeps N tweets: the oldest NEW go each round. */
+		struct feed *m = feed_merge(fresh, cur->feed, 1000000.0 + newest - N, 0);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_uint_eq(m->n_tweets, N);
+		shared_rounds += feed_shared_bytes(m, cur->feed) > 0;
+		struct feed_index *next = feed_index_build(m);
+		ck_assert_ptr_nonnull(next);
+		feed_index_free(cur);
+		cur = next;
+		if (cur->feed->n_segments > most_segments)
+			most_segments = cur->feed->n_segments;
+		free(json);
+		if (k % 8)
+			continue;
+		/* Against the same tweets parsed afresh, nothing shared. */
+		char *all = tweet_range(newest - N, newest);
+		struct feed *whole = parse(all);
+		ck_assert_uint_le(feed_memory(cur->feed), feed_memory(whole) * 3 / 2 + (1u << 20));
+		ck_assert_str_eq(cur->feed->tweets[0].id, whole->tweets[0].id);
+		ck_assert_str_eq(cur->feed->tweets[N - 1].text, whole->tweets[N - 1].text);
+		feed_free(whole);
+		free(all);
+	}
+	ck_assert_uint_ge(shared_rounds, ROUNDS - 2); /* sharing went on */
+	ck_assert_uint_le(most_segments, 4);
+	feed_index_free(cur);
+}
+END_TEST
+
 START_TEST(incremental_urls_ask_for_yesterday_and_today)
 {
 	char url[256];
@@ -487,6 +551,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, the_merge_keeps_unlisted_tweets_within_retention_only);
 	tcase_add_test(tc, the_history_stays_within_the_byte_cap_oldest_first);
 	tcase_add_test(tc, a_refresh_shares_the_strings_of_unchanged_tweets);
+	tcase_add_test(tc, shared_segments_stay_bounded_over_many_refreshes);
 	tcase_add_test(tc, incremental_urls_ask_for_yesterday_and_today);
 	tcase_add_test(tc, reload_refreshes_at_once_and_the_next_start_loads_the_snapshot);
 	suite_add_tcase(s, tc);
