@@ -382,7 +382,8 @@ int feed_stream_write(struct feed_stream *s, const char *data, size_t n)
 		if (stream_keep(s, data, n) != 0)
 			return s->oom = 1, -1;
 		size_t done = stream_parse(s, s->pending, s->len, 0);
-		memmove(s->pending, s->pending + done, s->len - done);
+		if (done) /* else still one partial item: nothing to move */
+			memmove(s->pending, s->pending + done, s->len - done);
 		s->len -= done;
 		return s->oom ? -1 : 0;
 	}
