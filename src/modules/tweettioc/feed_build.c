@@ -225,6 +225,26 @@ static int copy_strings(struct feed *feed, struct feed_tweet *t)
 	return 0;
 }
 
+/* Gives t (made from src) IOC entries of the copy's own, with src's kinds
+ * and values; keys and postings are left to index.c. 0, or -1. */
+static int own_iocs(struct feed *feed, struct feed_tweet *t, const struct feed_tweet *src)
+{
+	t->iocs = NULL;
+	if (!src->n_iocs)
+		return 0;
+	if (!(t->iocs = arena_alloc(&feed->arena, src->n_iocs * sizeof(*t->iocs))))
+		return -1;
+	for (size_t j = 0; j < src->n_iocs; j++) {
+		struct feed_ioc *ioc = &t->iocs[j];
+		memset(ioc, 0, sizeof(*ioc));
+		ioc->kind = src->iocs[j].kind;
+		ioc->key_room = src->iocs[j].key_room; /* copy_strings() sets it for a copy */
+		ioc->value = src->iocs[j].value;
+		ioc->ctim_type = feed_ioc_ctim_type(ioc->kind, ioc->value);
+	}
+	return 0;
+}
+
 /* Stores a copy of src (checked) in the feed's own segment. */
 static int store_copy(struct feed_builder *b, const struct feed_tweet *src)
 {
@@ -237,22 +257,8 @@ static int store_copy(struct feed_builder *b, const struct feed_tweet *src)
 	/* The usual link is rebuilt from user and id when shown (uri.h). */
 	if (uri_tweet_link_canonical(src->link, src->user, src->id))
 		t->link = "";
-	if (!(t->user = intern_user(b, src->user)))
-		return -1;
-	if (src->n_iocs) {
-		if (!(t->iocs = arena_alloc(&feed->arena, src->n_iocs * sizeof(*t->iocs))))
-			return -1;
-		for (size_t j = 0; j < src->n_iocs; j++) {
-			struct feed_ioc *ioc = &t->iocs[j];
-			memset(ioc, 0, sizeof(*ioc));
-			ioc->kind = src->iocs[j].kind;
-			ioc->value = src->iocs[j].value;
-			ioc->ctim_type = feed_ioc_ctim_type(ioc->kind, ioc->value);
-		}
-	} else {
-		t->iocs = NULL;
-	}
-	if (copy_strings(feed, t) != 0)
+	if (!(t->user = intern_user(b, src->user)) || own_iocs(feed, t, src) != 0 ||
+	    copy_strings(feed, t) != 0)
 		return -1;
 	return 1;
 }
@@ -300,22 +306,8 @@ static int store_shared(struct feed_builder *b, const struct feed *from,
 		return -1;
 	*t = *src;
 	t->segment = (uint32_t)s;
-	if (!(t->user = intern_user(b, src->user)))
+	if (!(t->user = intern_user(b, src->user)) || own_iocs(feed, t, src) != 0)
 		return -1;
-	if (src->n_iocs) {
-		if (!(t->iocs = arena_alloc(&feed->arena, src->n_iocs * sizeof(*t->iocs))))
-			return -1;
-		for (size_t j = 0; j < src->n_iocs; j++) {
-			struct feed_ioc *ioc = &t->iocs[j];
-			memset(ioc, 0, sizeof(*ioc));
-			ioc->kind = src->iocs[j].kind;
-			ioc->key_room = src->iocs[j].key_room;
-			ioc->value = src->iocs[j].value;
-			ioc->ctim_type = src->iocs[j].ctim_type;
-		}
-	} else {
-		t->iocs = NULL;
-	}
 	return 1;
 }
 
