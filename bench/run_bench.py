@@ -10,7 +10,8 @@ auth (median relay/none, target >= 90%: each token is verified once), the
 feed-scaling numbers and the p99 during feed swaps, and writes everything to
 build/bench.json.
 
-`run_bench.py auth` runs only the authentication pair.
+`run_bench.py auth` runs only the authentication pair; `run_bench.py memory`
+only the relay process's memory during a refresh of the largest feed.
 
 Environment: BENCH_SECONDS (per relay case, default 6), BENCH_CONNECTIONS
 (default 16), BENCH_THREADS (relay worker threads, default 2: one per core),
@@ -20,6 +21,8 @@ import http.server
 import json
 import os
 import pathlib
+import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -370,9 +373,58 @@ def refresh_under_load(tmp, big_feed):
     return out
 
 
+def proc_status_mb(pid, key):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024.0
+    return -1.0
+
+
+def relay_memory(tmp, big_feed):
+    """The relay process itself (not a mirror of it): peak RSS while it
+    downloads the largest feed with no copy yet, and during one refresh of
+    the same feed (SIGHUP) while that copy serves, against the feed's bytes."""
+    size = os.path.getsize(big_feed)
+    upstream, relay, nginx, base = start_stack(big_feed, tmp)
+    try:
+        pid = relay.proc.pid
+
+        def refreshes():
+            text = fetch(base + "/metrics", None)[1].decode()
+            return int(re.search(r"^tweettioc_refreshes_total (\d+)", text, re.M).group(1))
+        first_peak = proc_status_mb(pid, "VmHWM")
+        serving = proc_status_mb(pid, "VmRSS")
+        before = refreshes()
+        with open("/proc/%d/clear_refs" % pid, "w") as f:
+            f.write("5")  # VmHWM starts again from VmRSS
+        os.kill(pid, signal.SIGHUP)
+        harness.wait_for(lambda: refreshes() > before, 180, interval=0.2,
+                         what="the SIGHUP refresh")
+        peak = proc_status_mb(pid, "VmHWM")
+    finally:
+        nginx.stop()
+        relay.stop()
+        upstream.stop()
+    out = {"feed_bytes": size, "first_download_peak_mb": first_peak, "serving_rss_mb": serving,
+           "refresh_peak_mb": peak, "refresh_peak_to_feed": peak * 1048576 / size}
+    print("  first download: peak RSS %.0f MB = %.2fx the feed; serving: %.0f MB; one refresh "
+          "(SIGHUP): peak %.0f MB = %.2fx the feed's bytes"
+          % (first_peak, first_peak * 1048576 / size, serving, peak, out["refresh_peak_to_feed"]),
+          flush=True)
+    return out
+
+
 def main():
     started = time.monotonic()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="relay-bench-"))
+    if sys.argv[1:] == ["memory"]:  # only the relay process's memory
+        feed = tmp / "feed-1000000.json"
+        generate(feed, iocs=1000000, end=int(time.time()) - 60, seed=7)
+        print("== the relay process's memory (largest feed)", flush=True)
+        relay_memory(tmp, feed)
+        subprocess.run(["rm", "-rf", str(tmp)])
+        return
     if sys.argv[1:] == ["auth"]:  # only the authentication pair
         print("== authentication: RS256 configuration tokens vs none", flush=True)
         auth_cases(tmp)
@@ -388,8 +440,11 @@ def main():
     downloads_per_day = download_per_day(big)
     print("== refresh under load (largest feed)", flush=True)
     refresh = refresh_under_load(tmp, big)
+    print("== the relay process's memory (largest feed)", flush=True)
+    memory = relay_memory(tmp, big)
     report = {"cases": cases, "auth": auth, "feed_scaling": scaling,
-              "refresh_under_load": refresh, "downloads_per_day": downloads_per_day,
+              "refresh_under_load": refresh, "relay_memory": memory,
+              "downloads_per_day": downloads_per_day,
               "seconds": round(time.monotonic() - started, 1)}
     BUILD.mkdir(exist_ok=True)
     (BUILD / "bench.json").write_text(json.dumps(report, indent=2))
