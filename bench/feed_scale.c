@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tweettioc/feed.h"
+#include "tweettioc/feed_build.h"
 #include "tweettioc/index.h"
 #include "tweettioc/snapshot.h"
 

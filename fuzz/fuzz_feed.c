@@ -16,6 +16,7 @@
 
 #include "fuzz_common.h"
 #include "tweettioc/feed.h"
+#include "tweettioc/feed_build.h"
 #include "tweettioc/index.h"
 #include "tweettioc/tiles.h"
 

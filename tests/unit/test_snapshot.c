@@ -14,6 +14,7 @@
 #include "module.h"
 #include "testutil.h"
 #include "tweettioc/feed.h"
+#include "tweettioc/feed_build.h"
 #include "tweettioc/index.h"
 #include "tweettioc/refresh.h"
 #include "tweettioc/snapshot.h"

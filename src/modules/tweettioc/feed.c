@@ -7,6 +7,7 @@
  * and only a partial item waits for the next bytes.
  */
 #include "tweettioc/feed.h"
+#include "tweettioc/feed_build.h"
 
 #include <errno.h>
 #include <math.h>

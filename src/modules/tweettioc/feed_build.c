@@ -1,4 +1,4 @@
-/* feed_build.c: builds feed copies whose unchanged tweets share storage.
+/* feed_build.c: builds feed copies whose unchanged tweets share storage (feed_build.h).
  *
  * A tweet's strings (id, text, link, hashtags, IOC values) are written once
  * into a segment, a reference-counted arena, and every later copy that
@@ -12,7 +12,7 @@
  * the tweets it still needs into its own segment instead (compact()), so
  * the bytes that dead tweets hold stay under half of what is live.
  */
-#include "tweettioc/feed.h"
+#include "tweettioc/feed_build.h"
 
 #include <math.h>
 #include <stdatomic.h>

@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "tweettioc/feed_build.h"
 #include "tweettioc/normalize.h"
 
 void feed_index_free(struct feed_index *index)

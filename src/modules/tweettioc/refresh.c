@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "tweettioc/feed.h"
+#include "tweettioc/feed_build.h"
 #include "tweettioc/index.h"
 #include "tweettioc/snapshot.h"
 #include "upstream.h"

@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "tweettioc/feed.h"
+#include "tweettioc/feed_build.h"
 
 static const char snapshot_magic[8] = {'S', 'X', 'R', 'F', 'E', 'E', 'D', '\n'};
 #define SNAPSHOT_BOM 0x01020304u
