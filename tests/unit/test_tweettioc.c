@@ -724,6 +724,46 @@ START_TEST(a_copy_packs_strings_shares_keys_and_parses_as_it_downloads)
 	ck_assert_int_eq(feed_stream_finish(st, &f, err, sizeof(err)), RELAY_ERR_KEY_ERROR);
 	ck_assert_str_eq(err, "none of the feed's 2 items has the expected shape");
 	feed_stream_free(st);
+	/* A NUL escape split across writes still blanks its value, not cuts it:
+	 * "6.6.6.6\u0000x" is not read as 6.6.6.6. */
+	static const char nul_item[] =
+		"[{\"ip\":[\"6.6.6.6\\u0000x\",\"7.7.7.7\"],\"tweet\":{\"id\":\"1\",\"user\":\"u\","
+		"\"tweet\":\"t\",\"link\":\"https://x/1\",\"timestamp\":1}}]";
+	const char *cut = strstr(nul_item, "u0000") + 2; /* inside the escape */
+	st = feed_stream_new(NULL);
+	ck_assert_int_eq(feed_stream_write(st, nul_item, (size_t)(cut - nul_item)), 0);
+	ck_assert_int_eq(feed_stream_write(st, cut, strlen(cut)), 0);
+	ck_assert_int_eq(feed_stream_finish(st, &f, err, sizeof(err)), RELAY_OK);
+	ck_assert_uint_eq(f->tweets[0].n_iocs, 1);
+	ck_assert_str_eq(f->tweets[0].iocs[0].value, "7.7.7.7");
+	feed_free(f);
+	feed_stream_free(st);
+	/* One item of 3 MB in 512-byte writes: read once whole (its text is
+	 * over the field limit, so skipped), then the next item as usual. */
+	size_t big = 3u << 20, blen = 0;
+	char *huge = malloc(big + 512);
+	ck_assert_ptr_nonnull(huge);
+	blen += (size_t)snprintf(huge, 512,
+				 "[{\"tweet\":{\"id\":\"2\",\"user\":\"u\",\"tweet\":\"");
+	memset(huge + blen, 'a', big - blen);
+	blen = big;
+	blen += (size_t)snprintf(
+		huge + blen, 512,
+		"\",\"link\":\"l\",\"timestamp\":2}},{\"md5\":[\"%032x\"],\"tweet\":"
+		"{\"id\":\"3\",\"user\":\"u\",\"tweet\":\"t\",\"link\":\"l\","
+		"\"timestamp\":3}}]",
+		3);
+	st = feed_stream_new(NULL);
+	for (size_t at = 0; at < blen; at += 512)
+		ck_assert_int_eq(
+			feed_stream_write(st, huge + at, blen - at < 512 ? blen - at : 512), 0);
+	ck_assert_int_eq(feed_stream_finish(st, &f, err, sizeof(err)), RELAY_OK);
+	ck_assert_uint_eq(f->n_tweets, 1);
+	ck_assert_uint_eq(f->n_skipped, 1);
+	ck_assert_str_eq(f->tweets[0].id, "3");
+	feed_free(f);
+	feed_stream_free(st);
+	free(huge);
 	/* A download cut short is not valid JSON, even when each part parses. */
 	st = feed_stream_new(NULL);
 	ck_assert_int_eq(feed_stream_write(st, json, len / 2), 0);

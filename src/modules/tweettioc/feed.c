@@ -11,11 +11,9 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <glib.h>
@@ -35,12 +33,33 @@ static const char *const kind_ctim_types[FEED_IOC__MAX] = {
 	[FEED_IOC_URL] = "url",
 };
 
-/* Parsing state: the builder that stores each tweet, and a scratch arena
- * for the one item being read (its refanged values and arrays). */
-struct parse_ctx {
+/* Where the stream is in the feed's one JSON array. */
+enum stream_state {
+	STREAM_START,	  /* before the '[' */
+	STREAM_FIRST,	  /* after '[': an item or ']' */
+	STREAM_ITEM,	  /* after ',': an item */
+	STREAM_AFTER,	  /* after an item: ',' or ']' */
+	STREAM_END,	  /* after ']': the rest is ignored */
+	STREAM_NOT_ARRAY, /* kept whole, to say what it is at the end */
+	STREAM_BROKEN,	  /* not valid JSON: the rest is ignored */
+};
+
+/* The parse: the builder that stores each tweet, a scratch arena for the
+ * one item being read (its refanged values and arrays), and where the
+ * bytes received so far leave it. */
+struct feed_stream {
 	struct feed_builder b;
 	struct arena scratch;
-	size_t skipped;
+	size_t skipped; /* items of the wrong shape */
+	enum stream_state state;
+	char *pending; /* bytes received but not parsed: at most a partial item */
+	size_t len, cap;
+	/* An item that did not parse yet is tried again once this many bytes
+	 * are pending: each try doubles what it sees, so an item split over
+	 * many writes costs at most twice its parse. */
+	size_t retry_at;
+	size_t items, total;
+	int oom;
 };
 
 static const char *str_field(const cJSON *obj, const char *name)
@@ -174,14 +193,15 @@ static int parse_item(struct arena *a, const cJSON *item, struct feed_tweet *t)
 }
 
 /* Adds one feed item; 0, or -1 when out of memory. */
-static int add_item(struct parse_ctx *ctx, const cJSON *item)
+static int add_item(struct feed_stream *s, const cJSON *item)
 {
 	struct feed_tweet t;
-	arena_rewind(&ctx->scratch, 1024 * 1024);
-	int rc = parse_item(&ctx->scratch, item, &t);
+	arena_rewind(&s->scratch, 1024 * 1024);
+	s->items++;
+	int rc = parse_item(&s->scratch, item, &t);
 	if (rc == 0)
-		ctx->skipped++;
-	return rc < 0 || (rc > 0 && feed_builder_put(&ctx->b, &t) < 0) ? -1 : 0;
+		s->skipped++;
+	return rc < 0 || (rc > 0 && feed_builder_put(&s->b, &t) < 0) ? -1 : 0;
 }
 
 /* Whitespace as cJSON skips it. */
@@ -192,44 +212,20 @@ static const char *skip_space(const char *p, const char *end)
 	return p;
 }
 
-/* Where the stream is in the feed's one JSON array. */
-enum stream_state {
-	STREAM_START,	  /* before the '[' */
-	STREAM_FIRST,	  /* after '[': an item or ']' */
-	STREAM_ITEM,	  /* after ',': an item */
-	STREAM_AFTER,	  /* after an item: ',' or ']' */
-	STREAM_END,	  /* after ']': the rest is ignored */
-	STREAM_NOT_ARRAY, /* kept whole, to say what it is at the end */
-	STREAM_BROKEN,	  /* not valid JSON: the rest is ignored */
-};
-
-struct feed_stream {
-	struct parse_ctx ctx;
-	enum stream_state state;
-	char *pending; /* bytes received but not parsed: at most a partial item */
-	size_t len, cap;
-	/* An item that did not parse yet is tried again once this many bytes
-	 * are pending: each try doubles what it sees, so an item split over
-	 * many writes costs at most twice its parse. */
-	size_t retry_at;
-	size_t items, total;
-	int oom;
-};
-
 struct feed_stream *feed_stream_new(const struct feed *reuse)
 {
 	struct feed_stream *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	arena_init(&s->ctx.scratch, 64 * 1024);
-	if (feed_builder_init(&s->ctx.b, NULL) != 0) {
+	arena_init(&s->scratch, 64 * 1024);
+	if (feed_builder_init(&s->b, NULL) != 0) {
 		free(s);
 		return NULL;
 	}
 	/* A download may list a tweet twice; feed_merge() checks ids. */
-	g_hash_table_destroy(s->ctx.b.ids);
-	s->ctx.b.ids = NULL;
-	s->ctx.b.reuse = reuse;
+	g_hash_table_destroy(s->b.ids);
+	s->b.ids = NULL;
+	s->b.reuse = reuse;
 	return s;
 }
 
@@ -237,8 +233,8 @@ void feed_stream_free(struct feed_stream *s)
 {
 	if (!s)
 		return;
-	arena_free(&s->ctx.scratch);
-	feed_builder_abort(&s->ctx.b);
+	arena_free(&s->scratch);
+	feed_builder_abort(&s->b);
 	free(s->pending);
 	free(s);
 }
@@ -294,8 +290,7 @@ static long stream_item(struct feed_stream *s, const char *q, size_t avail, int 
 		if (!(item = parse_blanked(q, n)))
 			return errno == ENOMEM ? -1 : -2;
 	}
-	s->items++;
-	int rc = add_item(&s->ctx, item);
+	int rc = add_item(s, item);
 	cJSON_Delete(item);
 	return rc < 0 ? -1 : (long)n;
 }
@@ -432,20 +427,20 @@ enum relay_err feed_stream_finish(struct feed_stream *s, struct feed **out, char
 		snprintf(err, errlen, "the feed is not valid JSON");
 		return RELAY_ERR_KEY_ERROR;
 	}
-	if (s->items > 0 && s->ctx.b.feed->n_tweets == 0) {
+	if (s->items > 0 && s->b.feed->n_tweets == 0) {
 		/* Every item was of the wrong shape: the format has changed. */
 		snprintf(err, errlen, "none of the feed's %zu items has the expected shape",
 			 s->items);
 		return RELAY_ERR_KEY_ERROR;
 	}
 	/* Not compacted: feed_merge() adds the retained tweets first. */
-	struct feed *feed = feed_builder_finish(&s->ctx.b, 0);
+	struct feed *feed = feed_builder_finish(&s->b, 0);
 	if (!feed) {
 		snprintf(err, errlen, "out of memory while parsing the feed");
 		return RELAY_ERR_INTERNAL;
 	}
 	feed->source_bytes = s->total;
-	feed->n_skipped = s->ctx.skipped;
+	feed->n_skipped = s->skipped;
 	*out = feed;
 	return RELAY_OK;
 }
