@@ -55,12 +55,9 @@ class CybercrimeCase(RelayTestCase):
     def setUpClass(cls):
         cls.cc = FakeCybercrime()
         cls.cc.start()
-        try:
-            super().setUpClass()
-        except BaseException:
-            cls.cc.stop()
-            raise
+        # Class cleanups run even when setUpClass() fails.
         cls.addClassCleanup(cls.cc.stop)
+        super().setUpClass()
 
     @classmethod
     def extra_env(cls):

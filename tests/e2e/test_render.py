@@ -146,12 +146,9 @@ class RenderTests(RelayTestCase):
         cls.cc.start()
         for value, family in HOSTILE_FAMILIES.items():
             cls.cc.malicious(value, family)
-        try:
-            super().setUpClass()
-        except BaseException:
-            cls.cc.stop()
-            raise
+        # Class cleanups run even when setUpClass() fails.
         cls.addClassCleanup(cls.cc.stop)
+        super().setUpClass()
 
     @classmethod
     def extra_env(cls):
