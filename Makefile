@@ -1,6 +1,8 @@
 # securex-relay: build, test, demo.
 #
-#   make            optimised build/securex-relay
+#   make            optimised build/securex-relay (builds only; says which
+#                   packages are missing: `make deps` installs them)
+#   make deps       the build packages (apt-get, as root)
 #   make test       unit tests (Check, with every allocation failed in turn and
 #                   the fuzz corpora replayed) and end-to-end tests (real nginx
 #                   and apache2 with the deploy/ files, systemd-analyze verify,
@@ -15,8 +17,8 @@
 #   make container-test  the images and deploy/kubernetes under podman kube
 #                   play (root; base image built offline with mmdebstrap)
 #
-# Every target that needs packages first runs scripts/deps.sh, which installs
-# what is missing with apt-get (as root) or prints the exact command.
+# Every other target that needs packages first runs scripts/deps.sh, which
+# installs what is missing with apt-get (as root) or prints the exact command.
 
 CC      ?= cc
 # V=1 shows the full compiler command lines.
@@ -24,18 +26,35 @@ Q       := $(if $(V),,@)
 PKGS    := libcurl libcjson libcrypto glib-2.0
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wno-format-nonliteral -Werror
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lfcgi -lpthread
-CHECK_LIBS = $(shell pkg-config --libs check)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lpthread
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 SRCS     := $(shell find src -name '*.c' | LC_ALL=C sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-HDRS     := $(shell find include -name '*.h')
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
 OPT_FLAGS  := -O2 -g -DNDEBUG -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SAN_FLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+VG_FLAGS   := -O1 -g -fno-omit-frame-pointer
+FUZZ_CC    ?= clang
+FUZZ_SAN   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+# Header dependencies come from the compiler (-MMD): each object lists the
+# headers it really includes in a .d file next to it.
+DEPFLAGS   := -MMD -MP
+
+# One compile rule per build flavour: $(call compile_rule,OBJDIR,CC,FLAGS,LABEL).
+define compile_rule
+$(1)/%.o: src/%.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$<$(4)"
+	$$(Q)$(2) $$(WARN) $(3) $$(DEPFLAGS) -Iinclude $$(PKG_CFLAGS) -c -o $$@ $$<
+endef
+$(eval $(call compile_rule,build/obj,$(CC),$(OPT_FLAGS),))
+$(eval $(call compile_rule,build/asan/obj,$(CC),$(SAN_FLAGS), (asan)))
+$(eval $(call compile_rule,build/valgrind/obj,$(CC),$(VG_FLAGS), (valgrind)))
+$(eval $(call compile_rule,build/fuzz/obj,$(FUZZ_CC),$(FUZZ_SAN) -fsanitize=fuzzer-no-link, (fuzz)))
 
 OPT_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
@@ -45,37 +64,33 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 export ASAN_OPTIONS ?= abort_on_error=0:detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps deps-test build-asan unit e2e test demo run lint bench clean \
+.PHONY: all deps check-deps deps-test build-asan unit e2e test demo run lint bench clean \
 	alloc-test fuzz fuzz-build fuzz-replay fuzz-merge valgrind failover soak container-test
-all: deps
+
+# Plain `make` only builds: it never installs anything. When a library is
+# missing it says which packages to install (`make deps` does it).
+all: check-deps
 	@$(MAKE) --no-print-directory build/securex-relay
 
 deps:
 	@scripts/deps.sh build
 
+check-deps:
+	@scripts/deps.sh build --check
+
 build/securex-relay: $(OPT_OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(OPT_FLAGS) -o $@ $^ $(PKG_LIBS)
-
-build/obj/%.o: src/%.c $(HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $<"
-	$(Q)$(CC) $(WARN) $(OPT_FLAGS) -Iinclude $(PKG_CFLAGS) -c -o $@ $<
-
-build/asan/obj/%.o: src/%.c $(HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (asan)"
-	$(Q)$(CC) $(WARN) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) -c -o $@ $<
 
 build/asan/securex-relay: $(SAN_OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/asan/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(SAN_LIB_OBJS) $(HDRS)
+build/asan/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(WARN) $(SAN_FLAGS) -Iinclude -Itests/unit $(PKG_CFLAGS) -o $@ $< $(UNIT_HELPERS) \
-		$(SAN_LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(WARN) $(SAN_FLAGS) $(DEPFLAGS) -MF $@.d -MT $@ -Iinclude -Itests/unit $(PKG_CFLAGS) \
+		-o $@ $< $(UNIT_HELPERS) $(SAN_LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
 build-asan: build/asan/securex-relay $(UNIT_BINS)
 
@@ -114,10 +129,10 @@ bench:
 	@$(MAKE) --no-print-directory build/securex-relay build/bench/feed_scale
 	@python3 bench/run_bench.py
 
-build/bench/feed_scale: bench/feed_scale.c $(filter-out build/obj/main.o,$(OPT_OBJS)) $(HDRS)
+build/bench/feed_scale: bench/feed_scale.c $(filter-out build/obj/main.o,$(OPT_OBJS))
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(WARN) $(OPT_FLAGS) -Iinclude $(PKG_CFLAGS) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(OPT_FLAGS) $(DEPFLAGS) -MF $@.d -MT $@ -Iinclude $(PKG_CFLAGS) -o $@ $< \
 		$(filter-out build/obj/main.o,$(OPT_OBJS)) $(PKG_LIBS)
 
 lint:
@@ -138,10 +153,10 @@ clean:
 ALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
 ALLOC_TEST := build/asan/tests/alloc/test_alloc_failure
 
-$(ALLOC_TEST): $(wildcard tests/alloc/*.c tests/alloc/*.h) $(UNIT_HELPERS) $(SAN_LIB_OBJS) $(HDRS)
+$(ALLOC_TEST): $(wildcard tests/alloc/*.c tests/alloc/*.h) $(UNIT_HELPERS) $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(WARN) $(SAN_FLAGS) -Iinclude -Itests/unit -Itests/alloc $(PKG_CFLAGS) -o $@ \
+	$(Q)$(CC) $(WARN) $(SAN_FLAGS) $(DEPFLAGS) -MF $@.d -MT $@ -Iinclude -Itests/unit -Itests/alloc $(PKG_CFLAGS) -o $@ \
 		$(wildcard tests/alloc/*.c) $(UNIT_HELPERS) $(SAN_LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS) \
 		$(ALLOC_WRAP)
 
@@ -157,29 +172,22 @@ alloc-test: $(ALLOC_TEST)
 # scripts/fuzz.sh runs them (FUZZ_JOBS at a time, niced) and prints execs and
 # corpus sizes; new inputs go to build/fuzz/corpus/<target>, `make fuzz-merge`
 # minimises them into the committed fuzz/corpus/<target>.
-FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 1
 FUZZ_TARGETS := $(filter-out fuzz_common fuzz_replay,$(patsubst fuzz/%.c,%,$(sort $(wildcard fuzz/fuzz_*.c))))
-FUZZ_SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS    := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRCS)) build/fuzz/obj/fuzz_common.o
 FUZZ_BINS    := $(patsubst %,build/fuzz/bin/%,$(FUZZ_TARGETS))
 REPLAY_BINS  := $(patsubst %,build/asan/fuzz/%,$(FUZZ_TARGETS))
 
-build/fuzz/obj/fuzz_common.o: fuzz/fuzz_common.c fuzz/fuzz_common.h $(HDRS)
+build/fuzz/obj/fuzz_common.o: fuzz/fuzz_common.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (fuzz)"
-	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) $(DEPFLAGS) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
 
-build/fuzz/obj/%.o: src/%.c $(HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (fuzz)"
-	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
-
-build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJS) fuzz/fuzz_common.h $(HDRS)
+build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude -Ifuzz $(PKG_CFLAGS) -o $@ $< \
+	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) $(DEPFLAGS) -MF $@.d -MT $@ -fsanitize=fuzzer -Iinclude -Ifuzz $(PKG_CFLAGS) -o $@ $< \
 		$(FUZZ_OBJS) $(PKG_LIBS)
 
 # Kept between runs (make treats objects of pattern rules as intermediate).
@@ -197,11 +205,10 @@ fuzz-merge: fuzz-build
 
 # The committed corpora replayed through the same entry points without
 # libFuzzer: gcc, ASan + UBSan, fuzz/fuzz_replay.c as main(). Part of `unit`.
-build/asan/fuzz/%: fuzz/%.c fuzz/fuzz_replay.c fuzz/fuzz_common.c fuzz/fuzz_common.h \
-		$(SAN_LIB_OBJS) $(HDRS)
+build/asan/fuzz/%: fuzz/%.c fuzz/fuzz_replay.c fuzz/fuzz_common.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  REPLAY  $@"
-	$(Q)$(CC) $(WARN) $(SAN_FLAGS) -Iinclude -Ifuzz $(PKG_CFLAGS) -o $@ $< fuzz/fuzz_replay.c \
+	$(Q)$(CC) $(WARN) $(SAN_FLAGS) $(DEPFLAGS) -MF $@.d -MT $@ -Iinclude -Ifuzz $(PKG_CFLAGS) -o $@ $< fuzz/fuzz_replay.c \
 		fuzz/fuzz_common.c $(SAN_LIB_OBJS) $(PKG_LIBS)
 
 fuzz-replay: $(REPLAY_BINS)
@@ -211,11 +218,6 @@ fuzz-replay: $(REPLAY_BINS)
 # memcheck (tests/e2e/valgrind-relay.sh as RELAY_BIN); any error or definite
 # leak fails the test class. E2E_ARGS passes -k PATTERN to run.py.
 VALGRIND_OBJS := $(patsubst src/%.c,build/valgrind/obj/%.o,$(SRCS))
-
-build/valgrind/obj/%.o: src/%.c $(HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (valgrind)"
-	$(Q)$(CC) $(WARN) -O1 -g -fno-omit-frame-pointer -Iinclude $(PKG_CFLAGS) -c -o $@ $<
 
 build/valgrind/securex-relay: $(VALGRIND_OBJS)
 	@echo "  LINK    $@"
@@ -242,3 +244,6 @@ soak:
 	@$(MAKE) --no-print-directory build/securex-relay
 	@SOAK_SECONDS=$${SOAK_SECONDS:-300} RELAY_BIN=$(CURDIR)/build/securex-relay \
 		python3 tests/e2e/soak.py -v
+
+# Header dependencies written by -MMD (absent before the first build).
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tweettioc/feed.h"
-#include "tweettioc/feed_build.h"
-#include "tweettioc/index.h"
-#include "tweettioc/snapshot.h"
+#include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/feed_build.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/snapshot.h"
 
 /* Targets of issue 13: loading the snapshot takes at most as long as
  * parsing the feed; a refresh peaks at most at 2.5x the feed's bytes. */

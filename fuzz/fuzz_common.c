@@ -9,11 +9,11 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
-#include "json_arena.h"
-#include "request.h"
-#include "response.h"
-#include "router.h"
-#include "tweettioc/refresh.h"
+#include "lib/json_arena.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "http/router.h"
+#include "modules/tweettioc/refresh.h"
 
 /* Six tweets with every IOC list, defanged forms, numeric and string ids,
  * and timestamps near "now" so the tiles see them in both periods. The

@@ -14,13 +14,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "ctim.h"
-#include "cybercrime/enrich.h"
-#include "cybercrime/lookup.h"
+#include "ctim/entities.h"
+#include "modules/cybercrime/enrich.h"
+#include "modules/cybercrime/lookup.h"
 #include "fuzz_common.h"
-#include "observables.h"
-#include "response.h"
-#include "upstream.h"
+#include "http/observables.h"
+#include "http/response.h"
+#include "net/upstream.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

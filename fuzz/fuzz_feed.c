@@ -15,10 +15,10 @@
 #include <cjson/cJSON.h>
 
 #include "fuzz_common.h"
-#include "tweettioc/feed.h"
-#include "tweettioc/feed_build.h"
-#include "tweettioc/index.h"
-#include "tweettioc/tiles.h"
+#include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/feed_build.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/tiles.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

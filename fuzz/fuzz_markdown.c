@@ -1,4 +1,4 @@
-/* fuzz_markdown.c: libFuzzer target for the feed-text writers of ctim_text.h and uri.h.
+/* fuzz_markdown.c: libFuzzer target for the feed-text writers of ctim/text.h and uri.h.
  *
  * The bytes are any feed string. Whatever they are, md_text and md_code
  * must write valid UTF-8 within their budget with no line break, no
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ctim_text.h"
+#include "ctim/text.h"
 #include "fuzz_common.h"
-#include "uri.h"
+#include "ctim/uri.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

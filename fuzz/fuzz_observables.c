@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "observables.h"
+#include "http/observables.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

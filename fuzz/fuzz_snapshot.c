@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "tweettioc/feed.h"
-#include "tweettioc/index.h"
-#include "tweettioc/snapshot.h"
+#include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/snapshot.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "fuzz_common.h"
-#include "observables.h"
+#include "http/observables.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "utf8.h"
+#include "lib/utf8.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -10,10 +10,10 @@
 #ifndef MODULE_H
 #define MODULE_H
 
-#include "request.h"
-#include "response.h"
-#include "observables.h"
-#include "strbuf.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "http/observables.h"
+#include "lib/strbuf.h"
 
 struct relay_config;
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages a make target needs.
 #
-#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind|lint|container>
+#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind|lint|container> [--check]
 #
+# --check (plain `make`): never installs; prints the missing packages and the
+# apt-get command, and exits 1.
 # Checks each package with dpkg-query; when something is missing it runs
 # apt-get update + apt-get install (as root), or prints the exact sudo
 # command and exits 1 (not root). Prints nothing when all is there.
@@ -14,8 +16,13 @@ usage() {
 	exit 2
 }
 
-[ $# -eq 1 ] || usage
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
 target=$1
+check_only=0
+if [ $# -eq 2 ]; then
+	[ "$2" = "--check" ] || usage
+	check_only=1
+fi
 
 build_pkgs=(gcc make "pkg-config|pkgconf" libcurl4-openssl-dev libcjson-dev libfcgi-dev libssl-dev libglib2.0-dev)
 nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
@@ -111,10 +118,14 @@ if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
+if [ "$(id -u)" -ne 0 ] || [ $check_only -eq 1 ]; then
 	echo "deps.sh: missing packages for '$target': ${missing[*]}" >&2
 	echo "Install them with:" >&2
-	echo "sudo apt-get install -y ${missing[*]}"
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "apt-get install -y ${missing[*]}   (or: make deps)"
+	else
+		echo "sudo apt-get install -y ${missing[*]}"
+	fi
 	exit 1
 fi
 

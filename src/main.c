@@ -14,10 +14,10 @@
 #include "auth/auth.h"
 #include "auth/jwks.h"
 #include "config.h"
-#include "json_arena.h"
+#include "lib/json_arena.h"
 #include "module.h"
-#include "server.h"
-#include "upstream.h"
+#include "server/server.h"
+#include "net/upstream.h"
 #include "version.h"
 
 #define DEFAULT_THREADS 8

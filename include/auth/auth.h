@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "relay_error.h"
+#include "http/relay_error.h"
 
 struct relay_config;
 struct relay_request;

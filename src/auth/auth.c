@@ -29,7 +29,7 @@
 #include "auth/token_cache.h"
 #include "config.h"
 #include "module.h"
-#include "request.h"
+#include "http/request.h"
 
 enum auth_reason {
 	AUTH_HEADER_MISSING,

@@ -22,8 +22,8 @@
 #include "auth/jwt.h"
 #include "auth/token_cache.h"
 #include "config.h"
-#include "strbuf.h"
-#include "upstream.h"
+#include "lib/strbuf.h"
+#include "net/upstream.h"
 
 struct jwks_slot {
 	char *host;	       /* the allowlist's spelling, used to build the URL (owned) */

@@ -32,12 +32,12 @@
 #include "config.h"
 #include "failalloc.h"
 #include "module.h"
-#include "request.h"
-#include "response.h"
-#include "router.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "http/router.h"
 #include "testutil.h"
-#include "tweettioc/index.h"
-#include "tweettioc/refresh.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/refresh.h"
 
 #include "jwt_testkit.h"
 

@@ -27,7 +27,7 @@ from harness import Client, FakeTweettioc, Nginx, Relay, RelayTestCase, load_fee
 from fake_cybercrime import FakeCybercrime
 from test_cybercrime import DELIBERATE, OBSERVE, CybercrimeCase, obs
 
-# Shared fan-out slots of the relay (include/upstream.h UPSTREAM_MAX_CONCURRENT).
+# Shared fan-out slots of the relay (include/net/upstream.h UPSTREAM_MAX_CONCURRENT).
 UPSTREAM_MAX_CONCURRENT = 64
 
 

@@ -14,8 +14,8 @@
 #include "auth/token_cache.h"
 #include "config.h"
 #include "module.h"
-#include "request.h"
-#include "strbuf.h"
+#include "http/request.h"
+#include "lib/strbuf.h"
 
 #include "jwt_testkit.h"
 #include "testutil.h"

@@ -14,13 +14,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "answer_budget.h"
+#include "http/answer_budget.h"
 #include "config.h"
-#include "cybercrime/lookup.h"
-#include "json_print.h"
-#include "response.h"
+#include "modules/cybercrime/lookup.h"
+#include "lib/json_print.h"
+#include "http/response.h"
 #include "testutil.h"
-#include "upstream.h"
+#include "net/upstream.h"
 
 /* ---- the redirect rule ---------------------------------------------------- */
 

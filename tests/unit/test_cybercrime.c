@@ -14,14 +14,14 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "ctim.h"
-#include "cybercrime/cache.h"
-#include "cybercrime/enrich.h"
-#include "cybercrime/lookup.h"
+#include "ctim/entities.h"
+#include "modules/cybercrime/cache.h"
+#include "modules/cybercrime/enrich.h"
+#include "modules/cybercrime/lookup.h"
 #include "module.h"
-#include "response.h"
+#include "http/response.h"
 #include "testutil.h"
-#include "upstream.h"
+#include "net/upstream.h"
 
 extern const struct relay_module cybercrime_module;
 
@@ -62,7 +62,7 @@ static const char *str(const cJSON *o, const char *key)
 	return v->valuestring;
 }
 
-/* A number as clients see it (ctim.c may store numbers as raw JSON text). */
+/* A number as clients see it (ctim/entities.c may store numbers as raw JSON text). */
 static double num(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);

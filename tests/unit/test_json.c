@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_arena.h"
-#include "json_print.h"
+#include "lib/json_arena.h"
+#include "lib/json_print.h"
 #include "testutil.h"
 
 /* json_print's text of `item` equals cJSON_PrintUnformatted's. */

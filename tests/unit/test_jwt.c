@@ -14,7 +14,7 @@
 #include "auth/jwks.h"
 #include "auth/jwt.h"
 #include "config.h"
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 #include "jwt_testkit.h"
 #include "testutil.h"

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "config.h"
-#include "observables.h"
-#include "router.h"
-#include "utf8.h"
+#include "http/observables.h"
+#include "http/router.h"
+#include "lib/utf8.h"
 #include "testutil.h"
-#include "tweettioc/refresh.h"
+#include "modules/tweettioc/refresh.h"
 
 static struct relay_config cfg;
 

@@ -13,11 +13,11 @@
 #include "config.h"
 #include "module.h"
 #include "testutil.h"
-#include "tweettioc/feed.h"
-#include "tweettioc/feed_build.h"
-#include "tweettioc/index.h"
-#include "tweettioc/refresh.h"
-#include "tweettioc/snapshot.h"
+#include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/feed_build.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/refresh.h"
+#include "modules/tweettioc/snapshot.h"
 
 extern const struct relay_module tweettioc_module;
 

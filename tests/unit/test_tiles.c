@@ -15,15 +15,15 @@
 #include <time.h>
 
 #include "config.h"
-#include "strbuf.h"
+#include "lib/strbuf.h"
 #include "testutil.h"
-#include "uri.h"
-#include "tweettioc/feed.h"
-#include "tweettioc/index.h"
-#include "tweettioc/refresh.h"
-#include "tweettioc/tiles.h"
-#include "tweettioc/tiles_markdown.h"
-#include "tweettioc/tiles_stats.h"
+#include "ctim/uri.h"
+#include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/refresh.h"
+#include "modules/tweettioc/tiles.h"
+#include "modules/tweettioc/tiles_markdown.h"
+#include "modules/tweettioc/tiles_stats.h"
 
 #define FEED_200 "fixtures/tweettioc-feed-200.json"
 #define GOLDEN_DIR "fixtures/tiles/"

@@ -6,17 +6,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 #include "config.h"
-#include "ctim.h"
-#include "ctim_text.h"
+#include "ctim/entities.h"
+#include "ctim/text.h"
 #include "testutil.h"
-#include "tweettioc/enrich.h"
-#include "tweettioc/feed.h"
-#include "tweettioc/index.h"
-#include "tweettioc/normalize.h"
-#include "tweettioc/refresh.h"
-#include "uri.h"
+#include "modules/tweettioc/enrich.h"
+#include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/normalize.h"
+#include "modules/tweettioc/refresh.h"
+#include "ctim/uri.h"
 
 static struct relay_config cfg;
 

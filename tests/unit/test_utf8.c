@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "lib/utf8.h"
 
 START_TEST(utf8_valid_refuses_overlongs_surrogates_nul_and_truncation)
 {

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json_arena.h"
-#include "request.h"
-#include "response.h"
-#include "router.h"
-#include "tweettioc/refresh.h"
+#include "lib/json_arena.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "http/router.h"
+#include "modules/tweettioc/refresh.h"
 
 static const char *const *test_env;
 

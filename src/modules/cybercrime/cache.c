@@ -7,7 +7,7 @@
  * the cache is created and no operation ever needs a deletion from a hash
  * index (the reason this is not hsearch_r, which cannot delete).
  */
-#include "cybercrime/cache.h"
+#include "modules/cybercrime/cache.h"
 
 #include <pthread.h>
 #include <stdint.h>

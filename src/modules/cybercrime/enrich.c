@@ -4,7 +4,7 @@
  * observables, then one pass that turns each result into entities or an
  * error entry, in the order the observables were sent.
  */
-#include "cybercrime/enrich.h"
+#include "modules/cybercrime/enrich.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +12,10 @@
 #include <time.h>
 
 #include "config.h"
-#include "ctim_text.h"
-#include "metrics.h"
-#include "strbuf.h"
-#include "uri.h"
+#include "ctim/text.h"
+#include "http/metrics.h"
+#include "lib/strbuf.h"
+#include "ctim/uri.h"
 
 /* Observables a deadline error names before "...". */
 #define CYBERCRIME_LATE_SHOWN 5
@@ -67,7 +67,7 @@ static const char *family_of(const char *message, char *out, size_t len)
 	return out;
 }
 
-/* `s` as inert Markdown (ctim_text.h) with `prefix` before it; NULL when
+/* `s` as inert Markdown (ctim/text.h) with `prefix` before it; NULL when
  * out of memory. */
 static char *md_line(const char *prefix, const char *s, const char *suffix, size_t max_units)
 {

@@ -5,7 +5,7 @@
  * `?`, `&` and `#` of a URL reach the upstream as data) and every distinct
  * cache miss of a request is in flight at the same time.
  */
-#include "cybercrime/lookup.h"
+#include "modules/cybercrime/lookup.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,8 +18,8 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
-#include "ctim.h"
-#include "observables.h"
+#include "ctim/entities.h"
+#include "http/observables.h"
 
 static atomic_ulong n_lookups, n_cache_hits, n_upstream_requests, n_upstream_errors;
 static atomic_ulong n_late, n_left_out;

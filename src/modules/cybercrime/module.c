@@ -2,9 +2,9 @@
 #include <stdio.h>
 
 #include "config.h"
-#include "cybercrime/cache.h"
-#include "cybercrime/enrich.h"
-#include "cybercrime/lookup.h"
+#include "modules/cybercrime/cache.h"
+#include "modules/cybercrime/enrich.h"
+#include "modules/cybercrime/lookup.h"
 #include "module.h"
 
 static int cybercrime_start(const struct relay_config *cfg, char *err, size_t errlen)

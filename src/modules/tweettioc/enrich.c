@@ -4,7 +4,7 @@
  * request's CTR_ENTITIES_LIMIT), one Suspicious judgement, one verdict
  * pointing at it. Every entity carries the observable exactly as sent.
  */
-#include "tweettioc/enrich.h"
+#include "modules/tweettioc/enrich.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -12,15 +12,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctim.h"
-#include "ctim_text.h"
-#include "json_print.h"
-#include "metrics.h"
-#include "tweettioc/index.h"
-#include "tweettioc/normalize.h"
-#include "tweettioc/refresh.h"
-#include "upstream.h"
-#include "uri.h"
+#include "ctim/entities.h"
+#include "ctim/text.h"
+#include "lib/json_print.h"
+#include "http/metrics.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/normalize.h"
+#include "modules/tweettioc/refresh.h"
+#include "net/upstream.h"
+#include "ctim/uri.h"
 
 #define HASHTAGS_MAX 2048
 
@@ -106,7 +106,7 @@ static char *plain_hashtags(const struct feed_tweet *t)
  * text: they are written as JSON text (json_text) and go into the tree as
  * Raw items. tests/unit/test_tweettioc.c checks the text against the same
  * table and relations built as cJSON nodes. The Tweet cell is Markdown, so
- * the text is escaped and defanged (ctim_text.h). */
+ * the text is escaped and defanged (ctim/text.h). */
 static cJSON *tweet_table(struct json_text *text, const struct feed_tweet *t, const char *link,
 			  const char *tweet_md)
 {

@@ -6,8 +6,8 @@
  * complete item is read with cJSON and handed to the builder (feed_build.c),
  * and only a partial item waits for the next bytes.
  */
-#include "tweettioc/feed.h"
-#include "tweettioc/feed_build.h"
+#include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/feed_build.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,8 +18,8 @@
 #include <cjson/cJSON.h>
 #include <glib.h>
 
-#include "observables.h"
-#include "tweettioc/normalize.h"
+#include "http/observables.h"
+#include "modules/tweettioc/normalize.h"
 
 const char *const feed_ioc_list_names[FEED_IOC__MAX] = {
 	[FEED_IOC_IP] = "ip",	      [FEED_IOC_MD5] = "md5",	[FEED_IOC_SHA1] = "sha1",

@@ -12,7 +12,7 @@
  * the tweets it still needs into its own segment instead (compact()), so
  * the bytes that dead tweets hold stay under half of what is live.
  */
-#include "tweettioc/feed_build.h"
+#include "modules/tweettioc/feed_build.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -21,9 +21,9 @@
 
 #include <glib.h>
 
-#include "observables.h"
-#include "tweettioc/normalize.h"
-#include "uri.h"
+#include "http/observables.h"
+#include "modules/tweettioc/normalize.h"
+#include "ctim/uri.h"
 
 /* A shared segment is kept while at least 2/3 of its bytes are live and it
  * is not small; otherwise its live tweets move into the new copy's own. */

@@ -5,15 +5,15 @@
  * numbers. Every posting list is therefore newest first and holds each tweet
  * once, and the whole index is three allocations plus the keys.
  */
-#include "tweettioc/index.h"
+#include "modules/tweettioc/index.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
 
-#include "tweettioc/feed_build.h"
-#include "tweettioc/normalize.h"
+#include "modules/tweettioc/feed_build.h"
+#include "modules/tweettioc/normalize.h"
 
 void feed_index_free(struct feed_index *index)
 {

@@ -4,9 +4,9 @@
 
 #include "config.h"
 #include "module.h"
-#include "tweettioc/enrich.h"
-#include "tweettioc/refresh.h"
-#include "tweettioc/tiles.h"
+#include "modules/tweettioc/enrich.h"
+#include "modules/tweettioc/refresh.h"
+#include "modules/tweettioc/tiles.h"
 
 /* /health turns into an error once the copy is older than this many refresh periods. */
 #define TWEETTIOC_STALE_PERIODS 3

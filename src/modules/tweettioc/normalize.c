@@ -1,5 +1,5 @@
 /* normalize.c: refanging and match keys for the Twitter IOC Hunter index. */
-#include "tweettioc/normalize.h"
+#include "modules/tweettioc/normalize.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -10,7 +10,7 @@
  * feed_merge); swaps the result in; and writes it to the state directory
  * (snapshot.h), from which the next start loads it before serving.
  */
-#include "tweettioc/refresh.h"
+#include "modules/tweettioc/refresh.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -24,11 +24,11 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "tweettioc/feed.h"
-#include "tweettioc/feed_build.h"
-#include "tweettioc/index.h"
-#include "tweettioc/snapshot.h"
-#include "upstream.h"
+#include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/feed_build.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/snapshot.h"
+#include "net/upstream.h"
 
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t store_cond = PTHREAD_COND_INITIALIZER;

@@ -8,7 +8,7 @@
  * checks the header and the checksum, and hands every tweet to the feed
  * builder (feed.h), which checks it as the JSON parser would.
  */
-#include "tweettioc/snapshot.h"
+#include "modules/tweettioc/snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +22,8 @@
 
 #include <openssl/evp.h>
 
-#include "tweettioc/feed.h"
-#include "tweettioc/feed_build.h"
+#include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/feed_build.h"
 
 static const char snapshot_magic[8] = {'S', 'X', 'R', 'F', 'E', 'E', 'D', '\n'};
 #define SNAPSHOT_BOM 0x01020304u

@@ -6,20 +6,20 @@
  * feed copy the request holds; the counting lives in tiles_stats.c, the
  * JSON shapes in tiles_charts.c and tiles_markdown.c.
  */
-#include "tweettioc/tiles.h"
+#include "modules/tweettioc/tiles.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "config.h"
-#include "ctim.h"
-#include "tweettioc/enrich.h"
-#include "tweettioc/index.h"
-#include "tweettioc/refresh.h"
-#include "tweettioc/tiles_charts.h"
-#include "tweettioc/tiles_markdown.h"
-#include "tweettioc/tiles_stats.h"
+#include "ctim/entities.h"
+#include "modules/tweettioc/enrich.h"
+#include "modules/tweettioc/index.h"
+#include "modules/tweettioc/refresh.h"
+#include "modules/tweettioc/tiles_charts.h"
+#include "modules/tweettioc/tiles_markdown.h"
+#include "modules/tweettioc/tiles_stats.h"
 
 /* valid_time when the request carries no config (unit tests of the hooks). */
 #define TILES_FALLBACK_REFRESH_SECONDS 300

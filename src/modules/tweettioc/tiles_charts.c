@@ -9,17 +9,17 @@
  * CiscoSecurity/tr-05-serverless-guardduty code/api/tiles/affected_instances.py
  * builds them (its events_per_day.py is the stacked bar shape).
  */
-#include "tweettioc/tiles_charts.h"
+#include "modules/tweettioc/tiles_charts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "ctim.h"
-#include "tweettioc/tiles_markdown.h"
-#include "upstream.h"
-#include "uri.h"
+#include "ctim/entities.h"
+#include "modules/tweettioc/tiles_markdown.h"
+#include "net/upstream.h"
+#include "ctim/uri.h"
 
 #define TWITTER_BASE "https://twitter.com"
 /* Longest account name shown on a bar, in characters. */

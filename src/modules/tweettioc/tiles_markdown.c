@@ -1,19 +1,19 @@
 /* tiles_markdown.c: the recent-tweets table, with every feed string escaped for its cell.
  *
  * The table must survive anything a tweet contains. Cells are separated by
- * " | "; text cells are inert Markdown (ctim_text.h: escaped and defanged),
+ * " | "; text cells are inert Markdown (ctim/text.h: escaped and defanged),
  * IOC cells are code spans (verbatim, never live links) unless a pipe or
  * backslash forces escaped text, links are the tweet's checked link
  * (uri.h). Line breaks and control characters never reach the output.
  */
-#include "tweettioc/tiles_markdown.h"
+#include "modules/tweettioc/tiles_markdown.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "ctim_text.h"
-#include "uri.h"
+#include "ctim/text.h"
+#include "ctim/uri.h"
 
 #define TWITTER_BASE "https://twitter.com"
 #define TWEETTIOC_HOME "https://tweettioc.com/"

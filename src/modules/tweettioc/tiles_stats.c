@@ -6,7 +6,7 @@
  * pointers) and hashtags (ASCII case folded) are counted in GLib hash
  * tables that live for the call. Nothing allocated here outlives the call.
  */
-#include "tweettioc/tiles_stats.h"
+#include "modules/tweettioc/tiles_stats.h"
 
 #include <math.h>
 #include <stdint.h>
