@@ -29,6 +29,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{"module-type", cli_module_type},
+	{"register", cli_register},
 };
 
 int cli_is_command(const char *arg)
