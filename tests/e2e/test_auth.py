@@ -310,6 +310,26 @@ class JwtAuthTest(JwtCase):
         self.assert_ok(self.call(self.bearer(aud=self.base_url() + "/tweettioc"),
                                  "/tweettioc/health", headers=attack))
 
+    def test_claims_cut_by_a_nul_are_refused(self):
+        """Issue 18: cJSON decodes \\u0000 into a NUL that ends the C string, so
+        aud "<this relay's audience>\\u0000.evil" was accepted; jwks_host and
+        kid were cut the same way. json.dumps writes "\\x00" as \\u0000."""
+        module_aud = self.base_url() + "/tweettioc"
+        headers = [self.bearer(aud=module_aud + "\x00.evil"),
+                   self.bearer(aud=["https://x.example", module_aud + "\x00.evil"]),
+                   self.bearer(aud=module_aud, jwks_host=self.jwks.host + "\x00.evil"),
+                   self.bearer(aud=module_aud, kid="k1\x00.evil"),
+                   self.bearer(aud=module_aud, iss="https://visibility.amp.cisco.com\x00"),
+                   self.bearer(aud=module_aud, sub="\x00"),
+                   self.bearer(aud=module_aud + "\x1b[0m"),
+                   self.bearer(aud=module_aud, kid="k1\n")]
+        for i, header in enumerate(headers):
+            with self.subTest(case=i):
+                self.assert_refused(self.call(header, "/tweettioc/health"), R_STRUCTURE)
+        # The text "\\u0000" (an escaped backslash) is no NUL.
+        self.assert_ok(self.call(self.bearer(aud=module_aud, sub="\\u0000"),
+                                 "/tweettioc/health"))
+
     def test_expired_token(self):
         self.assert_refused(self.call(self.bearer(exp=int(time.time()) - 3600)), R_EXPIRED)
         # 60 s of leeway for clock skew.
@@ -536,6 +556,8 @@ class Hs256PublicUrlTest(AuthCase):
                     "https://attacker.example/tweettioc"):
             with self.subTest(aud=aud):
                 self.assert_refused(call(aud, "/tweettioc/health"), R_AUD)
+        self.assert_refused(call(PUBLIC_URL + "/tweettioc\x00.evil", "/tweettioc/health"),
+                            R_STRUCTURE)
         attack = {"Host": "attacker.example", "X-Forwarded-Proto": "https"}
         token = token_hs256(SECRET, {"aud": "https://attacker.example/tweettioc"})
         self.assert_refused(self.call("Bearer " + token, "/tweettioc/health", headers=attack),

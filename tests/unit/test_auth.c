@@ -839,6 +839,53 @@ START_TEST(jwks_cache_flush_forgets_keys_and_verified_tokens)
 }
 END_TEST
 
+/* ---- claims cut by a NUL (issue 18, finding 7) --------------------------- */
+
+/* cJSON decodes \u0000 into a NUL inside the string, so C string functions
+ * read "<our audience>\u0000.evil" as our audience. Such a token, and
+ * control characters in the claims that pick the key or the audience, are
+ * malformed. */
+START_TEST(auth_refuses_claims_with_a_nul_or_control_escape)
+{
+	static const char *const payloads[] = {
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\\u0000.evil\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":[\"x\",\"" MOD_URL "\\u0000.evil\"]}",
+		"{\"jwks_host\":\"" HOST_US "\\u0000.evil\",\"aud\":\"" MOD_URL "\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\\u0000b\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"sub\":\"a\\u0000b\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"a\\u0000b\":1}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\\\\\\u0000\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\\u0001\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\\u001fb\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\\u007fb\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\\u0085b\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\tb\"}",
+	};
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		char *h = bearer_rs256(key_a, "k1", payloads[i]);
+		ck_assert_int_eq(check(h), RELAY_ERR_AUTH);
+		ck_assert_msg(strcmp(msg, R_STRUCTURE) == 0, "%s -> %s", payloads[i], msg);
+		free(h);
+	}
+	char *p = claims(HOST_US, MOD_URL, NULL);
+	ck_refuses(bearer_rs256(key_a, "k1\\u0000x", p), R_STRUCTURE);
+	ck_refuses(bearer_rs256(key_a, "k1\\u0007", p), R_STRUCTURE);
+	free(p);
+	ck_assert_int_eq(fetches, 0); /* refused before any key lookup */
+	ck_assert_uint_eq(token_cache_count(), 0);
+}
+END_TEST
+
+/* The text "\u0000" after an escaped backslash is no NUL; control
+ * characters in claims that choose nothing are not looked at. */
+START_TEST(auth_accepts_an_escaped_backslash_before_u0000)
+{
+	char *p = claims(HOST_US, MOD_URL, "\"sub\":\"a\\\\u0000b\",\"note\":\"tab\\there\"");
+	ck_accepts(bearer_rs256(key_a, "k1", p));
+	free(p);
+}
+END_TEST
+
 /* ---- CTR_ENTITIES_LIMIT claim ------------------------------------------ */
 
 static long limit_after(const char *claim_json)
@@ -1086,6 +1133,8 @@ static Suite *auth_suite(void)
 	tcase_add_test(jwt, auth_never_caches_a_refused_token);
 	tcase_add_test(jwt, auth_does_not_cache_a_token_past_its_exp);
 	tcase_add_test(jwt, jwks_cache_flush_forgets_keys_and_verified_tokens);
+	tcase_add_test(jwt, auth_refuses_claims_with_a_nul_or_control_escape);
+	tcase_add_test(jwt, auth_accepts_an_escaped_backslash_before_u0000);
 	tcase_add_test(jwt, auth_applies_the_entities_limit_claim);
 	tcase_add_test(jwt, auth_ignores_an_invalid_entities_limit_claim);
 	tcase_add_test(jwt, auth_leaves_the_limit_alone_when_refusing);

@@ -248,6 +248,78 @@ START_TEST(jwt_parse_refuses_json_with_an_embedded_nul)
 }
 END_TEST
 
+/* Issue 18, finding 7: cJSON decodes the escape \u0000 into a NUL inside the
+ * string, which C string functions take for its end ("<aud>\u0000.evil"
+ * read as "<aud>"). A header or payload holding one is malformed, wherever
+ * it is; so is a control character in kid, aud, jwks_host or iss. Both
+ * parsers say so (the cache-hit one too). */
+static const char *const cut_headers[] = {
+	"{\"alg\":\"RS256\",\"kid\":\"k1\\u0000x\"}",
+	"{\"alg\":\"RS256\",\"kid\":\"k1\",\"x\":\"\\u0000\"}",
+	"{\"alg\":\"RS256\\u0000x\",\"kid\":\"k1\"}",
+	"{\"alg\":\"RS256\",\"kid\":\"k1\\u0001\"}",
+	"{\"alg\":\"RS256\",\"kid\":\"k1\\u009f\"}",
+};
+static const char *const cut_payloads[] = {
+	"{\"aud\":\"https://relay.example.com/tweettioc\\u0000.evil\"}",
+	"{\"aud\":[\"https://relay.example.com/tweettioc\\u0000.evil\"]}",
+	"{\"jwks_host\":\"visibility.amp.cisco.com\\u0000.evil\"}",
+	"{\"iss\":\"x\\u0000\"}",
+	"{\"sub\":\"\\u0000\"}",
+	"{\"\\u0000\":1}",
+	"{\"aud\\u0000x\":\"https://relay.example.com/tweettioc\"}",
+	"{\"sub\":\"\\\\\\u0000\"}",
+	"{\"aud\":\"https://relay.example.com/tweettioc\\n\"}",
+	"{\"aud\":[\"ok\",\"\\u001b[31m\"]}",
+	"{\"jwks_host\":\"visibility.amp.cisco.com\\u007f\"}",
+	"{\"iss\":\"x\\r\\ny\"}",
+	"{\"iss\":\"x\\u0080\"}",
+};
+
+START_TEST(jwt_parse_refuses_a_nul_escape_or_control_characters_in_claims)
+{
+	struct jwt jwt;
+	for (size_t i = 0; i < sizeof(cut_headers) / sizeof(cut_headers[0]); i++) {
+		char *token = raw_token(cut_headers[i], PAYLOAD, "AAAA");
+		ck_assert_msg(parse_str(token, &jwt) == JWT_ERR_STRUCTURE, "header %s",
+			      cut_headers[i]);
+		ck_assert_ptr_null(jwt.header);
+		free(token);
+	}
+	for (size_t i = 0; i < sizeof(cut_payloads) / sizeof(cut_payloads[0]); i++) {
+		char *token = raw_token(RS256_HEADER, cut_payloads[i], "AAAA");
+		ck_assert_msg(parse_str(token, &jwt) == JWT_ERR_STRUCTURE, "payload %s",
+			      cut_payloads[i]);
+		ck_assert_msg(jwt_parse_payload(token, strlen(token), &jwt) == JWT_ERR_STRUCTURE,
+			      "payload only %s", cut_payloads[i]);
+		ck_assert_ptr_null(jwt.payload);
+		free(token);
+	}
+}
+END_TEST
+
+/* No false alarm: "\\u0000" is a backslash and the text u0000; controls
+ * in the other claims choose nothing; non-ASCII text is not a control. */
+START_TEST(jwt_parse_accepts_what_only_looks_like_a_nul)
+{
+	static const char *const payloads[] = {
+		"{\"sub\":\"\\\\u0000\"}",
+		"{\"sub\":\"\\\\\\\\u0000\"}",
+		"{\"aud\":\"https://relay.example.com/u0000\"}",
+		"{\"note\":\"line\\nbreak\\u0001\",\"aud\":\"x\"}",
+		"{\"iss\":\"caf\\u00e9 \\u00a0 \\u2028\",\"aud\":\"\\u00c2\\u00a0\"}",
+		"{\"aud\":[1,\"x\"]}",
+	};
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		char *token = raw_token(RS256_HEADER, payloads[i], "AAAA");
+		struct jwt jwt;
+		ck_assert_msg(parse_str(token, &jwt) == JWT_OK, "payload %s", payloads[i]);
+		jwt_free(&jwt);
+		free(token);
+	}
+}
+END_TEST
+
 START_TEST(jwt_parse_refuses_garbage_bytes)
 {
 	static const char garbage[] = "\x01\x02\xff\xfe.\x80\x81.\x00\x7f";
@@ -960,6 +1032,8 @@ static Suite *jwt_suite(void)
 			    (int)(sizeof(bad_headers) / sizeof(bad_headers[0])));
 	tcase_add_test(parse, jwt_parse_refuses_malformed_payloads);
 	tcase_add_test(parse, jwt_parse_refuses_json_with_an_embedded_nul);
+	tcase_add_test(parse, jwt_parse_refuses_a_nul_escape_or_control_characters_in_claims);
+	tcase_add_test(parse, jwt_parse_accepts_what_only_looks_like_a_nul);
 	tcase_add_test(parse, jwt_parse_refuses_garbage_bytes);
 	tcase_add_test(parse, jwt_parse_accepts_a_16k_token);
 	tcase_add_test(parse, jwt_parse_refuses_a_token_over_the_ceiling);
