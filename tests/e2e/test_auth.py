@@ -457,6 +457,37 @@ class JwksDownloadTest(JwtCase):
         self.assertLessEqual(self.jwks.downloads(), 2)
 
 
+class JwksRotationTest(JwtCase):
+    """Issue 18: a cached token outlived its key. The key server stops
+    publishing k1; once the relay has downloaded the key set again, the token
+    verified with k1 is refused, as a new k1 token is. The relay downloads
+    again when a token names a kid it does not know, at most once per
+    JWKS_REFETCH_SECONDS (60 s) per host: the test waits that minute out
+    (SIGHUP would flush the token cache too, and so prove nothing)."""
+
+    REFETCH_SECONDS = 60
+
+    def test_a_cached_token_goes_with_its_key(self):
+        old = self.bearer(sub="verified with k1")
+        self.assert_ok(self.call(old))
+        self.assert_ok(self.call(old))  # a cache hit
+        new_key = self.pki.signing_key("rotated")
+        self.jwks.set_keys([new_key.jwk("k2")])
+        # Until the relay downloads again it knows nothing of the rotation.
+        self.assert_ok(self.call(old))
+        downloads = self.jwks.downloads()
+        wait = self.jwks.last_download() + self.REFETCH_SECONDS + 1 - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        # The relay's own refetch: a token with the new kid.
+        self.assert_ok(self.call(self.bearer(key=new_key, kid="k2")))
+        self.assertEqual(self.jwks.downloads(), downloads + 1)
+        for _ in range(2):
+            self.assert_refused(self.call(old), R_KID)
+        self.assert_refused(self.call(self.bearer(sub="a new k1 token")), R_KID)
+        self.assertEqual(self.jwks.downloads(), downloads + 1)
+
+
 class RelayAudienceTest(JwtCase):
     """RELAY_AUDIENCE replaces the request's own URL as the accepted aud."""
 
