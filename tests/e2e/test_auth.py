@@ -639,6 +639,20 @@ class AuthStartupTest(unittest.TestCase):
     def test_hs256_without_secret(self):
         self.assert_refuses({"RELAY_AUTH": "hs256"}, "RELAY_JWT_SECRET")
 
+    def test_hs256_with_a_short_or_placeholder_secret(self):
+        """Issue 18: any non-empty secret was accepted, the example's
+        "change-me" too. 32 bytes at least, no placeholder; the message
+        names the variable, never the value."""
+        for secret in ("change-me", "CHANGE-ME", "changeme", "s3cret", "x" * 31,
+                       "REPLACE-with-the-output-of-openssl-rand-hex-32"):
+            with self.subTest(secret=secret):
+                r = self.start_relay({"RELAY_AUTH": "hs256", "RELAY_JWT_SECRET": secret})
+                out = r.stdout.decode("utf-8", "replace")
+                self.assertEqual(r.returncode, 1, out)  # as for every bad setting
+                self.assertIn("RELAY_JWT_SECRET", out)
+                self.assertNotIn(secret, out)
+                self.assertNotIn("Sanitizer", out)
+
     def test_jwt_without_an_audience(self):
         """Issue 11: jwt mode must know its audience; it used to take the Host."""
         r = self.start_relay({"RELAY_AUTH": "jwt"})

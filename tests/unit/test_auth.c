@@ -1130,6 +1130,42 @@ START_TEST(hs256_refuses_malformed_headers_like_jwt_mode)
 }
 END_TEST
 
+/* Issue 18, finding 8: any non-empty secret was accepted, "change-me" of
+ * the example Kubernetes Secret included. */
+START_TEST(config_refuses_a_short_or_placeholder_hs256_secret)
+{
+	teardown();
+	memset(env, 0, sizeof(env));
+	env_set("RELAY_AUTH", "hs256");
+	static const char *const weak[] = {
+		"change-me",
+		"CHANGE-ME",
+		"s3cret",
+		"0123456789abcdef0123456789abcde", /* 31 bytes */
+		"REPLACE-with-the-output-of-openssl-rand-hex-32",
+	};
+	char err[256];
+	for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+		env_set("RELAY_JWT_SECRET", weak[i]);
+		err[0] = '\0';
+		ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == -1, "accepted %s",
+			      weak[i]);
+		ck_assert_msg(strstr(err, "RELAY_JWT_SECRET") != NULL, "%s -> %s", weak[i], err);
+		/* The message never repeats the secret. */
+		ck_assert_msg(strstr(err, weak[i]) == NULL, "%s", err);
+		config_free(&cfg);
+	}
+	env_set("RELAY_JWT_SECRET", "0123456789abcdef0123456789abcdef"); /* 32 bytes */
+	ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == 0, "%s", err);
+	config_free(&cfg);
+	/* Only hs256 uses it: other modes ignore a short one. */
+	env_set("RELAY_JWT_SECRET", "change-me");
+	env_set("RELAY_AUTH", "none");
+	ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == 0, "%s", err);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(auth_init_refuses_hs256_without_a_secret)
 {
 	auth_shutdown(); /* the fixture's */
@@ -1237,6 +1273,7 @@ static Suite *auth_suite(void)
 	tcase_add_test(hs, hs256_with_relay_audience_requires_it);
 	tcase_add_test(hs, hs256_checks_aud_on_a_cache_hit);
 	tcase_add_test(hs, hs256_refuses_malformed_headers_like_jwt_mode);
+	tcase_add_test(hs, config_refuses_a_short_or_placeholder_hs256_secret);
 	suite_add_tcase(s, hs);
 
 	TCase *none = tcase_create("none");
