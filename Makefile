@@ -242,3 +242,4 @@ soak:
 	@$(MAKE) --no-print-directory build/securex-relay
 	@SOAK_SECONDS=$${SOAK_SECONDS:-300} RELAY_BIN=$(CURDIR)/build/securex-relay \
 		python3 tests/e2e/soak.py -v
+include mk/package.mk
