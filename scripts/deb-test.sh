@@ -220,7 +220,16 @@ for u in securex-relay.socket securex-relay.service; do
 done
 exec_start=$(cx systemctl show -p ExecStart --value securex-relay.service | grep -o 'path=[^ ;]*')
 [ "$exec_start" = path=/usr/sbin/securex-relay ] || fail "ExecStart: $exec_start"
-ok "units verified (systemd-analyze verify: no output), disabled and inactive, ExecStart $exec_start"
+# systemctl quotes the values with parentheses.
+doc=$(cx systemctl show -p Documentation --value securex-relay.service | tr -d '"')
+for d in $doc; do
+	case $d in
+	file://*) cx test -f "${d#file://}" || fail "Documentation= names ${d#file://}, which is not installed" ;;
+	man:*) ;;
+	*) fail "Documentation= $d" ;;
+	esac
+done
+ok "units verified (systemd-analyze verify: no output), disabled and inactive, ExecStart $exec_start, Documentation $doc"
 
 # Unconfigured (jwt without an audience): the relay refuses to start and its
 # log names the setting.
