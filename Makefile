@@ -265,3 +265,4 @@ soak:
 
 # Header dependencies written by -MMD (absent before the first build).
 -include $(shell find build -name '*.d' 2>/dev/null)
+include mk/package.mk

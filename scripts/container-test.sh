@@ -5,7 +5,8 @@
 #    bookworm minbase from this machine's apt mirror into a tarball cached
 #    under build/container/, `podman import`ed (tests/container/base-image.sh).
 # 2. The relay and nginx images: `podman build --pull=never` of
-#    deploy/container/Containerfile{,.nginx} with BASE set to that image.
+#    deploy/container/Containerfile{,.nginx} with BASE set to that image
+#    (the relay's from the Debian package, built in its first stage).
 # 3. deploy/kubernetes rendered (kubectl kustomize, or the listed files) with
 #    only the image names and the test settings substituted
 #    (tests/container/render.py); the Secret securex-relay-auth, which the
@@ -74,12 +75,12 @@ podman pod rm -f -t 5 "$pod" >/dev/null 2>&1 || true
 say "base image $base"
 tests/container/base-image.sh "$base" "$tarball"
 
-# A build context with only what the images need (not build/).
+# A build context with only what the images need (not build/): the relay
+# image builds the Debian package (deploy/debian) and installs it.
 ctx=$work/context
 rm -rf "$ctx"
-mkdir -p "$ctx/deploy"
-cp -r Makefile src include "$ctx/"
-cp -r deploy/container deploy/nginx "$ctx/deploy/"
+mkdir -p "$ctx"
+cp -r Makefile mk src include docs README.md deploy "$ctx/"
 version=$(sed -n 's/^#define RELAY_VERSION "\(.*\)"$/\1/p' include/version.h)
 for spec in "$relay_image:Containerfile" "$nginx_image:Containerfile.nginx"; do
 	image=${spec%:*}
