@@ -43,7 +43,10 @@ int text_fits(const char *s, size_t max_units);
  * schemes and dots between host characters are defanged (hxxps\://,
  * [.]). Escapes show as the character itself. Appends at most max_units
  * UTF-16 units of output, cutting before a whole escape and ending in
- * "..." when cut. Returns 0, or -1 when the buffer refused the bytes. */
+ * "..." when cut. It is meant to sit between spaces, punctuation or line
+ * edges, as every caller writes it: a letter or digit written right after
+ * it could make its last '.' part of a host name. Returns 0, or -1 when
+ * the buffer refused the bytes. */
 int md_text(struct strbuf *sb, const char *s, size_t max_units);
 
 /* Appends s as an inline code span (IOC values: verbatim and never a link):

@@ -11,17 +11,19 @@
  * a line start, a space or one of *_~( ; url_match: http/https/ftp at a
  * ':' followed by "//"; postprocess_text: an e-mail address, found in the
  * text *after* escapes are resolved, with a '.' followed by an ASCII
- * letter or digit in its domain; 0.29.0.gfm.6 also links mailto: and
- * xmpp: addresses) and markedjs/marked src/rules.ts (inlineGfm.url: "www.",
+ * letter or digit in its domain; 0.29.0.gfm.6, Debian's, and later also
+ * link mailto: and xmpp: addresses, reading an xmpp: resource after '/' as
+ * domain) and markedjs/marked src/rules.ts (inlineGfm.url: "www.",
  * http(s):// and ftp://, mailto: and xmpp: addresses, bare addresses;
  * tried at the start of every inline token, escapes included, on the raw
  * source). So, in running text:
  *  - every ':' and '@' is backslash-escaped: no scheme, mailto:/xmpp: or
  *    address matches in marked or in cmark-gfm's url_match;
  *  - a '.' between host characters (an ASCII letter, digit, '-' or '_',
- *    or any non-ASCII character, or an '@' before it) is defanged to [.],
- *    as threat-intel feeds do: cmark-gfm's address rule needs such a dot
- *    in the resolved text, which no escape can hide;
+ *    or any non-ASCII character, or an '@' or '/' before it) is defanged to
+ *    [.], as threat-intel feeds do: cmark-gfm's address rule (mailto: and
+ *    xmpp: ones included, whose resource after a '/' it scans as domain)
+ *    needs such a dot in the resolved text, which no escape can hide;
  *  - the dot of any other "www." (any case) is escaped, and http(s):// and
  *    ftp:// are defanged to hxxp(s):// and fxp:// as well.
  */
@@ -213,12 +215,14 @@ static int is_alnum(unsigned char c)
 }
 
 /* A '.' at p[i] that some autolinker could read as part of a host name:
- * after an ASCII word character, an '@' or a non-ASCII character, before
- * an ASCII letter or digit or a non-ASCII character. */
+ * after an ASCII word character, an '@', a '/' (cmark-gfm reads an xmpp:
+ * address's resource as part of its domain) or a non-ASCII character,
+ * before an ASCII letter or digit or a non-ASCII character. */
 static int is_host_dot(const unsigned char *p, size_t n, size_t i)
 {
 	unsigned char prev = i > 0 ? p[i - 1] : 0, next = i + 1 < n ? p[i + 1] : 0;
-	return (is_word(prev) || prev == '@' || prev >= 0x80) && (is_alnum(next) || next >= 0x80);
+	return (is_word(prev) || prev == '@' || prev == '/' || prev >= 0x80) &&
+	       (is_alnum(next) || next >= 0x80);
 }
 
 /* What one step of md_text writes. */
@@ -338,8 +342,8 @@ int md_text(struct strbuf *sb, const char *s, size_t max_units)
 			return -1;
 	}
 	/* "www" and the ellipsis would make "www...", which cmark-gfm links
-	 * to http://www: one 'w' less. */
-	if (sb->len - mark >= 3 && strncasecmp(sb->data + sb->len - 3, "www", 3) == 0)
+	 * to http://www: 'w's off until no "www" ends the text. */
+	while (sb->len - mark >= 3 && strncasecmp(sb->data + sb->len - 3, "www", 3) == 0)
 		sb->len--;
 	if (strbuf_append(sb, "...", max_units < 3 ? max_units : 3) != STRBUF_OK)
 		return -1;

@@ -70,6 +70,7 @@ static const struct {
 	{"a@.bc", "a\\@\\[.\\]bc", 0},
 	{"(a@.bc)", "\\(a\\@\\[.\\]bc\\)", 0},
 	{"xmpp:a@b.-c/r", "xmpp\\:a\\@b.-c/r", 1},
+	{"xmpp:a@b-/.mx", "xmpp\\:a\\@b-/\\[.\\]mx", 0}, /* the resource counts as domain */
 	{"MAILTO:a@b_c.-d", "MAILTO\\:a\\@b\\_c.-d", 1},
 	{"<a@b.co>", "\\<a\\@b\\[.\\]co\\>", 0},
 	{"@user: 12:30", "\\@user\\: 12\\:30", 1},
@@ -146,6 +147,9 @@ START_TEST(escapes_count_in_the_budget_and_are_never_split)
 	sb.len = 0;
 	ck_assert_int_eq(md_text(&sb, "WWW.-abcdef", 6), 0);
 	ck_assert_str_eq(sb.data, "WW...");
+	sb.len = 0;
+	ck_assert_int_eq(md_text(&sb, "a wwwww.-abcdef", 10), 0);
+	ck_assert_str_eq(sb.data, "a ww...");
 	strbuf_free(&sb);
 }
 END_TEST
