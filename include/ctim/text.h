@@ -53,8 +53,9 @@ int md_text(struct strbuf *sb, const char *s, size_t max_units);
  * fenced with more backticks than it contains, line breaks and the other
  * characters md_text blanks as spaces, at most max_units units of s. A
  * value with a pipe or a backslash cannot be a code span in a GFM table in
- * every renderer (marked counts the backslashes before a pipe), so it is
- * written with md_text instead.
+ * every renderer (marked counts the backslashes before a pipe), nor one
+ * with a run of 80 or more backticks (cmark-gfm reads no fence over 80),
+ * so such a value is written with md_text instead.
  * Returns 0 or -1 like md_text. */
 int md_code(struct strbuf *sb, const char *s, size_t max_units);
 

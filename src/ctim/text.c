@@ -350,6 +350,9 @@ int md_text(struct strbuf *sb, const char *s, size_t max_units)
 	return 0;
 }
 
+/* The longest code span fence every renderer reads. */
+#define MD_CODE_MAX_FENCE 80
+
 int md_code(struct strbuf *sb, const char *s, size_t max_units)
 {
 	s = s ? s : "";
@@ -363,6 +366,13 @@ int md_code(struct strbuf *sb, const char *s, size_t max_units)
 		run = cut[i] == '`' ? run + 1 : 0;
 		if (run > longest)
 			longest = run;
+	}
+	/* cmark-gfm opens no code span with a fence over 80 backticks
+	 * (MAXBACKTICKS, src/inlines.c): the value would be read as Markdown,
+	 * its URLs linked. Such a value is written as text instead. */
+	if (longest + 1 > MD_CODE_MAX_FENCE) {
+		free(cut);
+		return md_text(sb, s, max_units);
 	}
 	/* CommonMark 6.1: a fence longer than any backtick run inside;
 	 * padding spaces (stripped by the renderer) when the content touches

@@ -170,6 +170,20 @@ START_TEST(code_spans_stay_verbatim_and_a_pipe_falls_back_to_text)
 				 100),
 			 0);
 	ck_assert_str_eq(sb.data, "`a b`");
+	/* 79 backticks inside: an 80-backtick fence still opens a code span in
+	 * cmark-gfm; 80 inside would need 81, which it never reads. */
+	char ticks[100];
+	memset(ticks, '`', sizeof(ticks));
+	memcpy(ticks + 79, " www.-a", 8);
+	sb.len = 0;
+	ck_assert_int_eq(md_code(&sb, ticks, 1000), 0);
+	ck_assert_uint_eq(strspn(sb.data, "`"), 80);
+	memset(ticks, '`', sizeof(ticks));
+	memcpy(ticks + 80, " www.-a", 8);
+	sb.len = 0;
+	ck_assert_int_eq(md_code(&sb, ticks, 1000), 0);
+	ck_assert_str_eq(sb.data + 160, " www\\.-a");
+	ck_assert_uint_eq(strlen(sb.data), 168); /* 80 "\`", the text */
 	strbuf_free(&sb);
 }
 END_TEST
