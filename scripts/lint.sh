@@ -7,6 +7,8 @@
 # 2. No sprintf, strcpy, strcat, atoi, strtok or gets in src/ or include/
 #    (unbounded writes, silent conversion failures, hidden global state):
 #    prints file:line for each use and fails.
+# 3. No include cycles between units (scripts/include-cycles.py): prints
+#    each cycle and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,11 +49,16 @@ if [ ${#src_files[@]} -gt 0 ]; then
 	fi
 fi
 
+if ! cycles=$(python3 scripts/include-cycles.py 2>&1); then
+	echo "$cycles" >&2
+	status=1
+fi
+
 if [ $status -eq 0 ]; then
 	if [ -n "$skipped" ]; then
-		echo "lint: banned functions ok; $skipped"
+		echo "lint: banned functions and include cycles ok; $skipped"
 	else
-		echo "lint: ok (clang-format, banned functions)"
+		echo "lint: ok (clang-format, banned functions, include cycles)"
 	fi
 fi
 exit $status
