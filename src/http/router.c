@@ -263,22 +263,6 @@ static void handle_metrics(const struct relay_request *req, struct relay_respons
 		response_fail(res, RELAY_ERR_INTERNAL, NULL);
 }
 
-static const char *const endpoint_names[ROUTE__MAX] = {
-	[ROUTE_HEALTH] = "health",	 [ROUTE_DELIBERATE] = "deliberate",
-	[ROUTE_OBSERVE] = "observe",	 [ROUTE_REFER] = "refer",
-	[ROUTE_TILES] = "tiles",	 [ROUTE_TILE] = "tile",
-	[ROUTE_TILE_DATA] = "tile_data", [ROUTE_VERSION] = "version",
-	[ROUTE_WATCHDOG] = "watchdog",	 [ROUTE_METRICS] = "metrics",
-	[ROUTE_READY] = "ready",
-};
-
-const char *route_endpoint_name(enum route_endpoint ep)
-{
-	if ((int)ep < 0 || ep >= ROUTE__MAX)
-		return "-";
-	return endpoint_names[ep];
-}
-
 static int request_id_ok(const char *id)
 {
 	if (!id || !*id)
