@@ -20,6 +20,7 @@
 #include "config.h"
 #include "ctim/entities.h"
 #include "http/observables.h"
+#include "lib/now.h"
 
 static atomic_ulong n_lookups, n_cache_hits, n_upstream_requests, n_upstream_errors;
 static atomic_ulong n_late, n_left_out;
@@ -265,7 +266,7 @@ int cybercrime_lookup_many(const struct relay_config *cfg, struct cybercrime_cac
 	size_t n_miss = 0, n_lead = 0;
 	int rc = 0;
 	/* The deadline counts from here: parsing and auth before took microseconds. */
-	double deadline = upstream_now() + (double)cybercrime_deadline_ms(cfg) / 1000.0;
+	double deadline = now_monotonic() + (double)cybercrime_deadline_ms(cfg) / 1000.0;
 	size_t max_lookups = cybercrime_max_lookups(cfg);
 	if (n && (!miss || !lead)) {
 		rc = -1;
