@@ -20,6 +20,7 @@
 #include "http/metrics.h"
 #include "module.h"
 #include "http/observables.h"
+#include "lib/json_get.h"
 #include "lib/utf8.h"
 #include "version.h"
 
@@ -193,25 +194,25 @@ static void handle_tile(const struct relay_request *req, const struct route_matc
 		response_add_error(res, rc, "%s", err);
 		return;
 	}
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(json, "tile_id");
-	const cJSON *period = cJSON_GetObjectItemCaseSensitive(json, "period");
+	const char *id = NULL, *period = NULL;
+	enum json_get_status id_rc = json_get_string_field(json, "tile_id", &id);
+	enum json_get_status period_rc = json_get_string_field(json, "period", &period);
 	if (!cJSON_IsObject(json)) {
 		response_add_error(res, RELAY_ERR_INVALID_ARGUMENT,
 				   "Invalid JSON payload received. Expected an object with "
 				   "tile_id (and period for tile-data).");
-	} else if (!cJSON_IsString(id) || !id->valuestring[0]) {
+	} else if (id_rc != JSON_GET_OK || !id[0]) {
 		response_add_error(res, RELAY_ERR_INVALID_ARGUMENT,
 				   "Invalid JSON payload received. tile_id: must be a non-empty "
 				   "string");
 	} else if (match->endpoint == ROUTE_TILE) {
-		match->module->tile(req, id->valuestring, res);
-	} else if (period && (!cJSON_IsString(period) || !period->valuestring[0])) {
+		match->module->tile(req, id, res);
+	} else if (period_rc == JSON_GET_WRONG_TYPE || (period && !period[0])) {
 		response_add_error(res, RELAY_ERR_INVALID_ARGUMENT,
 				   "Invalid JSON payload received. period: must be a non-empty "
 				   "string");
 	} else {
-		match->module->tile_data(req, id->valuestring, period ? period->valuestring : NULL,
-					 res);
+		match->module->tile_data(req, id, period, res);
 	}
 	cJSON_Delete(json);
 }
@@ -309,9 +310,9 @@ void router_log_request(const struct relay_request *req, const struct route_matc
 	} else if (res) {
 		const cJSON *e;
 		cJSON_ArrayForEach (e, res->errors) {
-			const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
-			if (cJSON_IsString(code) && code->valuestring)
-				append_code(codes, &codes_len, sizeof(codes), code->valuestring);
+			const char *code = json_get_string(e, "code");
+			if (code)
+				append_code(codes, &codes_len, sizeof(codes), code);
 		}
 	}
 	struct timespec now;

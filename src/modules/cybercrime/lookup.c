@@ -7,8 +7,6 @@
  */
 #include "modules/cybercrime/lookup.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +18,7 @@
 #include "config.h"
 #include "ctim/entities.h"
 #include "http/observables.h"
+#include "lib/json_get.h"
 #include "lib/now.h"
 
 static atomic_ulong n_lookups, n_cache_hits, n_upstream_requests, n_upstream_errors;
@@ -97,24 +96,14 @@ static void copy_utf8(char *out, size_t outlen, const char *s)
 enum relay_err cybercrime_parse_answer(const char *body, size_t len, struct cybercrime_answer *out)
 {
 	memset(out, 0, sizeof(*out));
-	/* A \u0000 would cut the message short ("Malicious: a\u0000b"). */
-	if (!body || len == 0 || json_find_nul_escape(body, len) >= 0)
-		return RELAY_ERR_KEY_ERROR;
-	const char *end = NULL;
-	errno = 0;
-	cJSON *json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!json && errno == ENOMEM) /* our fault, not the upstream's */
-		return RELAY_ERR_INTERNAL;
-	for (const char *p = end; json && p && p < body + len; p++)
-		if (!isspace((unsigned char)*p)) { /* trailing bytes: not one JSON value */
-			cJSON_Delete(json);
-			json = NULL;
-		}
-	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(json, "message");
+	/* A \u0000 would cut the message short ("Malicious: a\u0000b"):
+	 * json_get_document() refuses it, and trailing bytes. */
+	cJSON *json = NULL;
+	if (json_get_document(body, len, &json, NULL) == JSON_GET_NOMEM)
+		return RELAY_ERR_INTERNAL; /* our fault, not the upstream's */
+	const char *m = json_get_string(json, "message");
 	enum relay_err rc = RELAY_ERR_KEY_ERROR;
-	if (cJSON_IsObject(json) && cJSON_IsString(msg) && msg->valuestring &&
-	    utf8_valid(msg->valuestring, strlen(msg->valuestring))) {
-		const char *m = msg->valuestring;
+	if (m && utf8_valid(m, strlen(m))) {
 		/* "Malicious: <family>" (the Python relay: startswith("Malicious")). */
 		out->malicious = strncmp(m, "Malicious", 9) == 0 && (m[9] == '\0' || m[9] == ':');
 		copy_utf8(out->message, sizeof(out->message), m);
