@@ -97,7 +97,7 @@ struct ctim_refer_in {
 	const char *title, *description, *url;
 	const char *category;	   /* "Search" or "Browse" */
 	const char *source_name;   /* second category, e.g. "Twitter IOC Hunter" */
-	const char *value_escaped; /* upstream_escape(value) when the caller has it, or NULL */
+	const char *value_escaped; /* uri_escape(value) when the caller has it, or NULL */
 };
 /* id = ref-<module>-<kind>-<type>-<urlencoded value>. NULL also when `url`
  * is not a valid URI (the caller leaves the refer out). */

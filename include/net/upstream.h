@@ -68,8 +68,4 @@ size_t upstream_in_flight(void);
 /* Frees the body of a request; the struct itself belongs to the caller. */
 void upstream_request_free(struct upstream_request *req);
 
-/* Percent-encodes `s` for a URL query or path component. Returns a new
- * string (free() it) or NULL when out of memory. */
-char *upstream_escape(const char *s);
-
 #endif

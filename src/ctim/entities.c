@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "ctim/text.h"
-#include "net/upstream.h"
 #include "ctim/uri.h"
 
 /*
@@ -322,7 +321,7 @@ void ctim_relation_write(struct json_text *t, const struct json_text *head, cons
 
 cJSON *ctim_refer(const struct ctim_refer_in *in)
 {
-	char *own = in->value_escaped ? NULL : upstream_escape(in->value);
+	char *own = in->value_escaped ? NULL : uri_escape(in->value);
 	const char *enc = in->value_escaped ? in->value_escaped : own;
 	if (!enc || !uri_valid_http(in->url)) {
 		free(own);

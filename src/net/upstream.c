@@ -89,16 +89,6 @@ void upstream_request_free(struct upstream_request *req)
 	strbuf_free(&req->body);
 }
 
-char *upstream_escape(const char *s)
-{
-	char *enc = curl_easy_escape(NULL, s, 0);
-	if (!enc)
-		return NULL;
-	char *out = strdup(enc);
-	curl_free(enc);
-	return out;
-}
-
 enum relay_err upstream_get(const struct relay_config *cfg, struct upstream_request *req)
 {
 	struct transfer t = {.req = req};

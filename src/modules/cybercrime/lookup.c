@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "ctim/entities.h"
+#include "ctim/uri.h"
 #include "http/observables.h"
 #include "lib/json_get.h"
 #include "lib/now.h"
@@ -59,7 +60,7 @@ const char *cybercrime_query_value(const char *type, const char *value)
 /* <base><path><query escaped>, or NULL when out of memory. */
 static char *join_url(const char *base, const char *path, const char *query)
 {
-	char *enc = upstream_escape(query);
+	char *enc = uri_escape(query);
 	if (!enc)
 		return NULL;
 	size_t len = strlen(base) + strlen(path) + strlen(enc) + 1;

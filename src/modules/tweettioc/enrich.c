@@ -20,7 +20,6 @@
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/normalize.h"
 #include "modules/tweettioc/refresh.h"
-#include "net/upstream.h"
 #include "ctim/uri.h"
 
 static double now_seconds(void)
@@ -333,7 +332,7 @@ static int refer_one(cJSON *list, const struct feed_index *index, const struct o
 		metrics_count_dropped_entity();
 		return 0;
 	}
-	char *q = upstream_escape(o->value);
+	char *q = uri_escape(o->value);
 	if (!q)
 		return -1;
 	size_t ulen = strlen(q) + 64;
