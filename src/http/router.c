@@ -21,6 +21,7 @@
 #include "module.h"
 #include "http/observables.h"
 #include "lib/json_get.h"
+#include "lib/now.h"
 #include "lib/utf8.h"
 #include "version.h"
 
@@ -315,11 +316,11 @@ void router_log_request(const struct relay_request *req, const struct route_matc
 				append_code(codes, &codes_len, sizeof(codes), code);
 		}
 	}
-	struct timespec now;
+	double t = now_seconds();
+	time_t now = (time_t)t;
 	struct tm tm;
 	char stamp[32] = "-";
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (gmtime_r(&now.tv_sec, &tm))
+	if (gmtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	const char *module = match && match->module && match->endpoint != ROUTE_VERSION &&
 					     match->endpoint != ROUTE_WATCHDOG &&
@@ -330,7 +331,7 @@ void router_log_request(const struct relay_request *req, const struct route_matc
 	int n = snprintf(line, sizeof(line),
 			 "securex-relay: request time=%s.%03ldZ id=%s module=%s endpoint=%s "
 			 "status=%d errors=\"%s\" observables=%zu ms=%.3f\n",
-			 stamp, (long)(now.tv_nsec / 1000000),
+			 stamp, (long)((t - (double)now) * 1000),
 			 req->request_id ? req->request_id : "-", module,
 			 match ? route_endpoint_name(match->endpoint) : "-", res ? res->status : 0,
 			 codes, req->n_observables, seconds * 1000.0);

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "http/response.h"
 #include "lib/json_arena.h"
+#include "lib/now.h"
 #include "server/fcgi_io.h"
 #include "server/serve.h"
 
@@ -72,9 +73,7 @@ struct server {
 
 static long now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)(now_monotonic() * 1000);
 }
 
 /* (Re-)arms a one-shot watch on fd. */

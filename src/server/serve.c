@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config.h"
 #include "lib/json_arena.h"
+#include "lib/now.h"
 #include "http/metrics.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -134,13 +134,6 @@ static enum relay_err read_body(struct server_io *io, size_t max, char **out, si
 	return RELAY_OK;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 void server_serve_one(const struct relay_config *cfg, struct server_io *io)
 {
 	char pathbuf[REQUEST_MAX_PATH + 2];
@@ -148,10 +141,9 @@ void server_serve_one(const struct relay_config *cfg, struct server_io *io)
 	struct relay_response res;
 	struct route_match match;
 	char *body = NULL;
-	struct timespec t0;
+	double t0 = now_monotonic();
 	int routed = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	json_arena_begin();
 	memset(&req, 0, sizeof(req));
 	response_init(&res);
@@ -180,7 +172,7 @@ void server_serve_one(const struct relay_config *cfg, struct server_io *io)
 			if (io->phase)
 				io->phase(0);
 			io->abort(io->ctx);
-			router_log_request(&req, &match, NULL, seconds_since(&t0));
+			router_log_request(&req, &match, NULL, now_monotonic() - t0);
 			goto out;
 		} else if (rc == RELAY_ERR_UNAVAILABLE) {
 			response_add_error(&res, RELAY_ERR_INVALID_ARGUMENT,
@@ -208,7 +200,7 @@ write:
 	if (io->phase)
 		io->phase(0);
 	{
-		double secs = seconds_since(&t0);
+		double secs = now_monotonic() - t0;
 		router_log_request(&req, routed ? &match : NULL, &res, secs);
 		if (routed)
 			metrics_observe_duration(match.endpoint, secs);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "ctim/text.h"
 #include "http/metrics.h"
+#include "lib/now.h"
 #include "lib/strbuf.h"
 #include "ctim/uri.h"
 
@@ -40,13 +41,6 @@ void cybercrime_enrich_stop(void)
 struct cybercrime_cache *cybercrime_enrich_cache(void)
 {
 	return shared_cache;
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The family a "Malicious: <family>" message names, without the spaces
@@ -253,7 +247,7 @@ static void enrich(const struct relay_request *req, const struct observable_list
 	}
 	if (!oom && cybercrime_lookup_many(req->cfg, shared_cache, queries, n, results) != 0)
 		oom = 1;
-	double now = wall_now();
+	double now = now_seconds();
 	size_t left_out = 0, asked = 0;
 	for (size_t i = 0; !oom && i < n; i++) {
 		if (results[i].left_out || results[i].late) {

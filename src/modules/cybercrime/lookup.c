@@ -26,13 +26,6 @@ static atomic_ulong n_lookups, n_cache_hits, n_upstream_requests, n_upstream_err
 static atomic_ulong n_late, n_left_out;
 static atomic_ulong n_errors[RELAY_ERR__MAX];
 
-double cybercrime_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int cybercrime_supported_type(const char *type)
 {
 	return strcmp(type, "ip") == 0 || strcmp(type, "url") == 0;
@@ -212,7 +205,7 @@ static int fetch_all(const struct relay_config *cfg, struct cybercrime_cache *ca
 		size_t late = upstream_get_many(cfg, reqs, k, &lim);
 		atomic_fetch_add_explicit(&n_upstream_requests, k - late, memory_order_relaxed);
 		atomic_fetch_add_explicit(&n_late, late, memory_order_relaxed);
-		double now = cybercrime_now();
+		double now = now_monotonic();
 		for (size_t j = 0; j < k; j++) {
 			struct cybercrime_result *r = &results[idx[j]];
 			if (reqs[j].late) {
@@ -262,7 +255,7 @@ int cybercrime_lookup_many(const struct relay_config *cfg, struct cybercrime_cac
 		rc = -1;
 		goto out;
 	}
-	double now = cybercrime_now();
+	double now = now_monotonic();
 	for (size_t i = 0; i < n; i++) {
 		memset(&results[i], 0, sizeof(results[i]));
 		atomic_fetch_add_explicit(&n_lookups, 1, memory_order_relaxed);
@@ -329,7 +322,7 @@ void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_
 	req.same_host_redirects = 1;
 	atomic_fetch_add_explicit(&n_upstream_requests, 1, memory_order_relaxed);
 	upstream_get(cfg, &req);
-	cybercrime_lookup_finish(NULL, CYBERCRIME_HEALTH_VALUE, &req, r, cybercrime_now());
+	cybercrime_lookup_finish(NULL, CYBERCRIME_HEALTH_VALUE, &req, r, now_monotonic());
 	upstream_request_free(&req);
 	free(url);
 }

@@ -16,18 +16,12 @@
 
 #include "ctim/entities.h"
 #include "lib/json_print.h"
+#include "lib/now.h"
 #include "http/metrics.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/normalize.h"
 #include "modules/tweettioc/refresh.h"
 #include "ctim/uri.h"
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 const struct feed_index *tweettioc_acquire_or_fail(struct relay_response *res)
 {

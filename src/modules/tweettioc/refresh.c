@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/now.h"
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/feed_build.h"
 #include "modules/tweettioc/index.h"
@@ -52,13 +53,6 @@ static volatile sig_atomic_t wake_ready, reload_requested;
 static char *snapshot_dir; /* NULL: memory-only */
 static int need_full = 1;  /* the next download asks for the whole window */
 static double last_full;   /* when the last full download succeeded */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 const struct feed_index *feed_store_acquire(void)
 {

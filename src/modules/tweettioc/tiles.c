@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "ctim/entities.h"
+#include "lib/now.h"
 #include "modules/tweettioc/enrich.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/refresh.h"
@@ -342,13 +343,6 @@ enum relay_err tiles_data_json(const struct feed_index *index, const char *tile_
 }
 
 /* ---- module hooks */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void tweettioc_tiles(const struct relay_request *req, struct relay_response *res)
 {
