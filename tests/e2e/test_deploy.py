@@ -255,12 +255,17 @@ def unit_values(path, section, key):
 
 
 def config_default(name):
-    """The default of a numeric setting, as src/config.c parses it."""
-    with open(REPO / "src" / "config.c") as f:
-        m = re.search(r'load_number\(get, "%s", (\d+),' % name, f.read())
-    if not m:
-        raise AssertionError("src/config.c: no load_number for %s" % name)
-    return int(m.group(1))
+    """The default of a numeric setting, from the settings table that declares
+    it: src/config.c (the shared RELAY_* ones) or src/modules/*/settings.c."""
+    tables = [REPO / "src" / "config.c"] + sorted((REPO / "src" / "modules").glob("*/settings.c"))
+    for path in tables:
+        with open(path) as f:
+            m = re.search(r'SETTING_(?:LONG|SIZE)\(\s*"%s",\s*[^,]+,\s*[^,]+,\s*(\d+)\s*,'
+                          % name, f.read())
+        if m:
+            return int(m.group(1))
+    raise AssertionError("no SETTING_LONG/SETTING_SIZE row for %s in %s"
+                         % (name, ", ".join(str(p) for p in tables)))
 
 
 class DeploySystemdUnitsTest(unittest.TestCase):

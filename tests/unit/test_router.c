@@ -1,4 +1,4 @@
-/* test_router.c: routing, the envelope, body validation and configuration. */
+/* test_router.c: routing, the envelope and body validation. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,67 +328,6 @@ START_TEST(partial_success_keeps_data_beside_item_errors)
 }
 END_TEST
 
-static const char *bad_value;
-static const char *bad_name;
-static const char *single_getenv(const char *name)
-{
-	if (strcmp(name, bad_name) == 0)
-		return bad_value;
-	return NULL;
-}
-
-START_TEST(config_refuses_bad_values_naming_the_variable)
-{
-	static const char *const cases[][2] = {
-		{"RELAY_MODULES", "tweettioc,nosuch"}, {"RELAY_AUTH", "bogus"},
-		{"RELAY_MAX_BODY", "12abc"},	       {"RELAY_UPSTREAM_TIMEOUT_MS", "-5"},
-		{"TWEETTIOC_URL", "ftp://x"},	       {"TWEETTIOC_REFRESH_SECONDS", "0"},
-		{"CYBERCRIME_CACHE_SECONDS", "soon"},  {"RELAY_MODULES", "tweettioc,tweettioc"},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct relay_config c;
-		char err[256] = "";
-		bad_name = cases[i][0];
-		bad_value = cases[i][1];
-		ck_assert_int_eq(config_load(&c, single_getenv, err, sizeof(err)), -1);
-		ck_assert_msg(strstr(err, cases[i][0]) != NULL, "%s: %s", cases[i][0], err);
-	}
-}
-END_TEST
-
-START_TEST(config_defaults_follow_the_contract)
-{
-	struct relay_config c;
-	char err[256];
-	/* jwt mode, the default, needs its audience configured (CONTRACT 3.4). */
-	bad_name = "RELAY_PUBLIC_URL";
-	bad_value = "https://relay.example.com";
-	ck_assert_int_eq(config_load(&c, single_getenv, err, sizeof(err)), 0);
-	ck_assert_str_eq(c.modules[0], "tweettioc");
-	ck_assert_int_eq(c.auth_mode, AUTH_MODE_JWT);
-	ck_assert_uint_eq(c.n_jwks_hosts, 3);
-	ck_assert_uint_eq(c.max_body, 1048576);
-	ck_assert_int_eq(c.upstream_timeout_ms, 10000);
-	ck_assert_int_eq(c.entities_limit, 100);
-	ck_assert_str_eq(c.tweettioc_url, "http://www.tweettioc.com");
-	ck_assert_int_eq(c.tweettioc_refresh_seconds, 300);
-	ck_assert_str_eq(c.cybercrime_url, "http://cybercrime-tracker.net");
-	ck_assert_int_eq(c.cybercrime_cache_seconds, 3600);
-	config_free(&c);
-}
-END_TEST
-
-START_TEST(entities_limit_falls_back_on_invalid_values)
-{
-	ck_assert_int_eq(config_parse_entities_limit("5", 100), 5);
-	ck_assert_int_eq(config_parse_entities_limit("0", 100), 100);
-	ck_assert_int_eq(config_parse_entities_limit("-3", 100), 100);
-	ck_assert_int_eq(config_parse_entities_limit("ten", 100), 100);
-	ck_assert_int_eq(config_parse_entities_limit("", 100), 100);
-	ck_assert_int_eq(config_parse_entities_limit(NULL, 100), 100);
-}
-END_TEST
-
 static Suite *router_suite(void)
 {
 	Suite *s = suite_create("router");
@@ -411,9 +350,6 @@ static Suite *router_suite(void)
 	tcase_add_test(tc, observables_parse_refuses_invalid_utf8_and_deep_nesting);
 	tcase_add_test(tc, observables_parse_handles_thousands_of_items);
 	tcase_add_test(tc, partial_success_keeps_data_beside_item_errors);
-	tcase_add_test(tc, config_refuses_bad_values_naming_the_variable);
-	tcase_add_test(tc, config_defaults_follow_the_contract);
-	tcase_add_test(tc, entities_limit_falls_back_on_invalid_values);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,6 +15,7 @@
 #include "ctim/text.h"
 #include "http/metrics.h"
 #include "lib/now.h"
+#include "modules/cybercrime/settings.h"
 #include "lib/strbuf.h"
 #include "ctim/uri.h"
 
@@ -25,10 +26,10 @@ static struct cybercrime_cache *shared_cache;
 
 int cybercrime_enrich_start(const struct relay_config *cfg)
 {
-	if (cfg->cybercrime_cache_seconds <= 0)
+	long cache_seconds = cybercrime_settings(cfg)->cache_seconds;
+	if (cache_seconds <= 0)
 		return 0; /* CYBERCRIME_CACHE_SECONDS=0: every lookup asks the upstream */
-	shared_cache = cybercrime_cache_new(CYBERCRIME_CACHE_CAPACITY,
-					    (double)cfg->cybercrime_cache_seconds);
+	shared_cache = cybercrime_cache_new(CYBERCRIME_CACHE_CAPACITY, (double)cache_seconds);
 	return shared_cache ? 0 : -1;
 }
 
@@ -256,8 +257,8 @@ static void enrich(const struct relay_request *req, const struct observable_list
 		}
 		asked++;
 		failed += results[i].err != RELAY_OK;
-		if (cybercrime_emit(req->cfg->cybercrime_url, which[i], &results[i], observe, now,
-				    &bundle, res) != 0)
+		if (cybercrime_emit(cybercrime_settings(req->cfg)->url, which[i], &results[i],
+				    observe, now, &bundle, res) != 0)
 			oom = 1;
 	}
 	if (!oom)
@@ -340,7 +341,7 @@ void cybercrime_refer(const struct relay_request *req, const struct observable_l
 		if (!cybercrime_supported_type(o->type) ||
 		    !cybercrime_query_value(o->type, o->value)[0])
 			continue;
-		if (refer_one(list, req->cfg->cybercrime_url, o) != 0) {
+		if (refer_one(list, cybercrime_settings(req->cfg)->url, o) != 0) {
 			cJSON_Delete(list);
 			list = NULL;
 		}

@@ -21,6 +21,7 @@
 #include "http/observables.h"
 #include "lib/json_get.h"
 #include "lib/now.h"
+#include "modules/cybercrime/settings.h"
 
 static atomic_ulong n_lookups, n_cache_hits, n_upstream_requests, n_upstream_errors;
 static atomic_ulong n_late, n_left_out;
@@ -192,7 +193,7 @@ static int fetch_all(const struct relay_config *cfg, struct cybercrime_cache *ca
 	struct upstream_request *reqs = k ? calloc(k, sizeof(*reqs)) : NULL;
 	int rc = k && !reqs ? -1 : 0;
 	for (size_t j = 0; rc == 0 && j < k; j++) {
-		char *url = cybercrime_query_url(cfg->cybercrime_url, queries[idx[j]]);
+		char *url = cybercrime_query_url(cybercrime_settings(cfg)->url, queries[idx[j]]);
 		reqs[j].url = url;
 		reqs[j].max_bytes = CYBERCRIME_ANSWER_MAX;
 		reqs[j].same_host_redirects = 1;
@@ -305,14 +306,14 @@ long cybercrime_deadline_ms(const struct relay_config *cfg)
 
 size_t cybercrime_max_lookups(const struct relay_config *cfg)
 {
-	return cfg && cfg->cybercrime_max_lookups > 0 ? (size_t)cfg->cybercrime_max_lookups
-						      : CYBERCRIME_DEFAULT_MAX_LOOKUPS;
+	const struct cybercrime_settings *cs = cybercrime_settings(cfg);
+	return cs && cs->max_lookups > 0 ? (size_t)cs->max_lookups : CYBERCRIME_DEFAULT_MAX_LOOKUPS;
 }
 
 void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_result *r)
 {
 	struct upstream_request req = {.max_bytes = CYBERCRIME_ANSWER_MAX};
-	char *url = cybercrime_query_url(cfg->cybercrime_url, CYBERCRIME_HEALTH_VALUE);
+	char *url = cybercrime_query_url(cybercrime_settings(cfg)->url, CYBERCRIME_HEALTH_VALUE);
 	if (!url) {
 		memset(r, 0, sizeof(*r));
 		r->err = RELAY_ERR_INTERNAL;
