@@ -10,17 +10,9 @@
 #include "module.h"
 #include "modules/cybercrime/settings.h"
 #include "modules/tweettioc/settings.h"
+#include "testutil.h"
 
 /* The environment of a test: NULL-terminated name/value pairs. */
-static const char *const *env;
-static const char *env_get(const char *name)
-{
-	for (size_t i = 0; env && env[i]; i += 2)
-		if (strcmp(env[i], name) == 0)
-			return env[i + 1];
-	return NULL;
-}
-
 START_TEST(config_refuses_bad_values_naming_the_variable)
 {
 	static const char *const cases[][2] = {
@@ -41,8 +33,8 @@ START_TEST(config_refuses_bad_values_naming_the_variable)
 		struct relay_config c;
 		char err[256] = "";
 		const char *const one[] = {cases[i][0], cases[i][1], NULL};
-		env = one;
-		ck_assert_int_eq(config_load(&c, env_get, err, sizeof(err)), -1);
+		test_env_use(one);
+		ck_assert_int_eq(config_load(&c, test_env_get, err, sizeof(err)), -1);
 		ck_assert_msg(strstr(err, cases[i][0]) != NULL, "%s: %s", cases[i][0], err);
 	}
 }
@@ -56,8 +48,8 @@ START_TEST(config_checks_the_settings_of_modules_not_enabled)
 					   "CYBERCRIME_URL", "x",	  NULL};
 	struct relay_config c;
 	char err[256] = "";
-	env = vars;
-	ck_assert_int_eq(config_load(&c, env_get, err, sizeof(err)), -1);
+	test_env_use(vars);
+	ck_assert_int_eq(config_load(&c, test_env_get, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "CYBERCRIME_URL: expected an http:// or https:// URL, got \"x\"");
 }
 END_TEST
@@ -68,8 +60,8 @@ START_TEST(config_defaults_follow_the_documentation)
 	char err[256];
 	/* jwt mode, the default, needs its audience configured. */
 	static const char *const vars[] = {"RELAY_PUBLIC_URL", "https://relay.example.com", NULL};
-	env = vars;
-	ck_assert_int_eq(config_load(&c, env_get, err, sizeof(err)), 0);
+	test_env_use(vars);
+	ck_assert_int_eq(config_load(&c, test_env_get, err, sizeof(err)), 0);
 	ck_assert_str_eq(c.modules[0], "tweettioc");
 	ck_assert_int_eq(c.auth_mode, AUTH_MODE_JWT);
 	ck_assert_uint_eq(c.n_jwks_hosts, 3);
@@ -105,10 +97,10 @@ START_TEST(module_settings_belong_to_their_config)
 					     "60", NULL};
 	static const char *const vars_b[] = {"RELAY_AUTH", "none", "TWEETTIOC_REFRESH_SECONDS",
 					     "7200", NULL};
-	env = vars_a;
-	ck_assert_int_eq(config_load(&a, env_get, err, sizeof(err)), 0);
-	env = vars_b;
-	ck_assert_int_eq(config_load(&b, env_get, err, sizeof(err)), 0);
+	test_env_use(vars_a);
+	ck_assert_int_eq(config_load(&a, test_env_get, err, sizeof(err)), 0);
+	test_env_use(vars_b);
+	ck_assert_int_eq(config_load(&b, test_env_get, err, sizeof(err)), 0);
 	ck_assert_int_eq(tweettioc_settings(&a)->refresh_seconds, 60);
 	ck_assert_int_eq(tweettioc_settings(&b)->refresh_seconds, 7200);
 	config_free(&a);
@@ -174,9 +166,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(config_suite());
 }

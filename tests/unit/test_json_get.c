@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/json_get.h"
+#include "testutil.h"
 
 static enum json_get_status parse(const char *text, size_t *at)
 {
@@ -123,9 +124,5 @@ static Suite *json_get_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(json_get_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(json_get_suite());
 }

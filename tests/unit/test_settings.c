@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/settings.h"
+#include "testutil.h"
 
 struct sample {
 	char *url;
@@ -25,22 +26,13 @@ static const struct setting items[] = {
 static const struct settings_table table = {items, sizeof(items) / sizeof(items[0]),
 					    sizeof(struct sample)};
 
-static const char *const *env;
-static const char *env_get(const char *name)
-{
-	for (size_t i = 0; env && env[i]; i += 2)
-		if (strcmp(env[i], name) == 0)
-			return env[i + 1];
-	return NULL;
-}
-
 /* Loads `vars`; returns settings_load's result, the message in err. */
 static int load(const char *const *vars, struct sample *s, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
-	env = vars;
+	test_env_use(vars);
 	err[0] = '\0';
-	return settings_load(&table, s, env_get, err, errlen);
+	return settings_load(&table, s, test_env_get, err, errlen);
 }
 
 START_TEST(unset_and_empty_variables_take_the_defaults)
@@ -168,9 +160,5 @@ static Suite *settings_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(settings_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(settings_suite());
 }

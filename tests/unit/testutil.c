@@ -15,18 +15,35 @@
 
 static const char *const *test_env;
 
-static const char *test_getenv(const char *name)
+void test_env_use(const char *const *env)
 {
-	if (strcmp(name, "RELAY_AUTH") == 0) {
-		for (const char *const *e = test_env; e && e[0]; e += 2)
-			if (strcmp(e[0], name) == 0)
-				return e[1];
-		return "none";
-	}
+	test_env = env;
+}
+
+const char *test_env_get(const char *name)
+{
 	for (const char *const *e = test_env; e && e[0]; e += 2)
 		if (strcmp(e[0], name) == 0)
 			return e[1];
 	return NULL;
+}
+
+/* test_env_get(), with RELAY_AUTH=none unless the test sets it. */
+static const char *test_getenv(const char *name)
+{
+	const char *v = test_env_get(name);
+	if (!v && strcmp(name, "RELAY_AUTH") == 0)
+		return "none";
+	return v;
+}
+
+int test_run_suite(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 void test_config_load(struct relay_config *cfg, const char *const *env)
