@@ -17,11 +17,7 @@ dir with /usr/local/bin/securex-relay replaced by $RELAY_BIN; nothing else
 changes. verify needs no running systemd (it works in a container).
 """
 
-import base64
-import hashlib
-import hmac
 import http.client
-import json
 import time
 import os
 import re
@@ -32,6 +28,7 @@ import subprocess
 import tempfile
 import unittest
 
+import testkit
 from harness import (FIXTURES, REPO, Client, FakeTweettioc, Nginx, Relay, RelayTestCase,
                      exchange, free_port, nginx_binary, port_open, relay_bin,
                      wait_for)
@@ -42,15 +39,8 @@ HOST = "relay.example.com"
 SECRET = "deploy-test-secret"
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def hs256_token(payload):
-    signing_input = "%s.%s" % (b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()),
-                               b64url(json.dumps(payload).encode()))
-    sig = hmac.new(SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + b64url(sig)
+    return testkit.hs256_token(SECRET, payload)
 
 
 PUBLIC_URL = "https://%s" % HOST
