@@ -2,9 +2,11 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "lib/json_arena.h"
@@ -171,4 +173,17 @@ char *test_stderr_release(void)
 	fclose(captured);
 	captured = NULL;
 	return text;
+}
+
+int test_silent_listener(char *url, size_t urllen)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 1024), 0); /* and never accept() */
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	snprintf(url, urllen, "http://127.0.0.1:%u", ntohs(a.sin_port));
+	return fd;
 }

@@ -17,6 +17,11 @@ const char *test_env_get(const char *name);
 /* Runs `suite` (Check, CK_NORMAL) and returns main()'s exit status. */
 int test_run_suite(Suite *suite);
 
+/* A loopback socket that listens and never accepts: an upstream that never
+ * answers (connections complete, requests wait). Writes its base URL
+ * (http://127.0.0.1:<port>) into `url`; returns the socket (close() it). */
+int test_silent_listener(char *url, size_t urllen);
+
 /* Loads a config from NULL-terminated name/value pairs (other variables
  * unset); RELAY_AUTH defaults to none here. Aborts the test on failure. */
 void test_config_load(struct relay_config *cfg, const char *const *env);
