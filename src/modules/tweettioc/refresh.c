@@ -24,9 +24,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/now.h"
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/feed_build.h"
 #include "modules/tweettioc/index.h"
+#include "modules/tweettioc/settings.h"
 #include "modules/tweettioc/snapshot.h"
 #include "net/upstream.h"
 
@@ -52,13 +54,6 @@ static volatile sig_atomic_t wake_ready, reload_requested;
 static char *snapshot_dir; /* NULL: memory-only */
 static int need_full = 1;  /* the next download asks for the whole window */
 static double last_full;   /* when the last full download succeeded */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 const struct feed_index *feed_store_acquire(void)
 {
@@ -211,9 +206,9 @@ static enum relay_err install_download(const struct relay_config *cfg, struct fe
 		snprintf(why, whylen, "%s", err);
 		return rc;
 	}
-	double cutoff = started - (double)cfg->tweettioc_retention_days * 86400.0;
-	struct feed *merged =
-		feed_merge(fresh, old ? old->feed : NULL, cutoff, cfg->tweettioc_max_bytes);
+	double cutoff = started - (double)tweettioc_settings(cfg)->retention_days * 86400.0;
+	struct feed *merged = feed_merge(fresh, old ? old->feed : NULL, cutoff,
+					 tweettioc_settings(cfg)->max_bytes);
 	struct feed_index *index = merged ? feed_index_build(merged) : NULL;
 	if (!index) {
 		snprintf(why, whylen, "out of memory while merging or indexing the feed");
@@ -245,9 +240,10 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 	double started = now_seconds();
 	struct feed_status st;
 	feed_store_status(&st);
-	int full = need_full || !st.loaded || cfg->tweettioc_full_refresh_seconds <= 0 ||
-		   started - last_full >= (double)cfg->tweettioc_full_refresh_seconds;
-	if (feed_url_days(cfg->tweettioc_url, started, full ? 7 : 1, url, sizeof(url)) != 0) {
+	int full = need_full || !st.loaded || tweettioc_settings(cfg)->full_refresh_seconds <= 0 ||
+		   started - last_full >= (double)tweettioc_settings(cfg)->full_refresh_seconds;
+	if (feed_url_days(tweettioc_settings(cfg)->url, started, full ? 7 : 1, url, sizeof(url)) !=
+	    0) {
 		record_attempt(RELAY_ERR_INTERNAL, "TWEETTIOC_URL is too long", started);
 		return RELAY_ERR_INTERNAL;
 	}
@@ -262,8 +258,9 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 		record_attempt(RELAY_ERR_INTERNAL, "out of memory before the download", started);
 		return RELAY_ERR_INTERNAL;
 	}
-	struct upstream_request req = {
-		.url = url, .max_bytes = cfg->tweettioc_max_bytes, .cancel = &stop_requested};
+	struct upstream_request req = {.url = url,
+				       .max_bytes = tweettioc_settings(cfg)->max_bytes,
+				       .cancel = &stop_requested};
 	req.same_host_redirects = 1; /* CONTRACT 5: only to the same host and port */
 	req.sink = stream_sink;
 	req.sink_ctx = stream;
@@ -369,7 +366,7 @@ static void *refresh_main(void *arg)
 	pthread_mutex_unlock(&store_lock);
 	long backoff = 1;
 	for (;;) {
-		long wait = refresh_cfg->tweettioc_refresh_seconds;
+		long wait = tweettioc_settings(refresh_cfg)->refresh_seconds;
 		if (feed_refresh_once(refresh_cfg) == RELAY_OK) {
 			backoff = 1;
 		} else {
