@@ -885,7 +885,7 @@ START_TEST(an_item_over_the_size_limit_is_skipped_unread)
 }
 END_TEST
 
-/* The limit follows from the byte cap: min(max(cap / 16, 64 KiB), 1 MiB);
+/* The limit follows from the byte cap: min(max(cap / 16, 64 KiB), 512 KiB);
  * an item of exactly the limit is read, one byte more is skipped, in one
  * write or split anywhere; bad JSON after a skipped item still refuses
  * the feed. */
@@ -894,8 +894,8 @@ START_TEST(the_item_size_limit_follows_from_the_byte_cap)
 	ck_assert_uint_eq(feed_item_limit(0), FEED_ITEM_MAX);
 	ck_assert_uint_eq(feed_item_limit(1024), 64 * 1024);
 	ck_assert_uint_eq(feed_item_limit(4u << 20), 256 * 1024);
-	ck_assert_uint_eq(feed_item_limit(16u << 20), 1024 * 1024);
-	ck_assert_uint_eq(feed_item_limit(256u << 20), 1024 * 1024);
+	ck_assert_uint_eq(feed_item_limit(8u << 20), 512 * 1024);
+	ck_assert_uint_eq(feed_item_limit(256u << 20), 512 * 1024);
 	ck_assert_uint_eq(feed_memory_budget(0), 0);
 	ck_assert_uint_eq(feed_memory_budget(256u << 20), 514u << 20);
 

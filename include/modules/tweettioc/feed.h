@@ -23,13 +23,14 @@
  *
  *     limit = min(max(c / 16, FEED_ITEM_MIN), FEED_ITEM_MAX)
  *
- * FEED_ITEM_MAX (1 MiB) is over a hundred times an item of the real feed
- * (a few KB), yet keeps what cJSON makes of one item (at most ~40 bytes of
- * nodes per byte of JSON, for "0,0,0,...") near 40 MiB: the memory rule
- * (feed_copy.h) counts it once. c / 16: a feed of one item is no feed,
- * and a small cap gets a proportionally small parse. FEED_ITEM_MIN, the
- * longest string field: any ordinary item still fits under a small cap. */
-#define FEED_ITEM_MAX (1024 * 1024)
+ * FEED_ITEM_MAX (512 KiB) is a hundred times an item of the real feed (a
+ * few KB; a tweet with 1,024 URLs still fits), yet bounds what cJSON makes
+ * of one item: at most ~40 bytes of nodes per byte of JSON ("0,0,0,..."),
+ * so ~20 MiB, which the memory rule (feed_copy.h) counts once. c / 16: an
+ * item of a sixteenth of the feed is no tweet, and a small cap gets a
+ * proportionally small parse. FEED_ITEM_MIN, the longest string field: an
+ * ordinary item fits whatever the cap. */
+#define FEED_ITEM_MAX (512 * 1024)
 #define FEED_ITEM_MIN FEED_MAX_FIELD
 size_t feed_item_limit(size_t max_bytes);
 

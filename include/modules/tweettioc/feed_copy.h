@@ -109,9 +109,11 @@ const char *feed_ioc_ctim_type(enum feed_ioc_kind kind, const char *value);
  *
  *     MemoryMax = 2 x budget + 60 MiB = 4 x TWEETTIOC_MAX_BYTES + 64 MiB
  *
- * (60 MiB: the parse of one item, at most FEED_ITEM_MAX bytes, feed.h, and
- * the process itself; docs/operations.md, memory sizing). 0 for a cap of 0
- * (no cap: no budget). */
+ * 60 MiB: the cJSON parse of one item of at most FEED_ITEM_MAX bytes
+ * (feed.h: ~20 MiB), the process with a small copy (~12 MB, `make bench`)
+ * and the requests' own buffers. This is the one memory rule of
+ * deploy/systemd and deploy/kubernetes (docs/operations.md, memory
+ * sizing). 0 for a cap of 0 (no cap: no budget). */
 size_t feed_memory_budget(size_t max_bytes);
 
 /* Bytes the copy holds: its arrays and the segments it references. */
