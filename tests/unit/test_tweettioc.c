@@ -885,6 +885,42 @@ START_TEST(an_item_over_the_size_limit_is_skipped_unread)
 }
 END_TEST
 
+/* A body that is not an array is kept only up to the item size limit to
+ * say what it is: before, it was kept whole (up to the byte cap) and
+ * parsed whole by cJSON, ~40 bytes of nodes for each "0,". */
+START_TEST(a_body_that_is_not_an_array_is_not_parsed_whole)
+{
+	size_t len = 2u << 20, n = 0;
+	char *json = malloc(len + 8);
+	ck_assert_ptr_nonnull(json);
+	n += (size_t)snprintf(json, 16, "{\"a\":[0");
+	while (n < len)
+		n += (size_t)snprintf(json + n, 8, ",0");
+	n += (size_t)snprintf(json + n, 8, "]}");
+	cJSON_Hooks counting = {.malloc_fn = counting_malloc, .free_fn = free};
+	cJSON_InitHooks(&counting);
+	cjson_allocs = 0;
+	struct feed_stream *st = feed_stream_new(NULL);
+	size_t most = 0;
+	for (size_t at = 0; at < n; at += 4096) {
+		ck_assert_int_eq(feed_stream_write(st, json + at, n - at < 4096 ? n - at : 4096),
+				 0);
+		if (feed_stream_pending(st) > most)
+			most = feed_stream_pending(st);
+	}
+	struct feed *f = NULL;
+	char err[256];
+	ck_assert_int_eq(feed_stream_finish(st, &f, err, sizeof(err)), RELAY_ERR_KEY_ERROR);
+	size_t allocs = cjson_allocs;
+	json_arena_install();
+	ck_assert_str_eq(err, "the feed is not a JSON array");
+	ck_assert_uint_le(most, FEED_ITEM_MAX);
+	ck_assert_uint_lt(allocs, 10);
+	feed_stream_free(st);
+	free(json);
+}
+END_TEST
+
 /* The limit follows from the byte cap: min(max(cap / 16, 64 KiB), 512 KiB);
  * an item of exactly the limit is read, one byte more is skipped, in one
  * write or split anywhere; bad JSON after a skipped item still refuses
@@ -1077,6 +1113,7 @@ static Suite *tweettioc_suite(void)
 	tcase_add_test(tc, a_copy_packs_strings_shares_keys_and_parses_as_it_downloads);
 	tcase_add_test(tc, an_item_over_the_size_limit_is_skipped_unread);
 	tcase_add_test(tc, the_item_size_limit_follows_from_the_byte_cap);
+	tcase_add_test(tc, a_body_that_is_not_an_array_is_not_parsed_whole);
 	tcase_add_test(tc, a_feed_over_the_memory_budget_is_refused_as_it_is_parsed);
 	tcase_add_test(tc, limits_count_utf16_units_and_cut_whole_characters);
 	tcase_add_test(tc, markdown_text_is_escaped_and_defanged);
