@@ -258,6 +258,10 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 		record_attempt(RELAY_ERR_INTERNAL, "out of memory before the download", started);
 		return RELAY_ERR_INTERNAL;
 	}
+	/* Items over the size limit are skipped unread, and a copy over the
+	 * memory budget is refused as it is parsed: both follow from the byte
+	 * cap, and so does MemoryMax (feed_copy.h). */
+	feed_stream_limit(stream, tweettioc_settings(cfg)->max_bytes);
 	struct upstream_request req = {.url = url,
 				       .max_bytes = tweettioc_settings(cfg)->max_bytes,
 				       .cancel = &stop_requested};
@@ -266,15 +270,24 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 	req.sink_ctx = stream;
 	enum relay_err rc = upstream_get(cfg, &req);
 	size_t bytes = req.sunk + req.body.len;
-	if (rc != RELAY_OK)
-		snprintf(why, sizeof(why), "download failed: %s", req.detail);
-	else
+	/* Over the budget, the parse stopped the download: its end says why. */
+	int over_budget = feed_stream_over_budget(stream);
+	if (rc == RELAY_OK || over_budget)
 		rc = install_download(cfg, stream, old, bytes, started, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "download failed: %s", req.detail);
+	size_t oversized = feed_stream_oversized(stream);
+	if (oversized)
+		fprintf(stderr,
+			"securex-relay: tweettioc: %zu feed item(s) over the item size limit of "
+			"%zu bytes skipped unread\n",
+			oversized, feed_item_limit(tweettioc_settings(cfg)->max_bytes));
 	upstream_request_free(&req);
 	feed_stream_free(stream);
 	feed_store_release(old);
 	pthread_mutex_lock(&store_lock);
 	status.downloaded_bytes += (double)bytes;
+	status.over_budget += over_budget;
 	status.full_refreshes += full && rc == RELAY_OK;
 	pthread_mutex_unlock(&store_lock);
 	record_attempt(rc, rc == RELAY_OK ? "" : why, started);
