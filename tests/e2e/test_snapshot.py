@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -67,13 +68,13 @@ class SnapshotCase(unittest.TestCase):
     def make_feed(self):
         return load_feed()
 
-    def start_relay(self, **extra):
+    def start_relay(self, preexec_fn=None, timeout=30, **extra):
         env = {"RELAY_AUTH": "none", "TWEETTIOC_URL": self.fake.url,
                "RELAY_STATE_DIR": self.state, "TWEETTIOC_REFRESH_SECONDS": "3600"}
         env.update(self.env)
         env.update({k: str(v) for k, v in extra.items()})
-        self.relay = Relay(env)
-        self.relay.start(timeout=30, port=getattr(self, "port", None))
+        self.relay = Relay(env, preexec_fn=preexec_fn)
+        self.relay.start(timeout=timeout, port=getattr(self, "port", None))
         self.port = self.relay.port  # nginx keeps pointing here
         return self.relay
 
@@ -239,7 +240,8 @@ class SnapshotStateDirTest(SnapshotCase):
     def test_a_full_disk_keeps_the_previous_snapshot(self):
         disk = os.path.join(self.tmp, "disk")
         os.mkdir(disk)
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk],
+        # mode=0700: a tmpfs root is 1777 by default, which the relay refuses.
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", disk],
                           capture_output=True).returncode != 0:
             self.skipTest("cannot mount a small tmpfs here (needs root and mount rights)")
         self.addCleanup(subprocess.run, ["umount", disk], capture_output=True)
@@ -264,6 +266,87 @@ class SnapshotStateDirTest(SnapshotCase):
         self.fake.stop()
         self.start_relay()
         self.assertEqual(self.sightings("198.51.100.2"), 1)
+
+
+class SnapshotFileTest(SnapshotCase):
+    """Issue 18, finding 3: what others can leave in the state directory."""
+
+    def replace_snapshot(self, make):
+        self.wait_healthy()
+        self.wait_snapshot()
+        self.relay.stop()
+        os.unlink(self.snapshot_path())
+        make(self.snapshot_path())
+
+    def assert_serves_and_writes_a_regular_snapshot(self):
+        self.wait_healthy()
+        self.assertGreater(self.sightings(self.some_ip()), 0)
+        wait_for(lambda: stat.S_ISREG(os.lstat(self.snapshot_path()).st_mode), 30,
+                 what="a regular snapshot file in place of the planted one")
+
+    def test_a_fifo_named_like_the_snapshot_does_not_stop_start_up(self):
+        self.replace_snapshot(os.mkfifo)
+        # Before: open() of the FIFO blocked start-up, the relay never listened.
+        self.start_relay(timeout=15)
+        lines = self.log_lines("ignoring the snapshot")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        self.assertIn("not a regular file", lines[0])
+        self.assert_serves_and_writes_a_regular_snapshot()
+
+    def test_symlinks_in_the_state_dir_never_touch_their_targets(self):
+        victims = {}
+        for name in ("probe", "snapshot", "temp"):
+            victims[name] = os.path.join(self.tmp, "victim-" + name)
+            with open(victims[name], "wb") as f:
+                f.write(b"precious " + name.encode())
+        self.replace_snapshot(lambda path: os.symlink(victims["snapshot"], path))
+        os.symlink(victims["probe"], os.path.join(self.state, ".write-probe"))
+        state = self.state
+
+        def plant_temp_name():
+            # In the relay's own process, just before exec: the temporary
+            # name the old code derived from the pid.
+            os.symlink(victims["temp"],
+                       os.path.join(state, "%s.tmp.%d" % (SNAPSHOT, os.getpid())))
+        self.start_relay(preexec_fn=plant_temp_name)
+        lines = self.log_lines("ignoring the snapshot")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        self.wait_healthy()
+        # The first snapshot write has replaced the planted link.
+        wait_for(lambda: not os.path.islink(self.snapshot_path())
+                 or os.readlink(self.snapshot_path()) != victims["snapshot"], 30,
+                 what="the first snapshot write")
+        for name, path in sorted(victims.items()):
+            with self.subTest(victim=name), open(path, "rb") as f:
+                self.assertEqual(f.read()[:40], b"precious " + name.encode())
+        self.assert_serves_and_writes_a_regular_snapshot()
+
+    def test_a_snapshot_over_the_byte_cap_is_refused(self):
+        self.wait_healthy()
+        self.wait_snapshot()
+        size = os.path.getsize(self.snapshot_path())
+        self.fake.stop()
+        # A cap the snapshot is far above (it holds the 200-tweet fixture).
+        self.restart_relay(TWEETTIOC_MAX_BYTES=1024)
+        self.assertGreater(size, 4 * 1024)
+        lines = self.log_lines("ignoring the snapshot")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        self.assertIn("TWEETTIOC_MAX_BYTES", lines[0])
+        self.assertIn(NOT_LOADED, json.dumps(self.health()))
+
+    def test_a_group_writable_state_dir_means_memory_only(self):
+        self.relay.stop()
+        shared = os.path.join(self.tmp, "shared")
+        os.mkdir(shared)
+        os.chmod(shared, 0o770)
+        self.state = shared
+        self.start_relay()
+        self.wait_healthy()
+        lines = self.log_lines("state directory unusable")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        self.assertIn("writable by group or others", lines[0])
+        self.assertIn("memory-only", lines[0])
+        self.assertEqual(os.listdir(shared), [])
 
 
 class HistoryTest(SnapshotCase):

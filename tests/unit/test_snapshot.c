@@ -1,8 +1,10 @@
-/* test_snapshot.c: the feed snapshot on disk, the history merge, incremental URLs and reload. */
+/* test_snapshot.c: the feed snapshot and its state directory, the history merge, incremental URLs and reload. */
 #include <check.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/refresh.h"
 #include "modules/tweettioc/snapshot.h"
+#include "modules/tweettioc/state_dir.h"
 
 extern const struct relay_module tweettioc_module;
 
@@ -32,19 +35,37 @@ static const char feed_json[] =
 	"\"d\",\"link\":\"https://twitter.com/alice/status/200\",\"timestamp\":200}}]";
 
 static char dir[64];
+static int dfd = -1; /* dir, opened as the relay opens its state directory */
+
+static int open_state_dir(const char *path)
+{
+	char err[256] = "";
+	int fd = state_dir_open(path, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "state_dir_open(%s): %s", path, err);
+	return fd;
+}
 
 static void setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/relay-snap-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open_state_dir(dir);
 }
 
 static void teardown(void)
 {
 	char cmd[128];
+	close(dfd);
+	dfd = -1;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	feed_store_clear();
+}
+
+/* Loads the snapshot of dir with no byte cap. */
+static int load(struct feed **out, double *when, char *err, size_t errlen)
+{
+	return snapshot_load(dfd, 0, out, when, err, errlen);
 }
 
 static struct feed *parse(const char *json)
@@ -83,7 +104,7 @@ static void assert_refused(const char *why)
 	struct feed *f = (struct feed *)1;
 	double when = -1;
 	char err[256] = "";
-	ck_assert_int_eq(snapshot_load(dir, &f, &when, err, sizeof(err)), -1);
+	ck_assert_int_eq(load(&f, &when, err, sizeof(err)), -1);
 	ck_assert_ptr_null(f);
 	ck_assert_msg(strstr(err, why), "reason '%s' lacks '%s'", err, why);
 }
@@ -92,11 +113,10 @@ START_TEST(a_snapshot_reads_back_as_the_feed_it_was_written_from)
 {
 	struct feed *f = parse(feed_json);
 	char err[256];
-	ck_assert_int_eq(snapshot_dir_ready(dir, err, sizeof(err)), 0);
-	ck_assert_int_eq(snapshot_write(dir, f, 1234567.5, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(snapshot_write(dfd, f, 1234567.5, NULL, err, sizeof(err)), 0);
 	struct feed *g = NULL;
 	double when = 0;
-	ck_assert_int_eq(snapshot_load(dir, &g, &when, err, sizeof(err)), 1);
+	ck_assert_int_eq(load(&g, &when, err, sizeof(err)), 1);
 	ck_assert_double_eq(when, 1234567.5);
 	ck_assert_uint_eq(g->n_tweets, f->n_tweets);
 	ck_assert_uint_eq(g->n_iocs, f->n_iocs);
@@ -131,7 +151,7 @@ START_TEST(no_snapshot_is_not_an_error)
 	struct feed *f = NULL;
 	double when = 0;
 	char err[256];
-	ck_assert_int_eq(snapshot_load(dir, &f, &when, err, sizeof(err)), 0);
+	ck_assert_int_eq(load(&f, &when, err, sizeof(err)), 0);
 	ck_assert_ptr_null(f);
 }
 END_TEST
@@ -140,7 +160,7 @@ START_TEST(a_damaged_snapshot_is_refused_as_a_whole)
 {
 	struct feed *f = parse(feed_json);
 	char err[256];
-	ck_assert_int_eq(snapshot_write(dir, f, 99, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(snapshot_write(dfd, f, 99, NULL, err, sizeof(err)), 0);
 	feed_free(f);
 	size_t len;
 	unsigned char *good = read_snapshot(&len);
@@ -191,7 +211,7 @@ START_TEST(a_damaged_snapshot_is_refused_as_a_whole)
 
 	/* The good file is loaded again once it is back. */
 	write_raw(good, len);
-	ck_assert_int_eq(snapshot_load(dir, &out, &when, err, sizeof(err)), 1);
+	ck_assert_int_eq(load(&out, &when, err, sizeof(err)), 1);
 	feed_free(out);
 	free(good);
 	free(bad);
@@ -202,20 +222,26 @@ START_TEST(a_failed_write_keeps_the_previous_snapshot)
 {
 	struct feed *f = parse(feed_json);
 	char err[256];
-	ck_assert_int_eq(snapshot_write(dir, f, 42, NULL, err, sizeof(err)), 0);
-	/* A directory where the temporary file cannot be created. */
+	ck_assert_int_eq(snapshot_write(dfd, f, 42, NULL, err, sizeof(err)), 0);
+	/* A directory where the temporary file cannot be created: removed
+	 * after it was opened. */
 	char sub[128];
-	snprintf(sub, sizeof(sub), "%s/none/deeper", dir);
-	ck_assert_int_eq(snapshot_write(sub, f, 43, NULL, err, sizeof(err)), -1);
+	snprintf(sub, sizeof(sub), "%s/gone", dir);
+	int gone = open_state_dir(sub);
+	ck_assert_int_eq(rmdir(sub), 0);
+	ck_assert_int_eq(snapshot_write(gone, f, 43, NULL, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "cannot write"));
-	ck_assert_int_eq(snapshot_dir_ready(sub, err, sizeof(err)), -1);
+	close(gone);
+	snprintf(sub, sizeof(sub), "%s/none/deeper", dir);
+	ck_assert_int_eq(state_dir_open(sub, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot create"));
 	/* A stop in the middle gives up the same way. */
 	const volatile int stop = 1;
-	ck_assert_int_eq(snapshot_write(dir, f, 44, &stop, err, sizeof(err)), -1);
+	ck_assert_int_eq(snapshot_write(dfd, f, 44, &stop, err, sizeof(err)), -1);
 	feed_free(f);
 	struct feed *g = NULL;
 	double when = 0;
-	ck_assert_int_eq(snapshot_load(dir, &g, &when, err, sizeof(err)), 1);
+	ck_assert_int_eq(load(&g, &when, err, sizeof(err)), 1);
 	ck_assert_double_eq(when, 42);
 	feed_free(g);
 	/* No temporary file is left behind. */
@@ -539,6 +565,153 @@ START_TEST(reload_refreshes_at_once_and_the_next_start_loads_the_snapshot)
 }
 END_TEST
 
+/* ------------------------------------ issue 18: reading the snapshot */
+
+struct truncator {
+	int fd;
+	const unsigned char *good;
+	size_t len;
+	volatile int stop;
+	unsigned long rounds;
+};
+
+/* Cuts the file short and writes it back, over and over. */
+static void *truncate_loop(void *arg)
+{
+	struct truncator *t = arg;
+	while (!t->stop) {
+		if (ftruncate(t->fd, 4096) != 0 ||
+		    pwrite(t->fd, t->good, t->len, 0) != (ssize_t)t->len)
+			break;
+		t->rounds++;
+	}
+	return NULL;
+}
+
+/* The snapshot used to be mapped: a truncation while it was read killed
+ * the relay with SIGBUS. Read into memory of its own, a cut file is only
+ * refused. */
+START_TEST(a_snapshot_cut_short_while_loading_is_refused_not_a_crash)
+{
+	char *json = many_tweets(6000, -1, 6000, 0);
+	struct feed *f = parse(json);
+	char err[256];
+	ck_assert_int_eq(snapshot_write(dfd, f, 42, NULL, err, sizeof(err)), 0);
+	feed_free(f);
+	free(json);
+	size_t len;
+	unsigned char *good = read_snapshot(&len);
+	ck_assert_uint_gt(len, 1024 * 1024);
+	char path[128];
+	snapshot_path(path, sizeof(path));
+	struct truncator t = {.fd = open(path, O_WRONLY | O_CLOEXEC), .good = good, .len = len};
+	ck_assert_int_ge(t.fd, 0);
+	pthread_t thread;
+	ck_assert_int_eq(pthread_create(&thread, NULL, truncate_loop, &t), 0);
+	int loaded = 0, refused = 0;
+	for (int i = 0; i < 60; i++) {
+		struct feed *g = NULL;
+		double when = 0;
+		int rc = load(&g, &when, err, sizeof(err));
+		ck_assert_msg(rc == 1 || rc == -1, "load returned %d", rc);
+		loaded += rc == 1;
+		refused += rc == -1;
+		feed_free(g);
+	}
+	t.stop = 1;
+	pthread_join(thread, NULL);
+	close(t.fd);
+	ck_assert_uint_gt(t.rounds, 0);
+	ck_assert_int_eq(loaded + refused, 60);
+	free(good);
+}
+END_TEST
+
+START_TEST(a_snapshot_over_the_byte_cap_is_refused_unread)
+{
+	struct feed *f = parse(feed_json), *g = NULL;
+	char err[256];
+	double when;
+	ck_assert_int_eq(snapshot_write(dfd, f, 42, NULL, err, sizeof(err)), 0);
+	feed_free(f);
+	size_t len;
+	free(read_snapshot(&len));
+	/* The cap the copy came within: loaded. */
+	ck_assert_int_eq(snapshot_load(dfd, strlen(feed_json), &g, &when, err, sizeof(err)), 1);
+	feed_free(g);
+	/* The smallest cap whose copies can give a file this large: loaded;
+	 * one byte less: refused. */
+	size_t cap = (len - 96 + 1) / 2;
+	ck_assert_uint_ge(snapshot_max_size(cap), len);
+	ck_assert_uint_lt(snapshot_max_size(cap - 1), len);
+	ck_assert_int_eq(snapshot_load(dfd, cap, &g, &when, err, sizeof(err)), 1);
+	feed_free(g);
+	ck_assert_int_eq(snapshot_load(dfd, cap - 1, &g, &when, err, sizeof(err)), -1);
+	ck_assert_ptr_null(g);
+	ck_assert_msg(strstr(err, "TWEETTIOC_MAX_BYTES"), "%s", err);
+}
+END_TEST
+
+/* Feed JSON of n tweets as small as the parser keeps, each with `iocs`
+ * one-letter IOCs and a one-letter hashtag: where the snapshot takes the
+ * most bytes per byte of JSON. */
+static char *tiny_tweets(int n, int iocs, int first_id)
+{
+	size_t cap = (size_t)n * (size_t)(160 + 4 * iocs) + 16, len = 0;
+	char *json = malloc(cap);
+	ck_assert_ptr_nonnull(json);
+	json[len++] = '[';
+	for (int i = 0; i < n; i++) {
+		len += (size_t)snprintf(json + len, cap - len, "%s{\"domain\":[", i ? "," : "");
+		for (int j = 0; j < iocs; j++)
+			len += (size_t)snprintf(json + len, cap - len, "%s\"a\"", j ? "," : "");
+		len += (size_t)snprintf(json + len, cap - len,
+					"],\"tweet\":{\"id\":%d,\"user\":\"u\",\"tweet\":\"\","
+					"\"hashtags\":[\"a\"],\"link\":\"l\",\"timestamp\":%d}}",
+					first_id + i, 1000 + first_id + i);
+	}
+	json[len++] = ']';
+	json[len] = '\0';
+	return json;
+}
+
+/* The cap at load (snapshot_max_size) holds whatever a copy within
+ * TWEETTIOC_MAX_BYTES gives, downloaded or merged from history. */
+START_TEST(every_copy_within_the_cap_fits_the_cap_at_load)
+{
+	const int shapes[][2] = {{1, 1024}, {3000, 1}, {3000, 0}, {200, 40}};
+	char err[256];
+	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		char *json = tiny_tweets(shapes[k][0], shapes[k][1], 1);
+		size_t cap = strlen(json), len;
+		struct feed *f = parse(json), *g = NULL;
+		ck_assert_int_eq(snapshot_write(dfd, f, 42, NULL, err, sizeof(err)), 0);
+		free(read_snapshot(&len));
+		ck_assert_msg(len <= snapshot_max_size(cap), "%zu bytes from %zu of JSON", len,
+			      cap);
+		double when;
+		ck_assert_msg(snapshot_load(dfd, cap, &g, &when, err, sizeof(err)) == 1, "%s", err);
+		feed_free(g);
+		/* The history: this copy retained, a one-tweet download, and
+		 * a cap the merge fills with retained tweets. */
+		char *one = tiny_tweets(1, 1, 100000);
+		struct feed *m = feed_merge(parse(one), f, 0, cap);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_int_eq(snapshot_write(dfd, m, 42, NULL, err, sizeof(err)), 0);
+		free(read_snapshot(&len));
+		ck_assert_msg(len <= snapshot_max_size(cap), "merged: %zu bytes, cap %zu", len,
+			      cap);
+		ck_assert_msg(snapshot_load(dfd, cap, &g, &when, err, sizeof(err)) == 1,
+			      "merged: %s", err);
+		feed_free(g);
+		feed_free(m);
+		feed_free(f);
+		free(one);
+		free(json);
+	}
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -555,6 +728,9 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, shared_segments_stay_bounded_over_many_refreshes);
 	tcase_add_test(tc, incremental_urls_ask_for_yesterday_and_today);
 	tcase_add_test(tc, reload_refreshes_at_once_and_the_next_start_loads_the_snapshot);
+	tcase_add_test(tc, a_snapshot_cut_short_while_loading_is_refused_not_a_crash);
+	tcase_add_test(tc, a_snapshot_over_the_byte_cap_is_refused_unread);
+	tcase_add_test(tc, every_copy_within_the_cap_fits_the_cap_at_load);
 	suite_add_tcase(s, tc);
 	return s;
 }
