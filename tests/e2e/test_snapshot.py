@@ -9,11 +9,13 @@ yesterday..today is downloaded; SIGHUP refreshes at once; last_30_days tiles.
 """
 
 import calendar
+import hashlib
 import json
 import os
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import tempfile
 import time
@@ -268,6 +270,19 @@ class SnapshotStateDirTest(SnapshotCase):
         self.assertEqual(self.sightings("198.51.100.2"), 1)
 
 
+def forge(snapshot, last_success=None, first_timestamp=None):
+    """The snapshot with the refresh time of its header or the timestamp of its
+    first tweet replaced, and its SHA-256 recomputed, as someone able to write
+    the state directory could (layout: include/modules/tweettioc/snapshot.h)."""
+    header, payload = bytearray(snapshot[:64]), bytearray(snapshot[96:])
+    if last_success is not None:
+        struct.pack_into("=d", header, 16, last_success)
+    if first_timestamp is not None:
+        struct.pack_into("=d", payload, 0, first_timestamp)
+    digest = hashlib.sha256(bytes(payload) + bytes(header)).digest()
+    return bytes(header) + digest + bytes(payload)
+
+
 class SnapshotFileTest(SnapshotCase):
     """Issue 18, finding 3: what others can leave in the state directory."""
 
@@ -347,6 +362,60 @@ class SnapshotFileTest(SnapshotCase):
         self.assertIn("writable by group or others", lines[0])
         self.assertIn("memory-only", lines[0])
         self.assertEqual(os.listdir(shared), [])
+
+
+class FutureTimeTest(SnapshotCase):
+    """Issue 18, finding 4: times in the future, at the door."""
+
+    def make_feed(self):
+        ahead = tweet(9, "198.51.100.90", -10 * 86400)  # ten days ahead
+        soon = tweet(10, "198.51.100.91", -3600)  # an hour ahead: clocks differ
+        return [ahead, soon, tweet(11, "198.51.100.92", 60)]
+
+    def metric(self, name):
+        status, text, _ = self.client.get("/metrics")
+        self.assertEqual(status, 200, text)
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        self.fail("%s not in /metrics:\n%s" % (name, text))
+
+    def test_a_tweet_dated_days_ahead_is_skipped_and_counted(self):
+        self.wait_healthy()
+        self.assertEqual(self.sightings("198.51.100.90"), 0)
+        status, body, _ = self.client.post(DELIBERATE, [{"type": "ip", "value": "198.51.100.90"}])
+        self.assertEqual(status, 200, body)
+        self.assertFalse(body.get("data", {}).get("verdicts", {}).get("docs"), body)
+        self.assertEqual(self.sightings("198.51.100.91"), 1)
+        self.assertEqual(self.sightings("198.51.100.92"), 1)
+        self.assertEqual(self.metric("tweettioc_feed_future_items"), 1)
+        self.assertGreaterEqual(self.metric("tweettioc_feed_skipped_items"), 1)
+
+    def restart_with(self, damage):
+        self.wait_healthy()
+        self.wait_snapshot()
+        self.relay.stop()
+        with open(self.snapshot_path(), "rb") as f:
+            good = f.read()
+        with open(self.snapshot_path(), "wb") as f:
+            f.write(damage(good))
+        self.fake.stop()
+        self.start_relay()
+        lines = self.log_lines("ignoring the snapshot")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        body = self.health()
+        self.assertIn("errors", body, body)
+        self.assertIn(NOT_LOADED, json.dumps(body))
+        return lines[0]
+
+    def test_a_snapshot_refreshed_in_the_future_is_refused(self):
+        # Before: loaded, and /health said ok while every refresh failed.
+        line = self.restart_with(lambda b: forge(b, last_success=time.time() + 30 * 86400))
+        self.assertIn("in the future", line)
+
+    def test_a_snapshot_with_a_tweet_in_the_future_is_refused(self):
+        line = self.restart_with(lambda b: forge(b, first_timestamp=time.time() + 30 * 86400))
+        self.assertIn("in the future", line)
 
 
 class HistoryTest(SnapshotCase):

@@ -1,4 +1,5 @@
-/* test_snapshot.c: the feed snapshot and its state directory, the history merge, incremental URLs and reload. */
+/* test_snapshot.c: the feed snapshot and its state directory, future
+ * times, the history merge, incremental URLs and reload. */
 #include <check.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -62,10 +64,15 @@ static void teardown(void)
 	feed_store_clear();
 }
 
-/* Loads the snapshot of dir with no byte cap. */
+static double now(void)
+{
+	return (double)time(NULL);
+}
+
+/* Loads the snapshot of dir with no byte cap, as of now. */
 static int load(struct feed **out, double *when, char *err, size_t errlen)
 {
-	return snapshot_load(dfd, 0, out, when, err, errlen);
+	return snapshot_load(dfd, 0, now(), out, when, err, errlen);
 }
 
 static struct feed *parse(const char *json)
@@ -198,15 +205,15 @@ START_TEST(a_damaged_snapshot_is_refused_as_a_whole)
 	double when;
 	memcpy(bad, good, len);
 	bad[96 + 8 + 4] = 0xff; /* the first id's first byte: not UTF-8 */
-	ck_assert_int_eq(snapshot_decode(bad, len, 0, &out, &when, err, sizeof(err)), -1);
+	ck_assert_int_eq(snapshot_decode(bad, len, 0, now(), &out, &when, err, sizeof(err)), -1);
 	ck_assert_ptr_null(out);
 	ck_assert_ptr_nonnull(strstr(err, "wrong shape"));
 	memcpy(bad, good, len);
 	bad[96 + 8] = 0xff; /* the first id's length */
-	ck_assert_int_eq(snapshot_decode(bad, len, 0, &out, &when, err, sizeof(err)), -1);
+	ck_assert_int_eq(snapshot_decode(bad, len, 0, now(), &out, &when, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "malformed"));
 	/* Unchecked but intact, it still decodes. */
-	ck_assert_int_eq(snapshot_decode(good, len, 0, &out, &when, err, sizeof(err)), 0);
+	ck_assert_int_eq(snapshot_decode(good, len, 0, now(), &out, &when, err, sizeof(err)), 0);
 	feed_free(out);
 
 	/* The good file is loaded again once it is back. */
@@ -637,16 +644,17 @@ START_TEST(a_snapshot_over_the_byte_cap_is_refused_unread)
 	size_t len;
 	free(read_snapshot(&len));
 	/* The cap the copy came within: loaded. */
-	ck_assert_int_eq(snapshot_load(dfd, strlen(feed_json), &g, &when, err, sizeof(err)), 1);
+	ck_assert_int_eq(snapshot_load(dfd, strlen(feed_json), now(), &g, &when, err, sizeof(err)),
+			 1);
 	feed_free(g);
 	/* The smallest cap whose copies can give a file this large: loaded;
 	 * one byte less: refused. */
 	size_t cap = (len - 96 + 1) / 2;
 	ck_assert_uint_ge(snapshot_max_size(cap), len);
 	ck_assert_uint_lt(snapshot_max_size(cap - 1), len);
-	ck_assert_int_eq(snapshot_load(dfd, cap, &g, &when, err, sizeof(err)), 1);
+	ck_assert_int_eq(snapshot_load(dfd, cap, now(), &g, &when, err, sizeof(err)), 1);
 	feed_free(g);
-	ck_assert_int_eq(snapshot_load(dfd, cap - 1, &g, &when, err, sizeof(err)), -1);
+	ck_assert_int_eq(snapshot_load(dfd, cap - 1, now(), &g, &when, err, sizeof(err)), -1);
 	ck_assert_ptr_null(g);
 	ck_assert_msg(strstr(err, "TWEETTIOC_MAX_BYTES"), "%s", err);
 }
@@ -690,18 +698,19 @@ START_TEST(every_copy_within_the_cap_fits_the_cap_at_load)
 		ck_assert_msg(len <= snapshot_max_size(cap), "%zu bytes from %zu of JSON", len,
 			      cap);
 		double when;
-		ck_assert_msg(snapshot_load(dfd, cap, &g, &when, err, sizeof(err)) == 1, "%s", err);
+		ck_assert_msg(snapshot_load(dfd, cap, now(), &g, &when, err, sizeof(err)) == 1,
+			      "%s", err);
 		feed_free(g);
 		/* The history: this copy retained, a one-tweet download, and
 		 * a cap the merge fills with retained tweets. */
 		char *one = tiny_tweets(1, 1, 100000);
 		struct feed *m = feed_merge(parse(one), f, 0, cap);
 		ck_assert_ptr_nonnull(m);
-		ck_assert_int_eq(snapshot_write(dfd, m, 42, NULL, err, sizeof(err)), 0);
+		ck_assert_int_eq(snapshot_write(dfd, m, now(), NULL, err, sizeof(err)), 0);
 		free(read_snapshot(&len));
 		ck_assert_msg(len <= snapshot_max_size(cap), "merged: %zu bytes, cap %zu", len,
 			      cap);
-		ck_assert_msg(snapshot_load(dfd, cap, &g, &when, err, sizeof(err)) == 1,
+		ck_assert_msg(snapshot_load(dfd, cap, now(), &g, &when, err, sizeof(err)) == 1,
 			      "merged: %s", err);
 		feed_free(g);
 		feed_free(m);
@@ -709,6 +718,114 @@ START_TEST(every_copy_within_the_cap_fits_the_cap_at_load)
 		free(one);
 		free(json);
 	}
+}
+END_TEST
+
+/* ---------------------------------------- issue 18: times in the future */
+
+START_TEST(a_tweet_dated_over_a_day_ahead_is_skipped_and_counted)
+{
+	char json[1024];
+	double t = now();
+	snprintf(
+		json, sizeof(json),
+		"[{\"ip\":[\"8.8.8.8\"],\"tweet\":{\"id\":\"1\",\"user\":\"u\",\"tweet\":\"ahead\","
+		"\"link\":\"l\",\"timestamp\":%.0f}},"
+		"{\"ip\":[\"198.51.100.2\"],\"tweet\":{\"id\":\"2\",\"user\":\"u\",\"tweet\":\"an "
+		"hour ahead: clocks differ\",\"link\":\"l\",\"timestamp\":%.0f}},"
+		"{\"ip\":[\"198.51.100.3\"],\"tweet\":{\"id\":\"3\",\"user\":\"u\",\"tweet\":"
+		"\"past\","
+		"\"link\":\"l\",\"timestamp\":%.0f}}]",
+		t + 2 * 86400, t + 3600, t - 60);
+	struct feed *f = parse(json);
+	ck_assert_uint_eq(f->n_tweets, 2);
+	ck_assert_str_eq(f->tweets[0].id, "2");
+	ck_assert_str_eq(f->tweets[1].id, "3");
+	ck_assert_uint_eq(f->n_skipped, 1);
+	ck_assert_uint_eq(f->n_future, 1);
+	feed_free(f);
+	/* Tweets dated 2100 and 5138, and a repeat dated 2100 of a good one. */
+	size_t len;
+	char *fixture = test_read_file("fixtures/tweettioc-feed-future.json", &len);
+	f = parse(fixture);
+	ck_assert_uint_eq(f->n_tweets, 1);
+	ck_assert_str_eq(f->tweets[0].id, "602");
+	ck_assert_str_eq(f->tweets[0].text, "dated in the past");
+	ck_assert_uint_eq(f->n_iocs, 1);
+	ck_assert_uint_eq(f->n_skipped, 3);
+	ck_assert_uint_eq(f->n_future, 3);
+	feed_free(f);
+	free(fixture);
+}
+END_TEST
+
+/* A copy of the given tweets, as the builder checks them (not for time). */
+static struct feed *feed_of(const struct feed_tweet *tweets, size_t n)
+{
+	struct feed_builder b;
+	ck_assert_int_eq(feed_builder_init(&b, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(feed_builder_add(&b, &tweets[i]), 1);
+	struct feed *f = feed_builder_finish(&b, 0);
+	ck_assert_ptr_nonnull(f);
+	return f;
+}
+
+START_TEST(a_snapshot_with_times_in_the_future_is_refused)
+{
+	struct feed *f = parse(feed_json), *g = NULL;
+	char err[256];
+	double t = now(), when;
+	/* Refreshed an hour from now: its age would be negative. */
+	ck_assert_int_eq(snapshot_write(dfd, f, t + 3600, NULL, err, sizeof(err)), 0);
+	assert_refused("refresh time is in the future");
+	/* Within what a stepped clock needs: loaded. */
+	ck_assert_int_eq(snapshot_write(dfd, f, t + 30, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(load(&g, &when, err, sizeof(err)), 1);
+	feed_free(g);
+	feed_free(f);
+	/* A tweet over a day after the refresh time: no download keeps one. */
+	struct feed_tweet tw[2] = {
+		{.id = "9",
+		 .user = "u",
+		 .text = "poisoned",
+		 .link = "",
+		 .timestamp = t + 3 * 86400},
+		{.id = "8", .user = "u", .text = "fine", .link = "", .timestamp = t - 10},
+	};
+	f = feed_of(tw, 2);
+	ck_assert_int_eq(snapshot_write(dfd, f, t, NULL, err, sizeof(err)), 0);
+	assert_refused("dated in the future");
+	feed_free(f);
+	/* Within a day of the refresh time but over a day after the clock
+	 * (the clock went back): skipped and counted, as a download does. */
+	tw[0].timestamp = t + 86400 + 40;
+	f = feed_of(tw, 2);
+	ck_assert_int_eq(snapshot_write(dfd, f, t + 30, NULL, err, sizeof(err)), 0);
+	feed_free(f);
+	ck_assert_int_eq(load(&g, &when, err, sizeof(err)), 1);
+	ck_assert_uint_eq(g->n_tweets, 1);
+	ck_assert_str_eq(g->tweets[0].id, "8");
+	ck_assert_uint_eq(g->n_skipped, 1);
+	ck_assert_uint_eq(g->n_future, 1);
+	feed_free(g);
+}
+END_TEST
+
+/* /health and /ready: a refresh time after the clock is no fresher. */
+START_TEST(a_refresh_time_in_the_future_is_not_ready)
+{
+	char msg[1024];
+	struct feed_index *idx = feed_index_build(parse(feed_json));
+	ck_assert_ptr_nonnull(idx);
+	idx->loaded_at = now() + 7 * 86400;
+	feed_store_swap(idx);
+	ck_assert_int_eq(tweettioc_module.ready(msg, sizeof(msg)), 0);
+	ck_assert_msg(strstr(msg, "in the future"), "%s", msg);
+	idx = feed_index_build(parse(feed_json));
+	idx->loaded_at = now() - 10;
+	feed_store_swap(idx);
+	ck_assert_int_eq(tweettioc_module.ready(msg, sizeof(msg)), 1);
 }
 END_TEST
 
@@ -731,6 +848,9 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, a_snapshot_cut_short_while_loading_is_refused_not_a_crash);
 	tcase_add_test(tc, a_snapshot_over_the_byte_cap_is_refused_unread);
 	tcase_add_test(tc, every_copy_within_the_cap_fits_the_cap_at_load);
+	tcase_add_test(tc, a_tweet_dated_over_a_day_ahead_is_skipped_and_counted);
+	tcase_add_test(tc, a_snapshot_with_times_in_the_future_is_refused);
+	tcase_add_test(tc, a_refresh_time_in_the_future_is_not_ready);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -43,6 +44,11 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+static double now(void)
+{
+	return (double)time(NULL);
+}
+
 static struct feed *parse(const char *json)
 {
 	struct feed *f = NULL;
@@ -73,7 +79,7 @@ static void assert_load_refused(int fd, const char *why)
 	struct feed *f = NULL;
 	double when = 0;
 	char err[256] = "";
-	ck_assert_int_eq(snapshot_load(fd, 0, &f, &when, err, sizeof(err)), -1);
+	ck_assert_int_eq(snapshot_load(fd, 0, now(), &f, &when, err, sizeof(err)), -1);
 	ck_assert_ptr_null(f);
 	ck_assert_msg(strstr(err, why), "reason '%s' lacks '%s'", err, why);
 }

@@ -7,16 +7,18 @@
  *
  *   header (64 bytes): magic "SXRFEED\n", u32 version, u32 byte-order mark,
  *     f64 last successful refresh, u64 tweets, u64 payload bytes,
- *     u64 source bytes, u64 skipped items, u64 reserved
+ *     u64 source bytes, u64 skipped items, u64 of those dated in the future
  *   SHA-256 (32 bytes) of the payload and the header
  *   payload: per tweet f64 timestamp, str id, user, text, link,
  *     u16 hashtags + str each, u16 IOCs + (u8 kind, str value) each;
  *     str = u32 length, the bytes, a NUL.
  *
- * A file that is short, of another version, fails its checksum or holds a
- * tweet of the wrong shape (or a repeated id) is refused as a whole, never
- * half-loaded; so is one larger than a copy within TWEETTIOC_MAX_BYTES can
- * give.
+ * A file that is short, of another version, fails its checksum, holds a
+ * tweet of the wrong shape, or whose times are in the future (a refresh
+ * time after the clock, a tweet over a day after its refresh time) is
+ * refused as a whole, never half-loaded; so is one larger than a copy
+ * within TWEETTIOC_MAX_BYTES can give. A tweet over FEED_MAX_AHEAD after
+ * the clock is skipped and counted, as at download.
  */
 #ifndef TWEETTIOC_SNAPSHOT_H
 #define TWEETTIOC_SNAPSHOT_H
@@ -27,6 +29,8 @@ struct feed;
 
 #define SNAPSHOT_VERSION 1
 #define SNAPSHOT_FILE "tweettioc.snapshot"
+/* Seconds a refresh time may be after the clock (clocks are stepped). */
+#define SNAPSHOT_CLOCK_SLACK 60.0
 
 /* The largest snapshot a copy within `max_bytes` of feed JSON gives (0: no
  * cap): the header plus twice the bytes. Each tweet, IOC and hashtag takes
@@ -42,16 +46,17 @@ size_t snapshot_max_size(size_t max_bytes);
 int snapshot_write(int dirfd, const struct feed *feed, double last_success,
 		   const volatile int *cancel, char *err, size_t errlen);
 
-/* Decodes a snapshot held in memory; with check_sum 0 the checksum is not
- * verified (the fuzzer reaches the payload that way). Returns 0 with *out
- * and *last_success set, or -1 with the reason in err. */
-int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, struct feed **out,
-		    double *last_success, char *err, size_t errlen);
+/* Decodes a snapshot held in memory, `now` being the clock (epoch
+ * seconds); with check_sum 0 the checksum is not verified (the fuzzer
+ * reaches the payload that way). Returns 0 with *out and *last_success
+ * set, or -1 with the reason in err. */
+int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, double now,
+		    struct feed **out, double *last_success, char *err, size_t errlen);
 
 /* Loads the snapshot of the state directory `dirfd`, refused unread when
  * larger than snapshot_max_size(max_bytes). Returns 1 when loaded, 0 when
  * there is none, -1 when one exists but was refused (reason in err). */
-int snapshot_load(int dirfd, size_t max_bytes, struct feed **out, double *last_success, char *err,
-		  size_t errlen);
+int snapshot_load(int dirfd, size_t max_bytes, double now, struct feed **out, double *last_success,
+		  char *err, size_t errlen);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <glib.h>
@@ -51,6 +52,8 @@ struct feed_stream {
 	struct feed_builder b;
 	struct arena scratch;
 	size_t skipped; /* items of the wrong shape */
+	size_t future;	/* of those, dated after not_after */
+	double not_after;
 	enum stream_state state;
 	char *pending; /* bytes received but not parsed: at most a partial item */
 	size_t len, cap;
@@ -199,6 +202,11 @@ static int add_item(struct feed_stream *s, const cJSON *item)
 	arena_rewind(&s->scratch, 1024 * 1024);
 	s->items++;
 	int rc = parse_item(&s->scratch, item, &t);
+	if (rc > 0 && t.timestamp > s->not_after) {
+		/* It would never expire, and CTIM refuses its observed_time. */
+		rc = 0;
+		s->future++;
+	}
 	if (rc == 0)
 		s->skipped++;
 	return rc < 0 || (rc > 0 && feed_builder_put(&s->b, &t) < 0) ? -1 : 0;
@@ -226,6 +234,7 @@ struct feed_stream *feed_stream_new(const struct feed *reuse)
 	g_hash_table_destroy(s->b.ids);
 	s->b.ids = NULL;
 	s->b.reuse = reuse;
+	s->not_after = (double)time(NULL) + FEED_MAX_AHEAD;
 	return s;
 }
 
@@ -441,6 +450,7 @@ enum relay_err feed_stream_finish(struct feed_stream *s, struct feed **out, char
 	}
 	feed->source_bytes = s->total;
 	feed->n_skipped = s->skipped;
+	feed->n_future = s->future;
 	*out = feed;
 	return RELAY_OK;
 }

@@ -119,6 +119,7 @@ void feed_store_swap(struct feed_index *index)
 		status.tweets = index->feed->n_tweets;
 		status.iocs = index->n_distinct_iocs;
 		status.skipped = index->feed->n_skipped;
+		status.future = index->feed->n_future;
 		status.bytes = index->feed->source_bytes;
 		status.memory = feed_index_memory(index);
 	}
@@ -331,8 +332,8 @@ int feed_snapshot_restore(const struct relay_config *cfg)
 	snapshot_fd = fd;
 	struct feed *feed = NULL;
 	double last_success = 0;
-	int rc = snapshot_load(snapshot_fd, cfg->tweettioc_max_bytes, &feed, &last_success, err,
-			       sizeof(err));
+	int rc = snapshot_load(snapshot_fd, cfg->tweettioc_max_bytes, now_seconds(), &feed,
+			       &last_success, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr,
 			"securex-relay: tweettioc: ignoring the snapshot in %s (%s); waiting "

@@ -6,8 +6,9 @@
  * fsyncs, renames over the old file and fsyncs the directory: a crash or a
  * full disk at any point leaves the previous snapshot as it was. Reading
  * copies the file into memory of its own (bounded by TWEETTIOC_MAX_BYTES),
- * checks the header and the checksum, and hands every tweet to the feed
- * builder (feed_build.h), which checks it as the JSON parser would.
+ * checks the header, the checksum and the times, and hands every tweet to
+ * the feed builder (feed_build.h), which checks it as the JSON parser
+ * would.
  */
 #include "modules/tweettioc/snapshot.h"
 
@@ -41,7 +42,7 @@ struct header {
 	uint64_t payload_bytes;
 	uint64_t source_bytes;
 	uint64_t n_skipped;
-	uint64_t reserved;
+	uint64_t n_future; /* 0 in files of relays before it was kept */
 };
 _Static_assert(sizeof(struct header) == HEADER_BYTES, "snapshot header layout");
 
@@ -154,6 +155,7 @@ static int write_file(struct writer *w, const struct feed *feed, double last_suc
 	h.payload_bytes = w->payload;
 	h.source_bytes = feed->source_bytes;
 	h.n_skipped = feed->n_skipped;
+	h.n_future = feed->n_future;
 	memcpy(prefix, &h, sizeof(h));
 	unsigned int dlen = 0;
 	if (!EVP_DigestUpdate(w->md, &h, sizeof(h)) ||
@@ -270,8 +272,8 @@ static int refuse(char *err, size_t errlen, const char *why)
 	return -1;
 }
 
-static int check_header(const unsigned char *buf, size_t len, int check_sum, struct header *h,
-			char *err, size_t errlen)
+static int check_header(const unsigned char *buf, size_t len, int check_sum, double now,
+			struct header *h, char *err, size_t errlen)
 {
 	if (len < PREFIX_BYTES)
 		return refuse(err, errlen, "the snapshot is truncated (no complete header)");
@@ -288,25 +290,34 @@ static int check_header(const unsigned char *buf, size_t len, int check_sum, str
 			      "the snapshot is truncated or has trailing bytes (size mismatch)");
 	if (!(h->last_success >= 0 && h->last_success < 1e11))
 		return refuse(err, errlen, "the snapshot's refresh time is out of range");
-	if (!check_sum)
-		return 0;
-	unsigned char digest[DIGEST_BYTES];
-	unsigned int dlen = 0;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
-		 EVP_DigestUpdate(md, buf + PREFIX_BYTES, len - PREFIX_BYTES) &&
-		 EVP_DigestUpdate(md, buf, HEADER_BYTES) && EVP_DigestFinal_ex(md, digest, &dlen) &&
-		 dlen == DIGEST_BYTES;
-	EVP_MD_CTX_free(md);
-	if (!ok)
-		return refuse(err, errlen, "out of memory while checking the snapshot");
-	if (memcmp(digest, buf + HEADER_BYTES, DIGEST_BYTES) != 0)
-		return refuse(err, errlen, "the snapshot fails its SHA-256 checksum");
+	if (check_sum) {
+		unsigned char digest[DIGEST_BYTES];
+		unsigned int dlen = 0;
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+		int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+			 EVP_DigestUpdate(md, buf + PREFIX_BYTES, len - PREFIX_BYTES) &&
+			 EVP_DigestUpdate(md, buf, HEADER_BYTES) &&
+			 EVP_DigestFinal_ex(md, digest, &dlen) && dlen == DIGEST_BYTES;
+		EVP_MD_CTX_free(md);
+		if (!ok)
+			return refuse(err, errlen, "out of memory while checking the snapshot");
+		if (memcmp(digest, buf + HEADER_BYTES, DIGEST_BYTES) != 0)
+			return refuse(err, errlen, "the snapshot fails its SHA-256 checksum");
+	}
+	/* Its age would be negative: /health would call a copy fresh that no
+	 * refresh renews. */
+	if (h->last_success > now + SNAPSHOT_CLOCK_SLACK) {
+		snprintf(err, errlen,
+			 "the snapshot's refresh time is in the future (%.0f s after the clock)",
+			 h->last_success - now);
+		return -1;
+	}
 	return 0;
 }
 
 /* Decodes every tweet into the builder. NULL, or why the file is refused. */
-static const char *decode_tweets(struct reader *r, const struct header *h, struct feed_builder *b)
+static const char *decode_tweets(struct reader *r, const struct header *h, double now,
+				 struct feed_builder *b, size_t *future)
 {
 	const char **tags = malloc(FEED_MAX_HASHTAGS * sizeof(*tags));
 	struct feed_ioc *iocs = malloc(FEED_MAX_IOCS_PER_TWEET * sizeof(*iocs));
@@ -315,6 +326,13 @@ static const char *decode_tweets(struct reader *r, const struct header *h, struc
 		struct feed_tweet t;
 		if (get_tweet(r, &t, tags, iocs) != 0) {
 			why = "a tweet of the snapshot is cut or malformed";
+		} else if (t.timestamp > h->last_success + FEED_MAX_AHEAD + SNAPSHOT_CLOCK_SLACK) {
+			/* No download keeps such a tweet: written by hand, or
+			 * by a relay that did not check. */
+			why = "a tweet of the snapshot is dated in the future (over a day after "
+			      "its refresh time)";
+		} else if (t.timestamp > now + FEED_MAX_AHEAD) {
+			(*future)++; /* the clock went back: skipped, as a download would */
 		} else {
 			int rc = feed_builder_add(b, &t);
 			if (rc < 0)
@@ -331,12 +349,12 @@ static const char *decode_tweets(struct reader *r, const struct header *h, struc
 	return why;
 }
 
-int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, struct feed **out,
-		    double *last_success, char *err, size_t errlen)
+int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, double now,
+		    struct feed **out, double *last_success, char *err, size_t errlen)
 {
 	*out = NULL;
 	struct header h;
-	if (check_header(buf, len, check_sum, &h, err, errlen) != 0)
+	if (check_header(buf, len, check_sum, now, &h, err, errlen) != 0)
 		return -1;
 	/* Each tweet takes at least 28 bytes: a bound before trusting the count. */
 	if (h.n_tweets > h.payload_bytes / 28 + 1)
@@ -345,7 +363,8 @@ int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, struct 
 	if (feed_builder_init(&b, NULL) != 0)
 		return refuse(err, errlen, "out of memory while loading the snapshot");
 	struct reader r = {buf + PREFIX_BYTES, buf + len};
-	const char *why = decode_tweets(&r, &h, &b);
+	size_t future = 0;
+	const char *why = decode_tweets(&r, &h, now, &b, &future);
 	if (why) {
 		feed_builder_abort(&b);
 		return refuse(err, errlen, why);
@@ -354,14 +373,15 @@ int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, struct 
 	if (!feed)
 		return refuse(err, errlen, "out of memory while loading the snapshot");
 	feed->source_bytes = (size_t)h.source_bytes;
-	feed->n_skipped = (size_t)h.n_skipped;
+	feed->n_skipped = (size_t)h.n_skipped + future;
+	feed->n_future = (size_t)h.n_future + future;
 	*out = feed;
 	*last_success = h.last_success;
 	return 0;
 }
 
-int snapshot_load(int dirfd, size_t max_bytes, struct feed **out, double *last_success, char *err,
-		  size_t errlen)
+int snapshot_load(int dirfd, size_t max_bytes, double now, struct feed **out, double *last_success,
+		  char *err, size_t errlen)
 {
 	unsigned char *buf;
 	size_t len;
@@ -380,7 +400,7 @@ int snapshot_load(int dirfd, size_t max_bytes, struct feed **out, double *last_s
 		snprintf(err, errlen, "%s", why);
 	if (rc < 0)
 		return -1;
-	rc = snapshot_decode(buf, len, 1, out, last_success, err, errlen);
+	rc = snapshot_decode(buf, len, 1, now, out, last_success, err, errlen);
 	free(buf);
 	return rc == 0 ? 1 : -1;
 }
