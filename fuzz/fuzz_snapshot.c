@@ -2,12 +2,14 @@
  *
  * snapshot_decode() without the checksum check, so that mutated payloads
  * reach the tweet reader, then with it; a decoded feed is indexed and every
- * tweet must have the shape feed_parse() guarantees, and no time after
- * the clock's bounds.
+ * tweet must have the shape feed_parse() guarantees: no time after the
+ * clock's bounds, each id once.
  */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <glib.h>
 
 #include "fuzz_common.h"
 #include "modules/tweettioc/feed.h"
@@ -26,6 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void check_feed(const struct feed *feed)
 {
+	GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
 	for (size_t i = 0; i < feed->n_tweets; i++) {
 		const struct feed_tweet *t = &feed->tweets[i];
 		if (i > 0 && t->timestamp > feed->tweets[i - 1].timestamp)
@@ -34,12 +37,15 @@ static void check_feed(const struct feed *feed)
 			fuzz_fail("a decoded tweet lacks a field");
 		if (t->timestamp > FUZZ_NOW + FEED_MAX_AHEAD)
 			fuzz_fail("a decoded tweet is dated over a day ahead of the clock");
+		if (!g_hash_table_add(ids, (gpointer)t->id))
+			fuzz_fail("a decoded feed holds an id twice");
 		if (t->n_hashtags > FEED_MAX_HASHTAGS || t->n_iocs > FEED_MAX_IOCS_PER_TWEET)
 			fuzz_fail("a decoded tweet has too many hashtags or IOCs");
 		for (size_t j = 0; j < t->n_iocs; j++)
 			if ((unsigned)t->iocs[j].kind >= FEED_IOC__MAX || !t->iocs[j].ctim_type)
 				fuzz_fail("a decoded IOC has no kind");
 	}
+	g_hash_table_destroy(ids);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)

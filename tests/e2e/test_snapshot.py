@@ -364,6 +364,37 @@ class SnapshotFileTest(SnapshotCase):
         self.assertEqual(os.listdir(shared), [])
 
 
+class RepeatedIdTest(SnapshotCase):
+    """Issue 18, finding 5: a tweet id listed twice, as real feeds do."""
+
+    def make_feed(self):
+        old, new = tweet(7, "198.51.100.71", 600), tweet(7, "198.51.100.72", 60)
+        old["tweet"]["tweet"], new["tweet"]["tweet"] = "old text", "new text"
+        return [old, tweet(8, "198.51.100.80", 120), new]
+
+    def description(self, ip):
+        status, body, _ = self.client.post(OBSERVE, [{"type": "ip", "value": ip}])
+        self.assertEqual(status, 200, body)
+        docs = body["data"]["sightings"]["docs"]
+        self.assertEqual(len(docs), 1, body)
+        return docs[0]["description"]
+
+    def test_one_tweet_with_both_iocs_and_the_newest_text_across_a_restart(self):
+        self.wait_healthy()
+        self.wait_snapshot()
+        for ip in ("198.51.100.71", "198.51.100.72"):
+            self.assertIn("new text", self.description(ip))
+        self.fake.stop()
+        self.restart_relay()
+        # Before: "a tweet of the snapshot has the wrong shape or a repeated id".
+        self.assertEqual(self.log_lines("ignoring the snapshot"), [], self.relay.stderr())
+        self.assertEqual(len(self.log_lines("loaded the snapshot")), 1, self.relay.stderr())
+        self.assertEqual(self.health(), {"data": {"status": "ok"}})
+        for ip in ("198.51.100.71", "198.51.100.72"):
+            self.assertIn("new text", self.description(ip))
+        self.assertEqual(self.sightings("198.51.100.80"), 1)
+
+
 class FutureTimeTest(SnapshotCase):
     """Issue 18, finding 4: times in the future, at the door."""
 

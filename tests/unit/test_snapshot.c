@@ -1,6 +1,8 @@
-/* test_snapshot.c: the feed snapshot and its state directory, future
- * times, the history merge, incremental URLs and reload. */
+/* test_snapshot.c: the feed snapshot and its state directory, repeated ids,
+ * future times, the history merge, incremental URLs and reload. */
 #include <check.h>
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -16,6 +18,8 @@
 
 #include "config.h"
 #include "module.h"
+#include <glib.h>
+
 #include "testutil.h"
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/feed_build.h"
@@ -829,6 +833,261 @@ START_TEST(a_refresh_time_in_the_future_is_not_ready)
 }
 END_TEST
 
+/* -------------------------------------------- issue 18: repeated tweet ids */
+
+static const struct feed_tweet *tweet_with_id(const struct feed *f, const char *id)
+{
+	const struct feed_tweet *found = NULL;
+	for (size_t i = 0; i < f->n_tweets; i++) {
+		if (strcmp(f->tweets[i].id, id) != 0)
+			continue;
+		ck_assert_msg(!found, "id %s is in the copy twice", id);
+		found = &f->tweets[i];
+	}
+	ck_assert_ptr_nonnull(found);
+	return found;
+}
+
+static void assert_iocs(const struct feed_tweet *t, const char *const *want, size_t n)
+{
+	ck_assert_uint_eq(t->n_iocs, n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(t->iocs[i].value, want[i]);
+}
+
+static void assert_repeats_folded(const struct feed *f)
+{
+	ck_assert_uint_eq(f->n_tweets, 4);
+	ck_assert_uint_eq(f->n_iocs, 10);
+	ck_assert_uint_eq(f->n_accounts, 4);
+	const struct feed_tweet *t = tweet_with_id(f, "500");
+	assert_iocs(t, (const char *const[]){"198.51.100.1"}, 1);
+	/* The later timestamp wins, though listed first; the IOCs of both. */
+	t = tweet_with_id(f, "501");
+	ck_assert_str_eq(t->text, "the edited text");
+	ck_assert_str_eq(t->hashtags[0], "edited");
+	ck_assert_double_eq(t->timestamp, 1764000200);
+	assert_iocs(t,
+		    (const char *const[]){"198.51.100.2", "http://edited.example/x", "198.51.100.3",
+					  "first.example"},
+		    4);
+	/* A tie: the later in the feed wins. */
+	t = tweet_with_id(f, "502");
+	ck_assert_str_eq(t->text, "tie: listed last");
+	assert_iocs(t,
+		    (const char *const[]){
+			    "d41d8cd98f00b204e9800998ecf8427e", "0c62a0d991dc53ef70a56f15ae2234d8",
+			    "da39a3ee5e6b4b0d3255bfef95601890afd80709", "http://tie.example/"},
+		    4);
+	ck_assert_str_eq(tweet_with_id(f, "503")->text, "no repeat");
+}
+
+START_TEST(a_repeated_id_is_one_tweet_with_every_ioc_and_the_newest_text)
+{
+	size_t len;
+	char *json = test_read_file("fixtures/tweettioc-feed-repeated-ids.json", &len);
+	struct feed *f = parse(json);
+	assert_repeats_folded(f);
+	/* Through the index: the older copy's IOC finds the newest text. */
+	struct feed_index *idx = feed_index_build(f);
+	ck_assert_ptr_nonnull(idx);
+	const uint32_t *hits;
+	ck_assert_uint_eq(feed_index_lookup(idx, "ip", "198.51.100.3", &hits), 1);
+	ck_assert_str_eq(idx->feed->tweets[hits[0]].text, "the edited text");
+	/* Written and read back: the snapshot loads (it used to be refused). */
+	char err[256];
+	ck_assert_int_eq(snapshot_write(dfd, idx->feed, now(), NULL, err, sizeof(err)), 0);
+	struct feed *g = NULL;
+	double when;
+	ck_assert_msg(load(&g, &when, err, sizeof(err)) == 1, "%s", err);
+	assert_repeats_folded(g);
+	feed_free(g);
+	/* In pieces, sharing with the copy before (a refresh): the same. */
+	struct feed *again = stream_parse(json, idx->feed);
+	assert_repeats_folded(again);
+	feed_free(again);
+	feed_index_free(idx);
+	free(json);
+}
+END_TEST
+
+/* A snapshot written with a repeated id (by a relay before the rule, or by
+ * hand) loads with the same rule. */
+START_TEST(a_snapshot_with_a_repeated_id_loads_folded)
+{
+	struct feed *f = parse(feed_json);
+	char err[256];
+	/* Tweet 200 (the second newest) written twice, the second copy with
+	 * another IOC. */
+	struct feed_tweet *dup = realloc(f->tweets, (f->n_tweets + 1) * sizeof(*dup));
+	ck_assert_ptr_nonnull(dup);
+	f->tweets = dup;
+	struct feed_ioc extra = {.kind = FEED_IOC_IP, .value = "198.51.100.200"};
+	f->tweets[f->n_tweets] = f->tweets[1];
+	f->tweets[f->n_tweets].text = "edited";
+	f->tweets[f->n_tweets].iocs = &extra;
+	f->tweets[f->n_tweets].n_iocs = 1;
+	f->n_tweets++;
+	ck_assert_int_eq(snapshot_write(dfd, f, 42, NULL, err, sizeof(err)), 0);
+	f->n_tweets--;
+	feed_free(f);
+	struct feed *g = NULL;
+	double when;
+	ck_assert_int_eq(load(&g, &when, err, sizeof(err)), 1);
+	ck_assert_uint_eq(g->n_tweets, 3);
+	/* The same time: the later copy in the file wins, and gets both IOCs. */
+	const struct feed_tweet *t = tweet_with_id(g, "200");
+	ck_assert_str_eq(t->text, "edited");
+	assert_iocs(t, (const char *const[]){"198.51.100.200", "evil.example.com"}, 2);
+	feed_free(g);
+}
+END_TEST
+
+/* Past the per-tweet limit the union stops: the newest's IOCs first. */
+START_TEST(a_folded_tweet_keeps_at_most_the_ioc_limit)
+{
+	size_t cap = 64 * 1024, len = 0;
+	char *json = malloc(cap);
+	ck_assert_ptr_nonnull(json);
+	len += (size_t)snprintf(json, cap, "[{\"domain\":[");
+	for (int j = 0; j < 1000; j++)
+		len += (size_t)snprintf(json + len, cap - len, "%s\"d%d.example\"", j ? "," : "",
+					j);
+	len += (size_t)snprintf(json + len, cap - len,
+				"],\"tweet\":{\"id\":\"7\",\"user\":\"u\",\"tweet\":\"first\","
+				"\"link\":\"l\",\"timestamp\":1000}},{\"ip\":[");
+	for (int j = 0; j < 1000; j++)
+		len += (size_t)snprintf(json + len, cap - len, "%s\"10.0.%d.%d\"", j ? "," : "",
+					j / 256, j % 256);
+	snprintf(json + len, cap - len,
+		 "],\"tweet\":{\"id\":\"7\",\"user\":\"u\",\"tweet\":\"second\","
+		 "\"link\":\"l\",\"timestamp\":1000}}]");
+	struct feed *f = parse(json);
+	ck_assert_uint_eq(f->n_tweets, 1);
+	const struct feed_tweet *t = &f->tweets[0];
+	ck_assert_str_eq(t->text, "second"); /* a tie: the later in the feed */
+	ck_assert_uint_eq(t->n_iocs, FEED_MAX_IOCS_PER_TWEET);
+	ck_assert_str_eq(t->iocs[0].value, "10.0.0.0");
+	ck_assert_str_eq(t->iocs[999].value, "10.0.3.231");
+	ck_assert_str_eq(t->iocs[1000].value, "d0.example");
+	ck_assert_str_eq(t->iocs[FEED_MAX_IOCS_PER_TWEET - 1].value, "d23.example");
+	feed_free(f);
+	free(json);
+}
+END_TEST
+
+/* ------------------------------------- issue 18: parse, snapshot, load */
+
+static int same_tweet(const struct feed_tweet *a, const struct feed_tweet *b)
+{
+	if (strcmp(a->id, b->id) || strcmp(a->user, b->user) || strcmp(a->text, b->text) ||
+	    strcmp(a->link, b->link) || a->timestamp != b->timestamp ||
+	    a->n_hashtags != b->n_hashtags || a->n_iocs != b->n_iocs)
+		return 0;
+	for (size_t i = 0; i < a->n_hashtags; i++)
+		if (strcmp(a->hashtags[i], b->hashtags[i]))
+			return 0;
+	for (size_t j = 0; j < a->n_iocs; j++)
+		if (a->iocs[j].kind != b->iocs[j].kind ||
+		    strcmp(a->iocs[j].value, b->iocs[j].value) ||
+		    strcmp(a->iocs[j].ctim_type, b->iocs[j].ctim_type))
+			return 0;
+	return 1;
+}
+
+/* Same tweets in the same order, same counts; and every lookup of every
+ * IOC, by its CTIM type and value, finds the same tweets. */
+static void assert_same_answers(const struct feed_index *ia, const struct feed_index *ib,
+				const char *what)
+{
+	const struct feed *a = ia->feed, *b = ib->feed;
+	ck_assert_msg(a->n_tweets == b->n_tweets && a->n_iocs == b->n_iocs &&
+			      a->n_accounts == b->n_accounts && a->n_skipped == b->n_skipped &&
+			      a->n_future == b->n_future && a->source_bytes == b->source_bytes,
+		      "%s: other counts after the round trip", what);
+	ck_assert_msg(ia->n_keys == ib->n_keys && ia->n_distinct_iocs == ib->n_distinct_iocs,
+		      "%s: another index after the round trip", what);
+	for (size_t i = 0; i < a->n_tweets; i++) {
+		ck_assert_msg(same_tweet(&a->tweets[i], &b->tweets[i]), "%s: tweet %zu differs",
+			      what, i);
+		for (size_t j = 0; j < a->tweets[i].n_iocs; j++) {
+			const struct feed_ioc *ioc = &a->tweets[i].iocs[j];
+			const uint32_t *ha, *hb;
+			size_t na = feed_index_lookup(ia, ioc->ctim_type, ioc->value, &ha);
+			size_t nb = feed_index_lookup(ib, ioc->ctim_type, ioc->value, &hb);
+			ck_assert_msg(na == nb, "%s: %s %s finds %zu tweets, then %zu", what,
+				      ioc->ctim_type, ioc->value, na, nb);
+			for (size_t k = 0; k < na; k++)
+				ck_assert_str_eq(a->tweets[ha[k]].id, b->tweets[hb[k]].id);
+		}
+	}
+}
+
+/* Parses one document, writes its snapshot and loads it back under a cap
+ * of the document's size. 1 when compared, 0 when the document is refused. */
+static int round_trip(const char *json, size_t len, const char *what)
+{
+	struct feed *f = NULL, *g = NULL;
+	char err[256];
+	if (feed_parse(json, len, &f, err, sizeof(err)) != RELAY_OK)
+		return 0;
+	/* What the rules promise of every copy: each id once, none ahead. */
+	double t = now(), when;
+	GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
+	for (size_t i = 0; i < f->n_tweets; i++) {
+		ck_assert_msg(g_hash_table_add(ids, (gpointer)f->tweets[i].id), "%s: id %s twice",
+			      what, f->tweets[i].id);
+		ck_assert_msg(f->tweets[i].timestamp <= t + FEED_MAX_AHEAD, "%s: tweet %s ahead",
+			      what, f->tweets[i].id);
+	}
+	g_hash_table_destroy(ids);
+	ck_assert_int_eq(snapshot_write(dfd, f, t - 5, NULL, err, sizeof(err)), 0);
+	ck_assert_msg(snapshot_load(dfd, len, t, &g, &when, err, sizeof(err)) == 1, "%s: %s", what,
+		      err);
+	struct feed_index *ia = feed_index_build(f), *ib = feed_index_build(g);
+	ck_assert_ptr_nonnull(ia);
+	ck_assert_ptr_nonnull(ib);
+	assert_same_answers(ia, ib, what);
+	feed_index_free(ia);
+	feed_index_free(ib);
+	return 1;
+}
+
+START_TEST(parse_snapshot_load_gives_the_same_answers)
+{
+	static const char *const fixtures[] = {
+		"fixtures/tweettioc-feed-hostile.json",
+		"fixtures/tweettioc-feed-repeated-ids.json",
+		"fixtures/tweettioc-feed-future.json",
+		"fixtures/tweettioc-feed-200.json",
+	};
+	size_t len;
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		char *json = test_read_file(fixtures[i], &len);
+		ck_assert_msg(round_trip(json, len, fixtures[i]), "%s is refused", fixtures[i]);
+		free(json);
+	}
+	const char *corpus = "fuzz/corpus/fuzz_feed";
+	DIR *d = opendir(corpus);
+	ck_assert_msg(d, "%s: %s (run from the repository root)", corpus, strerror(errno));
+	int files = 0, compared = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[512];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", corpus, e->d_name);
+		char *json = test_read_file(path, &len);
+		compared += round_trip(json, len, path);
+		files++;
+		free(json);
+	}
+	closedir(d);
+	ck_assert_int_ge(files, 100);
+	ck_assert_int_ge(compared, files / 4);
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -851,7 +1110,16 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, a_tweet_dated_over_a_day_ahead_is_skipped_and_counted);
 	tcase_add_test(tc, a_snapshot_with_times_in_the_future_is_refused);
 	tcase_add_test(tc, a_refresh_time_in_the_future_is_not_ready);
+	tcase_add_test(tc, a_repeated_id_is_one_tweet_with_every_ioc_and_the_newest_text);
+	tcase_add_test(tc, a_snapshot_with_a_repeated_id_loads_folded);
+	tcase_add_test(tc, a_folded_tweet_keeps_at_most_the_ioc_limit);
 	suite_add_tcase(s, tc);
+	/* Hundreds of documents, each written (fsync) and read back. */
+	TCase *rt = tcase_create("round trip");
+	tcase_set_timeout(rt, 300);
+	tcase_add_checked_fixture(rt, setup, teardown);
+	tcase_add_test(rt, parse_snapshot_load_gives_the_same_answers);
+	suite_add_tcase(s, rt);
 	return s;
 }
 

@@ -18,7 +18,8 @@
  * time after the clock, a tweet over a day after its refresh time) is
  * refused as a whole, never half-loaded; so is one larger than a copy
  * within TWEETTIOC_MAX_BYTES can give. A tweet over FEED_MAX_AHEAD after
- * the clock is skipped and counted, as at download.
+ * the clock is skipped and counted, as at download. Repeated ids are
+ * folded (dedupe.h).
  */
 #ifndef TWEETTIOC_SNAPSHOT_H
 #define TWEETTIOC_SNAPSHOT_H

@@ -230,7 +230,7 @@ struct feed_stream *feed_stream_new(const struct feed *reuse)
 		free(s);
 		return NULL;
 	}
-	/* A download may list a tweet twice; feed_merge() checks ids. */
+	/* No id table: repeated ids are folded at the end (dedupe.h). */
 	g_hash_table_destroy(s->b.ids);
 	s->b.ids = NULL;
 	s->b.reuse = reuse;

@@ -22,6 +22,7 @@
 #include <glib.h>
 
 #include "http/observables.h"
+#include "modules/tweettioc/dedupe.h"
 #include "modules/tweettioc/normalize.h"
 #include "ctim/uri.h"
 
@@ -225,6 +226,11 @@ static int copy_strings(struct feed *feed, struct feed_tweet *t)
 	return 0;
 }
 
+int feed_own_strings(struct feed *feed, struct feed_tweet *t)
+{
+	return copy_strings(feed, t);
+}
+
 /* Gives t (made from src) IOC entries of the copy's own, with src's kinds
  * and values; keys and postings are left to index.c. 0, or -1. */
 static int own_iocs(struct feed *feed, struct feed_tweet *t, const struct feed_tweet *src)
@@ -374,8 +380,6 @@ int feed_builder_add(struct feed_builder *b, const struct feed_tweet *src)
 		if ((unsigned)src->iocs[j].kind >= FEED_IOC__MAX ||
 		    !text_ok(src->iocs[j].value, IOC_MAX_VALUE, 1))
 			return 0;
-	if (feed_builder_has(b, src->id))
-		return 0;
 	return feed_builder_put(b, src);
 }
 
@@ -457,8 +461,9 @@ struct feed *feed_builder_finish(struct feed_builder *b, int compacting)
 	b->feed = NULL;
 	if (!feed)
 		return NULL;
+	/* Repeated ids: one rule for every copy (dedupe.h). */
 	if ((!feed->tweets && !(feed->tweets = calloc(1, sizeof(*feed->tweets)))) ||
-	    (compacting && compact(feed) != 0)) {
+	    feed_dedupe(feed) < 0 || (compacting && compact(feed) != 0)) {
 		feed_free(feed);
 		return NULL;
 	}

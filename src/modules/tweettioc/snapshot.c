@@ -8,7 +8,7 @@
  * copies the file into memory of its own (bounded by TWEETTIOC_MAX_BYTES),
  * checks the header, the checksum and the times, and hands every tweet to
  * the feed builder (feed_build.h), which checks it as the JSON parser
- * would.
+ * would and folds repeated ids as a download's (dedupe.h).
  */
 #include "modules/tweettioc/snapshot.h"
 
@@ -338,8 +338,7 @@ static const char *decode_tweets(struct reader *r, const struct header *h, doubl
 			if (rc < 0)
 				why = "out of memory while loading the snapshot";
 			else if (rc == 0)
-				why = "a tweet of the snapshot has the wrong shape or a repeated "
-				      "id";
+				why = "a tweet of the snapshot has the wrong shape";
 		}
 	}
 	if (!why && r->p != r->end)
