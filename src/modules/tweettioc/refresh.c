@@ -30,6 +30,7 @@
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/settings.h"
 #include "modules/tweettioc/snapshot.h"
+#include "modules/tweettioc/state_dir.h"
 #include "net/upstream.h"
 
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -51,9 +52,10 @@ static const struct relay_config *refresh_cfg;
 static sem_t wake;
 static volatile sig_atomic_t wake_ready, reload_requested;
 /* The refresh thread's own state (and start-up's, before it runs). */
-static char *snapshot_dir; /* NULL: memory-only */
-static int need_full = 1;  /* the next download asks for the whole window */
-static double last_full;   /* when the last full download succeeded */
+static char *snapshot_dir;   /* NULL: memory-only */
+static int snapshot_fd = -1; /* the state directory, opened once */
+static int need_full = 1;    /* the next download asks for the whole window */
+static double last_full;     /* when the last full download succeeded */
 
 const struct feed_index *feed_store_acquire(void)
 {
@@ -112,6 +114,7 @@ void feed_store_swap(struct feed_index *index)
 		status.tweets = index->feed->n_tweets;
 		status.iocs = index->n_distinct_iocs;
 		status.skipped = index->feed->n_skipped;
+		status.future = index->feed->n_future;
 		status.bytes = index->feed->source_bytes;
 		status.memory = feed_index_memory(index);
 	}
@@ -227,10 +230,11 @@ static void write_snapshot(double last_success)
 		return;
 	const struct feed_index *cur = feed_store_acquire();
 	char err[512];
-	if (cur && snapshot_write(snapshot_dir, cur->feed, last_success, &stop_requested, err,
+	if (cur && snapshot_write(snapshot_fd, cur->feed, last_success, &stop_requested, err,
 				  sizeof(err)) != 0)
-		fprintf(stderr, "securex-relay: tweettioc: %s; the previous snapshot is kept\n",
-			err);
+		fprintf(stderr,
+			"securex-relay: tweettioc: %s in %s; the previous snapshot is kept\n", err,
+			snapshot_dir);
 	feed_store_release(cur);
 }
 
@@ -307,25 +311,39 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 	return rc;
 }
 
+/* Forgets the state directory: memory-only from now on. */
+static void snapshot_dir_close(void)
+{
+	free(snapshot_dir);
+	snapshot_dir = NULL;
+	if (snapshot_fd >= 0)
+		close(snapshot_fd);
+	snapshot_fd = -1;
+}
+
 int feed_snapshot_restore(const struct relay_config *cfg)
 {
 	char err[512];
-	free(snapshot_dir);
-	snapshot_dir = NULL;
+	snapshot_dir_close();
 	need_full = 1;
 	last_full = 0;
-	if (snapshot_dir_ready(cfg->state_dir, err, sizeof(err)) != 0) {
+	int fd = state_dir_open(cfg->state_dir, err, sizeof(err));
+	if (fd < 0) {
 		fprintf(stderr,
 			"securex-relay: tweettioc: state directory unusable (%s); running "
 			"memory-only: the feed is not kept across restarts\n",
 			err);
 		return 0;
 	}
-	if (!(snapshot_dir = strdup(cfg->state_dir)))
+	if (!(snapshot_dir = strdup(cfg->state_dir))) {
+		close(fd);
 		return -1;
+	}
+	snapshot_fd = fd;
 	struct feed *feed = NULL;
 	double last_success = 0;
-	int rc = snapshot_load(snapshot_dir, &feed, &last_success, err, sizeof(err));
+	int rc = snapshot_load(snapshot_fd, tweettioc_settings(cfg)->max_bytes, now_seconds(),
+			       &feed, &last_success, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr,
 			"securex-relay: tweettioc: ignoring the snapshot in %s (%s); waiting "
@@ -442,8 +460,7 @@ void feed_refresh_stop(void)
 		thread_running = 0;
 	}
 	feed_store_clear();
-	free(snapshot_dir);
-	snapshot_dir = NULL;
+	snapshot_dir_close();
 }
 
 void feed_refresh_wait_first(long timeout_ms)
