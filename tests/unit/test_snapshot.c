@@ -43,28 +43,14 @@ static const char feed_json[] =
 static char dir[64];
 static int dfd = -1; /* dir, opened as the relay opens its state directory */
 
-static int open_state_dir(const char *path)
-{
-	char err[256] = "";
-	int fd = state_dir_open(path, err, sizeof(err));
-	ck_assert_msg(fd >= 0, "state_dir_open(%s): %s", path, err);
-	return fd;
-}
-
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/relay-snap-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	dfd = open_state_dir(dir);
+	dfd = test_state_dir_make(dir, sizeof(dir), "relay-snap");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	close(dfd);
-	dfd = -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	test_state_dir_remove(dir, &dfd);
 	feed_store_clear();
 }
 
@@ -238,7 +224,7 @@ START_TEST(a_failed_write_keeps_the_previous_snapshot)
 	 * after it was opened. */
 	char sub[128];
 	snprintf(sub, sizeof(sub), "%s/gone", dir);
-	int gone = open_state_dir(sub);
+	int gone = test_state_dir_open(sub);
 	ck_assert_int_eq(rmdir(sub), 0);
 	ck_assert_int_eq(snapshot_write(gone, f, 43, NULL, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "cannot write"));

@@ -20,28 +20,14 @@ static const char feed_json[] =
 static char dir[64];
 static int dfd = -1;
 
-static int open_state_dir(const char *path)
-{
-	char err[256] = "";
-	int fd = state_dir_open(path, err, sizeof(err));
-	ck_assert_msg(fd >= 0, "state_dir_open(%s): %s", path, err);
-	return fd;
-}
-
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/relay-statedir-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	dfd = open_state_dir(dir);
+	dfd = test_state_dir_make(dir, sizeof(dir), "relay-statedir");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	close(dfd);
-	dfd = -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	test_state_dir_remove(dir, &dfd);
 }
 
 static double now(void)
@@ -96,7 +82,7 @@ START_TEST(planted_links_and_fifos_are_never_followed_or_waited_on)
 	ck_assert_int_eq(symlink(victim, path), 0);
 	snprintf(path, sizeof(path), "%s/%s.tmp.%ld", state, SNAPSHOT_FILE, (long)getpid());
 	ck_assert_int_eq(symlink(victim, path), 0);
-	int sfd = open_state_dir(state);
+	int sfd = test_state_dir_open(state);
 	struct feed *f = parse(feed_json);
 	ck_assert_int_eq(snapshot_write(sfd, f, 42, NULL, err, sizeof(err)), 0);
 	assert_text(victim, "precious");
@@ -145,11 +131,11 @@ START_TEST(a_state_dir_others_may_write_is_refused)
 		ck_assert_msg(strstr(err, "writable by group or others"), "%s", err);
 	}
 	ck_assert_int_eq(chmod(state, 0750), 0);
-	close(open_state_dir(state));
+	close(test_state_dir_open(state));
 	/* A link to it that we own is followed (systemd's DynamicUser= makes
 	 * /var/lib/<name> one). */
 	ck_assert_int_eq(symlink("shared", link), 0);
-	close(open_state_dir(link));
+	close(test_state_dir_open(link));
 	/* A file where the directory should be. */
 	char file[96];
 	snprintf(file, sizeof(file), "%s/file", dir);
