@@ -187,3 +187,17 @@ int test_silent_listener(char *url, size_t urllen)
 	snprintf(url, urllen, "http://127.0.0.1:%u", ntohs(a.sin_port));
 	return fd;
 }
+
+char test_silent_url[64];
+static int silent_fd = -1;
+
+void test_silent_setup(void)
+{
+	silent_fd = test_silent_listener(test_silent_url, sizeof(test_silent_url));
+}
+
+void test_silent_teardown(void)
+{
+	close(silent_fd);
+	silent_fd = -1;
+}
