@@ -9,7 +9,6 @@
 
 #include <ctype.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,18 +66,6 @@ void config_free(struct relay_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 long config_parse_entities_limit(const char *text, long fallback)
 {
 	long v;
@@ -133,17 +120,19 @@ static int load_modules(struct relay_config *cfg, const char *(*get)(const char 
 {
 	const char *v = value_or(get, "RELAY_MODULES", "tweettioc");
 	if (split_list(v, cfg->modules, CONFIG_MAX_MODULES, &cfg->n_modules) <= 0)
-		return fail(err, errlen,
-			    "RELAY_MODULES: expected a comma list of modules, got \"%.64s\"", v);
+		return settings_error(
+			err, errlen,
+			"RELAY_MODULES: expected a comma list of modules, got \"%.64s\"", v);
 	for (size_t i = 0; i < cfg->n_modules; i++) {
 		if (!modules_find(cfg->modules[i], strlen(cfg->modules[i])))
-			return fail(err, errlen, "RELAY_MODULES: unknown module \"%.64s\"",
-				    cfg->modules[i]);
+			return settings_error(err, errlen,
+					      "RELAY_MODULES: unknown module \"%.64s\"",
+					      cfg->modules[i]);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cfg->modules[i], cfg->modules[j]) == 0)
-				return fail(err, errlen,
-					    "RELAY_MODULES: module \"%.64s\" listed twice",
-					    cfg->modules[i]);
+				return settings_error(
+					err, errlen, "RELAY_MODULES: module \"%.64s\" listed twice",
+					cfg->modules[i]);
 	}
 	return 0;
 }
@@ -159,50 +148,57 @@ static int load_auth(struct relay_config *cfg, const char *(*get)(const char *),
 	else if (strcmp(mode, "none") == 0)
 		cfg->auth_mode = AUTH_MODE_NONE;
 	else
-		return fail(err, errlen, "RELAY_AUTH: expected jwt, hs256 or none, got \"%.64s\"",
-			    mode);
+		return settings_error(err, errlen,
+				      "RELAY_AUTH: expected jwt, hs256 or none, got \"%.64s\"",
+				      mode);
 
 	const char *hosts = value_or(get, "RELAY_JWKS_HOSTS", DEFAULT_JWKS_HOSTS);
 	if (split_list(hosts, cfg->jwks_hosts, CONFIG_MAX_LIST, &cfg->n_jwks_hosts) <= 0)
-		return fail(err, errlen, "RELAY_JWKS_HOSTS: expected a comma list of hosts");
+		return settings_error(err, errlen,
+				      "RELAY_JWKS_HOSTS: expected a comma list of hosts");
 	for (size_t i = 0; i < cfg->n_jwks_hosts; i++)
 		if (strpbrk(cfg->jwks_hosts[i], "/?#@\\ \t"))
-			return fail(err, errlen,
-				    "RELAY_JWKS_HOSTS: \"%.64s\" is not a host or host:port",
-				    cfg->jwks_hosts[i]);
+			return settings_error(
+				err, errlen,
+				"RELAY_JWKS_HOSTS: \"%.64s\" is not a host or host:port",
+				cfg->jwks_hosts[i]);
 
 	const char *secret = get("RELAY_JWT_SECRET");
 	if (secret && *secret && !(cfg->jwt_secret = strdup(secret)))
-		return fail(err, errlen, "out of memory");
+		return settings_error(err, errlen, "out of memory");
 	if (cfg->auth_mode == AUTH_MODE_HS256 && !cfg->jwt_secret)
-		return fail(err, errlen, "RELAY_JWT_SECRET: required when RELAY_AUTH=hs256");
+		return settings_error(err, errlen,
+				      "RELAY_JWT_SECRET: required when RELAY_AUTH=hs256");
 	if (cfg->auth_mode == AUTH_MODE_HS256) {
 		/* The messages never repeat the secret. */
 		for (size_t i = 0; i < sizeof(placeholder_secrets) / sizeof(placeholder_secrets[0]);
 		     i++)
 			if (strcasecmp(cfg->jwt_secret, placeholder_secrets[i]) == 0)
-				return fail(err, errlen,
-					    "RELAY_JWT_SECRET: the example's placeholder, not a "
-					    "secret; make one with `openssl rand -hex 32`");
+				return settings_error(
+					err, errlen,
+					"RELAY_JWT_SECRET: the example's placeholder, not a "
+					"secret; make one with `openssl rand -hex 32`");
 		if (strlen(cfg->jwt_secret) < MIN_JWT_SECRET)
-			return fail(err, errlen,
-				    "RELAY_JWT_SECRET: shorter than %d bytes; make one with "
-				    "`openssl rand -hex 32`",
-				    MIN_JWT_SECRET);
+			return settings_error(
+				err, errlen,
+				"RELAY_JWT_SECRET: shorter than %d bytes; make one with "
+				"`openssl rand -hex 32`",
+				MIN_JWT_SECRET);
 	}
 
 	const char *aud = get("RELAY_AUDIENCE");
 	if (aud && *aud && split_list(aud, cfg->audiences, CONFIG_MAX_LIST, &cfg->n_audiences) < 0)
-		return fail(err, errlen, "RELAY_AUDIENCE: at most %d values", CONFIG_MAX_LIST);
+		return settings_error(err, errlen, "RELAY_AUDIENCE: at most %d values",
+				      CONFIG_MAX_LIST);
 
 	const char *pub = get("RELAY_PUBLIC_URL");
 	if (pub && *pub) {
 		if (!(cfg->public_url = dup_url(pub)))
-			return fail(err, errlen, "out of memory");
+			return settings_error(err, errlen, "out of memory");
 		/* Checked without its trailing slashes: "https:///" is no base URL. */
 		if (!settings_url_ok(cfg->public_url) || strpbrk(pub, "?# \t") ||
 		    strlen(cfg->public_url) > CONFIG_MAX_PUBLIC_URL)
-			return fail(
+			return settings_error(
 				err, errlen,
 				"RELAY_PUBLIC_URL: expected an http:// or https:// base URL, got "
 				"\"%.64s\"",
@@ -211,7 +207,7 @@ static int load_auth(struct relay_config *cfg, const char *(*get)(const char *),
 
 	const char *ca = get("RELAY_CA_FILE");
 	if (ca && *ca && !(cfg->ca_file = strdup(ca)))
-		return fail(err, errlen, "out of memory");
+		return settings_error(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -232,12 +228,13 @@ static int load_state_dir(struct relay_config *cfg, const char *(*get)(const cha
 		len = strlen(v);
 	}
 	if (len == 0 || v[0] != '/')
-		return fail(err, errlen,
-			    "RELAY_STATE_DIR: expected an absolute path, got \"%.64s\"", v);
+		return settings_error(err, errlen,
+				      "RELAY_STATE_DIR: expected an absolute path, got \"%.64s\"",
+				      v);
 	while (len > 1 && v[len - 1] == '/')
 		len--;
 	if (!(cfg->state_dir = strndup(v, len)))
-		return fail(err, errlen, "out of memory");
+		return settings_error(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -266,10 +263,10 @@ static int load_module_settings(struct relay_config *cfg, const char *(*get)(con
 		if (!t)
 			continue;
 		if (i >= CONFIG_MAX_MODULES)
-			return fail(err, errlen, "more than %d modules compiled in",
-				    CONFIG_MAX_MODULES);
+			return settings_error(err, errlen, "more than %d modules compiled in",
+					      CONFIG_MAX_MODULES);
 		if (!(cfg->module_settings[i] = calloc(1, t->size)))
-			return fail(err, errlen, "out of memory");
+			return settings_error(err, errlen, "out of memory");
 		if (settings_load(t, cfg->module_settings[i], get, err, errlen) != 0)
 			return -1;
 	}
@@ -306,10 +303,11 @@ int config_load(struct relay_config *cfg, const char *(*get)(const char *name), 
 	 * without either variable their aud is not checked (auth.c). Checked
 	 * last, so a malformed variable is named first. */
 	if (cfg->auth_mode == AUTH_MODE_JWT && cfg->n_audiences == 0 && !cfg->public_url) {
-		fail(err, errlen,
-		     "RELAY_AUDIENCE or RELAY_PUBLIC_URL: one is required when RELAY_AUTH=jwt "
-		     "(the accepted token audiences, e.g. "
-		     "RELAY_PUBLIC_URL=https://relay.example.com)");
+		settings_error(
+			err, errlen,
+			"RELAY_AUDIENCE or RELAY_PUBLIC_URL: one is required when RELAY_AUTH=jwt "
+			"(the accepted token audiences, e.g. "
+			"RELAY_PUBLIC_URL=https://relay.example.com)");
 		goto failed;
 	}
 	return 0;

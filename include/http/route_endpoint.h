@@ -1,9 +1,10 @@
 /* route_endpoint.h: the relay's endpoints as an enum, and their names.
  *
- * The lowest layer of http/: the router (http/router.c) dispatches on these
- * values and the counters (http/metrics.c) are indexed by them, so both
- * include this header instead of each other. route_endpoint_name() returns
- * static strings; nothing here allocates.
+ * Owned by src/http/route_endpoint.c, the lowest unit of http/: the router
+ * (http/router.c) dispatches on these values and the counters
+ * (http/metrics.c) are indexed by them, so both include this header instead
+ * of each other. route_endpoint_name() returns static strings; nothing here
+ * allocates.
  */
 #ifndef ROUTE_ENDPOINT_H
 #define ROUTE_ENDPOINT_H

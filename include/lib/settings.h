@@ -92,6 +92,11 @@ void settings_free(const struct settings_table *table, void *block);
  * '+'. Returns 0 with *out set, or -1. */
 int settings_parse_long(const char *text, long min, long max, long *out);
 
+/* Writes a one-line message into `err` (size errlen) and returns -1, for
+ * `return settings_error(...)` in parsers of settings. */
+int settings_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* 1 when `url` starts with http:// or https:// and has more after it. */
 int settings_url_ok(const char *url);
 

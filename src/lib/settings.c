@@ -10,10 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int settings_error(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -65,15 +62,16 @@ static int load_one(const struct setting *s, char *field, const char *v, char *e
 	case SETTING_KIND_URL: {
 		const char *url = v ? v : s->text;
 		if (!url || !settings_url_ok(url))
-			return fail(err, errlen,
-				    "%s: expected an http:// or https:// URL, got \"%.64s\"",
-				    s->name, url ? url : "");
+			return settings_error(
+				err, errlen,
+				"%s: expected an http:// or https:// URL, got \"%.64s\"", s->name,
+				url ? url : "");
 		size_t len = strlen(url);
 		while (len > 0 && url[len - 1] == '/')
 			len--;
 		char *copy = strndup(url, len);
 		if (!copy)
-			return fail(err, errlen, "out of memory");
+			return settings_error(err, errlen, "out of memory");
 		memcpy(field, &copy, sizeof(copy));
 		return 0;
 	}
@@ -81,9 +79,10 @@ static int load_one(const struct setting *s, char *field, const char *v, char *e
 	case SETTING_KIND_SIZE:
 		n = s->dflt;
 		if (v && settings_parse_long(v, s->min, s->max, &n) != 0)
-			return fail(err, errlen,
-				    "%s: expected a whole number from %ld to %ld, got \"%.64s\"",
-				    s->name, s->min, s->max, v);
+			return settings_error(
+				err, errlen,
+				"%s: expected a whole number from %ld to %ld, got \"%.64s\"",
+				s->name, s->min, s->max, v);
 		if (s->kind == SETTING_KIND_LONG) {
 			memcpy(field, &n, sizeof(n));
 		} else {
@@ -98,8 +97,8 @@ static int load_one(const struct setting *s, char *field, const char *v, char *e
 		else if (v && strcmp(v, "off") == 0)
 			on = 0;
 		else if (v)
-			return fail(err, errlen, "%s: expected on or off, got \"%.64s\"", s->name,
-				    v);
+			return settings_error(err, errlen, "%s: expected on or off, got \"%.64s\"",
+					      s->name, v);
 		memcpy(field, &on, sizeof(on));
 		return 0;
 	}
@@ -108,17 +107,18 @@ static int load_one(const struct setting *s, char *field, const char *v, char *e
 		if (!secret)
 			return 0;
 		if (!secret_ok(secret)) /* the value itself is never shown */
-			return fail(err, errlen,
-				    "%s: expected 1 to %d printable characters without spaces "
-				    "(the value is not shown)",
-				    s->name, SETTING_SECRET_MAX);
+			return settings_error(
+				err, errlen,
+				"%s: expected 1 to %d printable characters without spaces "
+				"(the value is not shown)",
+				s->name, SETTING_SECRET_MAX);
 		char *copy = strdup(secret);
 		if (!copy)
-			return fail(err, errlen, "out of memory");
+			return settings_error(err, errlen, "out of memory");
 		memcpy(field, &copy, sizeof(copy));
 		return 0;
 	}
-	default: return fail(err, errlen, "%s: unknown kind of setting", s->name);
+	default: return settings_error(err, errlen, "%s: unknown kind of setting", s->name);
 	}
 }
 

@@ -16,21 +16,6 @@
 #include "net/upstream.h"
 #include "testutil.h"
 
-/* A silent upstream: a loopback socket that listens and never accepts. */
-static int silent_fd = -1;
-static char silent_url[64];
-
-static void silent_setup(void)
-{
-	silent_fd = test_silent_listener(silent_url, sizeof(silent_url));
-}
-
-static void silent_teardown(void)
-{
-	close(silent_fd);
-	silent_fd = -1;
-}
-
 START_TEST(refused_redirect_message_names_the_target_first)
 {
 	char msg[512];
@@ -51,7 +36,7 @@ START_TEST(lookups_over_the_cap_are_left_out_in_the_order_sent)
 	const char *env[] = {"RELAY_MODULES",
 			     "cybercrime",
 			     "CYBERCRIME_URL",
-			     silent_url,
+			     test_silent_url,
 			     "CYBERCRIME_MAX_LOOKUPS",
 			     "3",
 			     "RELAY_REQUEST_DEADLINE_MS",
@@ -83,7 +68,7 @@ START_TEST(a_request_past_its_deadline_keeps_one_error_for_the_late_ones)
 	const char *env[] = {"RELAY_MODULES",
 			     "cybercrime",
 			     "CYBERCRIME_URL",
-			     silent_url,
+			     test_silent_url,
 			     "CYBERCRIME_MAX_LOOKUPS",
 			     "2",
 			     "RELAY_REQUEST_DEADLINE_MS",
@@ -130,7 +115,7 @@ static Suite *cybercrime_lookup_suite(void)
 {
 	Suite *s = suite_create("cybercrime_lookup");
 	TCase *tc = tcase_create("bounds");
-	tcase_add_checked_fixture(tc, silent_setup, silent_teardown);
+	tcase_add_checked_fixture(tc, test_silent_setup, test_silent_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, refused_redirect_message_names_the_target_first);
 	tcase_add_test(tc, lookups_over_the_cap_are_left_out_in_the_order_sent);

@@ -59,21 +59,6 @@ START_TEST(redirect_rule_allows_only_the_same_host_and_port)
 }
 END_TEST
 
-/* A silent upstream: a loopback socket that listens and never accepts. */
-static int silent_fd = -1;
-static char silent_url[64];
-
-static void silent_setup(void)
-{
-	silent_fd = test_silent_listener(silent_url, sizeof(silent_url));
-}
-
-static void silent_teardown(void)
-{
-	close(silent_fd);
-	silent_fd = -1;
-}
-
 /* ---- the deadline and the shared slots ------------------------------------ */
 
 struct batch {
@@ -89,7 +74,7 @@ static void batch_init(struct batch *b, size_t n, double seconds)
 	b->n = n;
 	b->reqs = calloc(n, sizeof(*b->reqs));
 	ck_assert_ptr_nonnull(b->reqs);
-	snprintf(b->url, sizeof(b->url), "%s/query.php?url=x", silent_url);
+	snprintf(b->url, sizeof(b->url), "%s/query.php?url=x", test_silent_url);
 	for (size_t i = 0; i < n; i++) {
 		b->reqs[i].url = b->url;
 		b->reqs[i].timeout_ms = 30000;
@@ -267,7 +252,7 @@ START_TEST(a_sinks_upstream_still_times_out)
 {
 	struct sink_seen seen = {0};
 	char url[96];
-	snprintf(url, sizeof(url), "%s/feed", silent_url);
+	snprintf(url, sizeof(url), "%s/feed", test_silent_url);
 	struct upstream_request req = {.url = url, .timeout_ms = 300, .max_bytes = 1 << 20};
 	req.sink = slow_sink;
 	req.sink_ctx = &seen;
@@ -297,7 +282,7 @@ static Suite *upstream_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("work");
-	tcase_add_checked_fixture(tc, silent_setup, silent_teardown);
+	tcase_add_checked_fixture(tc, test_silent_setup, test_silent_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, nothing_is_started_after_the_deadline);
 	tcase_add_test(tc, the_deadline_aborts_transfers_that_would_run_on);

@@ -212,3 +212,17 @@ void test_state_dir_remove(const char *dir, int *fd)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
+
+char test_silent_url[64];
+static int silent_fd = -1;
+
+void test_silent_setup(void)
+{
+	silent_fd = test_silent_listener(test_silent_url, sizeof(test_silent_url));
+}
+
+void test_silent_teardown(void)
+{
+	close(silent_fd);
+	silent_fd = -1;
+}

@@ -22,6 +22,11 @@ int test_run_suite(Suite *suite);
  * (http://127.0.0.1:<port>) into `url`; returns the socket (close() it). */
 int test_silent_listener(char *url, size_t urllen);
 
+/* A Check fixture around one such socket: test_silent_url is its URL. */
+extern char test_silent_url[64];
+void test_silent_setup(void);
+void test_silent_teardown(void);
+
 /* Loads a config from NULL-terminated name/value pairs (other variables
  * unset); RELAY_AUTH defaults to none here. Aborts the test on failure. */
 void test_config_load(struct relay_config *cfg, const char *const *env);
