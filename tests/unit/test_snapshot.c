@@ -1078,7 +1078,7 @@ static Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
 	TCase *tc = tcase_create("core");
-	tcase_set_timeout(tc, 30);
+	tcase_set_timeout(tc, 180); /* a hang, not a slow loaded machine */
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_snapshot_reads_back_as_the_feed_it_was_written_from);
 	tcase_add_test(tc, no_snapshot_is_not_an_error);
