@@ -45,6 +45,11 @@ struct relay_config {
 	char *cybercrime_url;	       /* CYBERCRIME_URL, no trailing slash */
 	long cybercrime_cache_seconds; /* CYBERCRIME_CACHE_SECONDS */
 	long cybercrime_max_lookups;   /* CYBERCRIME_MAX_LOOKUPS */
+
+	char *threatfox_url;	      /* THREATFOX_URL, no trailing slash */
+	char *threatfox_auth_key;     /* THREATFOX_AUTH_KEY, NULL = none; a secret: never printed */
+	long threatfox_cache_seconds; /* THREATFOX_CACHE_SECONDS */
+	long threatfox_max_lookups;   /* THREATFOX_MAX_LOOKUPS */
 };
 
 /* Reads the environment through `get` (getenv in production, a table in

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "module.h"
 
 #define DEFAULT_JWKS_HOSTS \
@@ -48,6 +50,10 @@ void config_free(struct relay_config *cfg)
 	free(cfg->state_dir);
 	free(cfg->tweettioc_url);
 	free(cfg->cybercrime_url);
+	free(cfg->threatfox_url);
+	if (cfg->threatfox_auth_key)
+		OPENSSL_cleanse(cfg->threatfox_auth_key, strlen(cfg->threatfox_auth_key));
+	free(cfg->threatfox_auth_key);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -227,6 +233,30 @@ static int load_auth(struct relay_config *cfg, const char *(*get)(const char *),
 	return 0;
 }
 
+/* An optional secret (an API key): 1..256 printable ASCII characters, or
+ * unset/empty (NULL). The message names the variable, never the value. */
+static int load_secret(const char *(*get)(const char *), const char *name, char **out, char *err,
+		       size_t errlen)
+{
+	const char *v = get(name);
+	*out = NULL;
+	if (!v || !v[0])
+		return 0;
+	size_t n = strlen(v);
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < 33 || v[i] > 126)
+			n = 0;
+	if (n == 0 || n > 256) {
+		fail(err, errlen, "%s: must be 1 to 256 printable characters without spaces", name);
+		return -1;
+	}
+	if (!(*out = strdup(v))) {
+		fail(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	return 0;
+}
+
 static int load_url(const char *(*get)(const char *), const char *name, const char *dflt,
 		    char **out, char *err, size_t errlen)
 {
@@ -314,6 +344,17 @@ int config_load(struct relay_config *cfg, const char *(*get)(const char *name), 
 			&cfg->cybercrime_cache_seconds, err, errlen))
 		goto failed;
 	if (load_number(get, "CYBERCRIME_MAX_LOOKUPS", 200, 1, 100000, &cfg->cybercrime_max_lookups,
+			err, errlen))
+		goto failed;
+	if (load_url(get, "THREATFOX_URL", "https://threatfox-api.abuse.ch", &cfg->threatfox_url,
+		     err, errlen))
+		goto failed;
+	if (load_secret(get, "THREATFOX_AUTH_KEY", &cfg->threatfox_auth_key, err, errlen))
+		goto failed;
+	if (load_number(get, "THREATFOX_CACHE_SECONDS", 3600, 0, 86400 * 30,
+			&cfg->threatfox_cache_seconds, err, errlen))
+		goto failed;
+	if (load_number(get, "THREATFOX_MAX_LOOKUPS", 100, 1, 100000, &cfg->threatfox_max_lookups,
 			err, errlen))
 		goto failed;
 	/* CONTRACT 3.4 step 5: in jwt mode the audience is what binds a token to
