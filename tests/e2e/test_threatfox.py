@@ -267,3 +267,110 @@ class ThreatFoxSecretTests(ThreatFoxCase):
             self.assertNotIn(self.key, r["path"])
             others = {k: v for k, v in r["headers"].items() if k.lower() != "auth-key"}
             self.assertNotIn(self.key, json.dumps(others))
+
+
+# ------------------------------------------------------------ claims (hs256)
+SECRET = "e2e shared secret for the threatfox claims tests"
+
+
+class ThreatFoxClaimsTests(ThreatFoxCase):
+    """docs/authentication.md, claims: `key` and CTR_ENTITIES_LIMIT from a
+    verified token; no THREATFOX_AUTH_KEY, so every key comes from a token."""
+
+    key = None
+    extra = {"RELAY_AUTH": "hs256", "RELAY_JWT_SECRET": SECRET}
+
+    @classmethod
+    def wait_healthy(cls, timeout=15):
+        pass  # /health needs a token here; the first test's call waits instead
+
+    def bearer(self, **claims):
+        from fake_jwks import token_hs256
+        return {"Authorization": "Bearer " + token_hs256(SECRET, claims)}
+
+    def test_the_key_claim_is_the_auth_key_sent(self):
+        self.tf.records("claims-one.example", [record("claims-one.example", ioc_type="domain")])
+        self.tf.reset()
+        data = self.data(DELIBERATE, obs(("domain", "claims-one.example")),
+                         self.bearer(key=KEYS[1]))
+        self.assertEqual(len(self.docs(data, "verdicts")), 1)
+        [r] = self.tf.requests()
+        self.assertEqual(r["headers"].get("Auth-Key"), KEYS[1])
+
+    def test_an_unusable_key_claim_is_an_authorization_error_that_never_echoes_it(self):
+        self.tf.reset()
+        for claim in (42, "", "k" * 10240, "has space", ["k"]):
+            with self.subTest(claim=str(claim)[:20]):
+                answer = self.envelope(DELIBERATE, obs(("ip", "192.0.2.3")),
+                                       self.bearer(key=claim))
+                [e] = answer["errors"]
+                self.assertEqual(e["code"], "authorization error")
+                self.assertIn("Auth-Key", e["message"])
+                if isinstance(claim, str) and claim:
+                    self.assertNotIn(claim, json.dumps(answer))
+        self.assertEqual(self.tf.requests(), [])
+
+    def test_a_cached_answer_is_served_only_to_a_key_threatfox_accepted(self):
+        self.tf.records("claims-two.example", [record("claims-two.example", ioc_type="domain")])
+        body = obs(("domain", "claims-two.example"))
+        self.data(DELIBERATE, body, self.bearer(key=KEYS[0]))
+        self.tf.reset()
+        # Another tenant's key, never accepted: asks ThreatFox itself (401).
+        answer = self.envelope(DELIBERATE, body, self.bearer(key="stranger-key-0000"))
+        self.assertEqual(answer["errors"][0]["message"], REFUSED)
+        self.assertNotIn("data", answer)
+        self.assertEqual(self.tf.searched(), ["claims-two.example"])
+        # The first key again: from the cache.
+        self.tf.reset()
+        self.data(DELIBERATE, body, self.bearer(key=KEYS[0]))
+        self.assertEqual(self.tf.searched(), [])
+
+    def test_the_entities_limit_claim(self):
+        recs = [record("claims-three.example", ioc_type="domain", rid=20000 + n)
+                for n in range(1200)]
+        self.tf.records("claims-three.example", recs)
+        body = obs(("domain", "claims-three.example"))
+        for claim, want, codes in ((3, 3, ["too-many-entities"]),
+                                   ("4", 4, ["too-many-entities"]),
+                                   ("many", 100, ["too-many-entities", "warning"]),
+                                   (0, 100, ["too-many-entities", "warning"]),
+                                   (5000, 1000, ["too-many-entities"])):
+            with self.subTest(claim=claim):
+                answer = self.envelope(OBSERVE, body,
+                                       self.bearer(key=KEYS[0], CTR_ENTITIES_LIMIT=claim))
+                self.assertEqual(len(self.docs(answer["data"], "sightings")), want)
+                self.assertEqual(sorted(e["code"] for e in answer["errors"]), codes, answer)
+
+    def test_the_key_claim_never_leaves_but_in_the_auth_key_header(self):
+        secret_key = KEYS[1]
+        self.tf.records("claims-four.example", [record("claims-four.example",
+                                                       ioc_type="domain")])
+        self.tf.status("claims-five.example", 503)
+        self.tf.reset()
+        texts = []
+        for path in (OBSERVE, DELIBERATE, REFER, "/threatfox/health"):
+            _, b, _ = self.post(path, obs(("domain", "claims-four.example"),
+                                          ("domain", "claims-five.example")),
+                                self.bearer(key=secret_key))
+            texts.append(json.dumps(b))
+        texts.append(str(self.get("/metrics")[1]))
+        for t in texts:
+            self.assertNotIn(secret_key, t)
+        self.assertNotIn(secret_key, self.relay.stderr())
+        self.assertTrue(self.tf.requests())
+        for r in self.tf.requests():
+            self.assertEqual(r["headers"].get("Auth-Key"), secret_key)
+            self.assertNotIn(secret_key.encode(), r["raw"])
+            self.assertNotIn(secret_key, r["path"])
+
+
+class ThreatFoxNoneModeIgnoresClaimsTests(ThreatFoxCase):
+    key = None
+
+    def test_in_none_mode_a_key_claim_is_not_used(self):
+        from fake_jwks import token_unsigned
+        header = {"Authorization": "Bearer " + token_unsigned({"key": KEYS[0]})}
+        answer = self.envelope(DELIBERATE, obs(("ip", "192.0.2.4")), header)
+        [e] = answer["errors"]
+        self.assertEqual(e["code"], "authorization error")
+        self.assertEqual(self.tf.requests(), [])

@@ -38,10 +38,11 @@ void threatfox_enrich_stop(void);
 /* The shared cache, NULL when disabled or not started. */
 struct lookup_cache *threatfox_enrich_cache(void);
 
-/* The Auth-Key for a request: the token's `key` claim, else
- * THREATFOX_AUTH_KEY; NULL when neither is set. Borrowed from the request
- * or the config. */
-const char *threatfox_request_key(const struct relay_request *req);
+/* The Auth-Key for a request (docs/authentication.md, claims): the
+ * verified token's `key` claim, else THREATFOX_AUTH_KEY. Borrowed from the
+ * request or the config. NULL when there is none or the claim is unusable:
+ * then *problem is the authorization error's message (never the claim). */
+const char *threatfox_request_key(const struct relay_request *req, const char **problem);
 
 void threatfox_deliberate(const struct relay_request *req, const struct observable_list *obs,
 			  struct relay_response *res);

@@ -47,9 +47,22 @@ struct lookup_cache *threatfox_enrich_cache(void)
 	return shared_cache;
 }
 
-const char *threatfox_request_key(const struct relay_request *req)
+const char *threatfox_request_key(const struct relay_request *req, const char **problem)
 {
-	return req->cfg ? req->cfg->threatfox_auth_key : NULL;
+	*problem = NULL;
+	if (req->claims.key_state == CLAIMS_KEY_OK)
+		return req->claims.key;
+	if (req->claims.key_state == CLAIMS_KEY_INVALID) {
+		*problem = "Authorization failed: the Auth-Key in the module's configuration "
+			   "(the token's key claim) must be 1 to 256 printable characters "
+			   "without spaces.";
+		return NULL;
+	}
+	if (req->cfg && req->cfg->threatfox_auth_key)
+		return req->cfg->threatfox_auth_key;
+	*problem = "Authorization failed: no ThreatFox Auth-Key: set the key in the module's "
+		   "configuration (Auth-Key) or THREATFOX_AUTH_KEY on the relay.";
+	return NULL;
 }
 
 /* Appends `label` then s as inert Markdown; -1 when the buffer refused. */
@@ -356,12 +369,21 @@ int threatfox_emit(const struct observable *o, const struct lookup_result *r, in
 		if (rc == 0 && i == 0)
 			memcpy(jid, this_jid, sizeof(jid));
 	}
-	if (rc == 0 && observe && n > used) {
+	if (rc == 0 && observe && (n > used || ans.over)) {
 		char *shown = ctim_truncate(o->value, 200);
-		response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
-				   "ThreatFox: %zu of %zu records left out for %s %s "
-				   "(CTR_ENTITIES_LIMIT %zu).",
-				   n - used, n, o->type, shown ? shown : "", limit);
+		if (ans.over) /* records past the parser's cap were never read */
+			response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
+					   "ThreatFox answered %zu records for %s %s: the first "
+					   "%d were read, %zu of their %zu matches used "
+					   "(CTR_ENTITIES_LIMIT %zu).",
+					   ans.n_records + ans.skipped + ans.over, o->type,
+					   shown ? shown : "", THREATFOX_MAX_RECORDS, used, n,
+					   limit);
+		else
+			response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
+					   "ThreatFox: %zu of %zu records left out for %s %s "
+					   "(CTR_ENTITIES_LIMIT %zu).",
+					   n - used, n, o->type, shown ? shown : "", limit);
 		free(shown);
 	}
 	if (rc == 0 && !jid[0] && ctim_transient_id("judgement", jid, sizeof(jid)) != 0)

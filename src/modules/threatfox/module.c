@@ -17,17 +17,15 @@ static int threatfox_start(const struct relay_config *cfg, char *err, size_t err
 	return 0;
 }
 
-/* One real, uncached search with the relay's own key (THREATFOX_AUTH_KEY):
- * ok only when ThreatFox answers it now. Without a relay key there is
- * nothing to ask with: the health check says so. */
+/* One real, uncached search with the request's key (the token's, else
+ * THREATFOX_AUTH_KEY): ok only when ThreatFox answers it now. Without a
+ * key there is nothing to ask with: the health check says so. */
 static void threatfox_health(const struct relay_request *req, struct relay_response *res)
 {
-	const char *key = threatfox_request_key(req);
+	const char *problem = NULL;
+	const char *key = threatfox_request_key(req, &problem);
 	if (!key) {
-		response_add_error(res, RELAY_ERR_AUTH,
-				   "Authorization failed: no ThreatFox Auth-Key: set the key in "
-				   "the module's configuration (Auth-Key) or THREATFOX_AUTH_KEY on "
-				   "the relay.");
+		response_add_error(res, RELAY_ERR_AUTH, "%s", problem);
 		return;
 	}
 	struct threatfox_call call = {.base_url = req->cfg->threatfox_url, .key = key};

@@ -101,12 +101,10 @@ static void enrich(const struct relay_request *req, const struct observable_list
 			(struct lookup_query){.type = o->type, .value = o->value, .key = keys[n]};
 		which[n++] = o;
 	}
-	const char *key = n ? threatfox_request_key(req) : NULL;
+	const char *problem = NULL;
+	const char *key = n ? threatfox_request_key(req, &problem) : NULL;
 	if (!oom && n && !key) {
-		response_add_error(res, RELAY_ERR_AUTH,
-				   "Authorization failed: no ThreatFox Auth-Key: set the key in "
-				   "the module's configuration (Auth-Key) or THREATFOX_AUTH_KEY on "
-				   "the relay.");
+		response_add_error(res, RELAY_ERR_AUTH, "%s", problem);
 		goto done;
 	}
 	struct threatfox_call call = {.base_url = req->cfg->threatfox_url, .key = key};
