@@ -7,6 +7,7 @@
  */
 #include "modules/threatfox/answer.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -181,7 +182,12 @@ enum relay_err threatfox_parse(const char *json, size_t len, struct arena *a,
 	cJSON *root = NULL;
 	if (json && json_find_nul_escape(json, len) < 0) {
 		const char *end = NULL;
+		errno = 0;
 		root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+		if (!root && errno == ENOMEM) { /* our fault, not the upstream's */
+			snprintf(err, errlen, "out of memory reading a ThreatFox answer");
+			return RELAY_ERR_INTERNAL;
+		}
 		while (root && end < json + len && (unsigned char)*end <= 32)
 			end++;
 		if (root && end != json + len) {

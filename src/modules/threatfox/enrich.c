@@ -166,9 +166,12 @@ static int set_string(cJSON *o, const char *key, const char *value)
 	cJSON *s = cJSON_CreateString(value);
 	if (!s)
 		return -1;
-	if (cJSON_GetObjectItemCaseSensitive(o, key))
-		return cJSON_ReplaceItemInObjectCaseSensitive(o, key, s) ? 0 : -1;
-	return cJSON_AddItemToObject(o, key, s) ? 0 : -1;
+	int ok = cJSON_GetObjectItemCaseSensitive(o, key)
+			 ? cJSON_ReplaceItemInObjectCaseSensitive(o, key, s)
+			 : cJSON_AddItemToObject(o, key, s);
+	if (!ok)
+		cJSON_Delete(s); /* cJSON leaves a refused item to its caller */
+	return ok ? 0 : -1;
 }
 
 /* The family's indicator (once per answer) into *id. 0, -1 when out of memory. */
@@ -215,7 +218,8 @@ static int emit_indicator(const struct threatfox_record *r, const char *page, do
 		if (ok && tags) {
 			cJSON_DeleteItemFromObjectCaseSensitive(ind, "tags");
 			ok = cJSON_AddItemToObject(ind, "tags", tags);
-			tags = NULL;
+			if (ok)
+				tags = NULL; /* the indicator owns it now */
 		}
 		cJSON_Delete(tags);
 		if (!ok)

@@ -67,6 +67,7 @@ char *threatfox_search_url(const char *value)
 /* What a call carries besides its URL, freed in release(). */
 struct call_parts {
 	char *url, *body, *auth;
+	size_t auth_size; /* bytes of `auth`, all wiped */
 	const char *headers[3];
 };
 
@@ -81,6 +82,7 @@ static int tf_prepare(void *ctx, const struct lookup_query *q, struct upstream_r
 	size_t klen = strlen(call->key) + sizeof("Auth-Key: ");
 	p->url = malloc(ulen);
 	p->auth = malloc(klen);
+	p->auth_size = p->auth ? klen : 0;
 	p->body = threatfox_query_body(q->type, q->value);
 	*scratch = p; /* release() frees it whatever happens next */
 	if (!p->url || !p->auth || !p->body)
@@ -105,7 +107,7 @@ static void tf_release(void *ctx, struct upstream_request *up, void *scratch)
 	if (!p)
 		return;
 	if (p->auth)
-		OPENSSL_cleanse(p->auth, strlen(p->auth));
+		OPENSSL_cleanse(p->auth, p->auth_size);
 	free(p->auth);
 	free(p->url);
 	cJSON_free(p->body);
