@@ -121,7 +121,8 @@ static int read_record(struct arena *a, const cJSON *rec, struct threatfox_recor
 	char idbuf[32];
 	if (cJSON_IsNumber(id) && isfinite(id->valuedouble) && id->valuedouble >= 0 &&
 	    id->valuedouble < 1e15 && id->valuedouble == floor(id->valuedouble))
-		snprintf(idbuf, sizeof(idbuf), "%.0f", id->valuedouble);
+		/* Through an integer: "%.0f" would write -0 as "-0". */
+		snprintf(idbuf, sizeof(idbuf), "%llu", (unsigned long long)id->valuedouble);
 	else if (cJSON_IsString(id) && id->valuestring && id->valuestring[0] &&
 		 strlen(id->valuestring) <= 15 &&
 		 strspn(id->valuestring, "0123456789") == strlen(id->valuestring))
