@@ -110,6 +110,10 @@ def feed():
         {"ip": ["1.1.1.1"], "tweet": {"id": str(i), "user": "u%d" % (i % 3), "tweet": "t",
                                       "link": "l", "timestamp": ts}}
         for i, ts in enumerate([0, 1e11, 1e11 + 1, -1, 86400 * 365 * 50, 1763254094.999, 1e-300])])
+    # Repeated ids and times in the future (issue 18), as fixtures/ has them.
+    for name in ("repeated-ids", "future"):
+        with open(os.path.join(HERE, "..", "fixtures", "tweettioc-feed-%s.json" % name), "rb") as f:
+            write(t, name, f.read())
     write(t, "empty", "[]")
     write(t, "object", "{}")
     write(t, "truncated", '[{"ip": ["1.2.3.4"], "tweet": {"id": "1", "user": "x",')
@@ -117,6 +121,16 @@ def feed():
                              b'"link":"l","timestamp":1}}]')
     write(t, "nul-escape", '[{"domain":["a\\u0000b.com"],"tweet":{"id":"1","user":"u\\u0000v",'
                            '"tweet":"t\\u0000","link":"l","timestamp":1}}]')
+    # Where an item ends: brackets and escaped quotes inside strings, strings
+    # and scalars as items, and an item of tiny strings (skipped unread
+    # once over the item size limit).
+    write(t, "scan-strings", '[{"ip":["1.2.3.4"],"tweet":{"id":"1","user":"u",'
+                             '"tweet":"a\\"]},[{\\\\","link":"l","timestamp":1}},'
+                             '"]\\"",12,-1.5e3,true,null,[[]],{"a":{"b":[1,"}"]}}]')
+    write(t, "tiny-strings", '[{"ip":["2.2.2.2"' + ',"a"' * 400 + '],"tweet":{"id":"2",'
+                             '"user":"u","tweet":"t","link":"l","timestamp":2}},'
+                             '{"ip":["3.3.3.3"],"tweet":{"id":"3","user":"u","tweet":"t",'
+                             '"link":"l","timestamp":3}}]')
 
 
 def b64url(data):
@@ -196,6 +210,30 @@ def cybercrime():
     write(t, "empty", "")
 
 
+def markdown():
+    """Issue 18: text GFM renderers link with no Markdown syntax. Each case
+    twice: as is (the target's budget, 1 + size % 300, cuts it) and padded
+    with spaces so that it is written whole."""
+    t = "fuzz_markdown"
+    cases = {
+        "www-userinfo-ipv4": "Check www.-a@2130706433/login now",
+        "www-cyrillic": "www.\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444/login",
+        "mailto-odd-domain": "mailto:a@b.-c",
+        "xmpp": "xmpp:a@b.-c/r xmpp:a@b.co",
+        "www-after-delimiters": "(www.-a) *www.-b* _www.-c_ ~www.-d~ WWW.-e wWw.-f",
+        "www-line-start": "www.x.y",
+        "email-bare": "a@b.co a@.bc x.y@z-w.q_r",
+        "malicious-reason": "Malicious: www.-a@2130706433/login",
+        "ipv4-integer": "http://2130706433/ https://0x7f000001/ www.017700000001.-x",
+        "soft-hyphen-scheme": "http:\u00ad//2130706433/ www\u200b.x",
+        "cut-after-www": "abc www.@@",  # budget 11: cut right after "www"
+        "pipe-in-code": "www.-a@2130706433|x",
+    }
+    for name, text in cases.items():
+        write(t, name, text)
+        write(t, name + "-uncut", text + " " * (2 * len(text.encode())))
+
+
 def snapshot_bytes(tweets, version=1, last_success=1764633600.0):
     """A feed snapshot as snapshot.h lays it out (little-endian x86-64)."""
     import struct
@@ -235,6 +273,11 @@ def snapshot():
     write(t, "bad-kind", snapshot_bytes([dict(tweets[0], iocs=[(9, "1.2.3.4")])]))
     write(t, "invalid-utf8", snapshot_bytes([dict(tweets[0], text=b"\xff\xfe")]))
     write(t, "duplicate-id", snapshot_bytes([tweets[0], tweets[0]]))
+    write(t, "repeated-id-edited", snapshot_bytes(
+        [tweets[0], dict(tweets[0], text="edited", iocs=[(0, "198.51.100.7")])]))
+    # Times in the future (issue 18): refused as a whole.
+    write(t, "future-refresh", snapshot_bytes(tweets, last_success=4102444800.0))
+    write(t, "future-tweet", snapshot_bytes([dict(tweets[0], timestamp=4102444800.0)] + tweets[1:]))
 
 
 if __name__ == "__main__":
@@ -245,3 +288,4 @@ if __name__ == "__main__":
     jwt()
     jwks()
     cybercrime()
+    markdown()

@@ -117,9 +117,6 @@ void lookup_one(const struct relay_config *cfg, const struct lookup_module *m, v
 /* Frees the blobs of n results (the array itself is the caller's). */
 void lookup_results_free(struct lookup_result *results, size_t n);
 
-/* Seconds on the monotonic clock, the time base of the caches (cannot fail). */
-double lookup_now(void);
-
 /* A snapshot of a module's counters (cannot fail). */
 void lookup_stats_get(const struct lookup_counters *c, struct lookup_stats *out);
 

@@ -1,12 +1,13 @@
 /* claims.c: a verified token's claims into the call's configuration (see claims.h). */
 #include "auth/claims.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#include "config.h"
+#include "lib/settings.h"
 
 /* CTR_ENTITIES_LIMIT: a string or an integer number. Returns 1 and sets *v
  * for a usable value (cut to CLAIMS_ENTITIES_MAX), 0 otherwise. */
@@ -14,8 +15,8 @@ static int entities_limit(const cJSON *claim, long *v)
 {
 	char text[32];
 	if (cJSON_IsString(claim) && claim->valuestring) {
-		long n = config_parse_entities_limit(claim->valuestring, -1);
-		if (n < 1)
+		long n;
+		if (settings_parse_long(claim->valuestring, 1, LONG_MAX, &n) != 0)
 			return 0;
 		*v = n < CLAIMS_ENTITIES_MAX ? n : CLAIMS_ENTITIES_MAX;
 		return 1;
@@ -27,8 +28,8 @@ static int entities_limit(const cJSON *claim, long *v)
 	if (!(d >= 1 && d <= 9007199254740992.0) || d != (double)(long long)d)
 		return 0;
 	snprintf(text, sizeof(text), "%lld", (long long)d);
-	long n = config_parse_entities_limit(text, -1);
-	if (n < 1)
+	long n;
+	if (settings_parse_long(text, 1, LONG_MAX, &n) != 0)
 		return 0;
 	*v = n < CLAIMS_ENTITIES_MAX ? n : CLAIMS_ENTITIES_MAX;
 	return 1;

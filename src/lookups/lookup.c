@@ -10,16 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "lib/now.h"
 #include "lookups/cache.h"
-
-double lookup_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void count(atomic_ulong *c, unsigned long n)
 {
@@ -71,7 +64,7 @@ static int fetch_all(const struct relay_config *cfg, const struct lookup_module 
 		size_t late = upstream_get_many(cfg, reqs, k, &lim);
 		count(&m->counters->upstream_requests, k - late);
 		count(&m->counters->late, late);
-		double now = lookup_now();
+		double now = now_monotonic();
 		for (size_t j = 0; j < k; j++) {
 			struct lookup_result *r = &results[idx[j]];
 			if (reqs[j].late) {
@@ -132,14 +125,14 @@ int lookup_many(const struct relay_config *cfg, const struct lookup_module *m, v
 	size_t n_miss = 0, n_lead = 0;
 	int rc = 0;
 	/* The deadline counts from here: parsing and auth before took microseconds. */
-	double deadline = upstream_now() + (double)b->deadline_ms / 1000.0;
+	double deadline = now_monotonic() + (double)b->deadline_ms / 1000.0;
 	for (size_t i = 0; i < n; i++)
 		memset(&results[i], 0, sizeof(results[i]));
 	if (n && (!miss || !lead)) {
 		rc = -1;
 		goto out;
 	}
-	double now = lookup_now();
+	double now = now_monotonic();
 	for (size_t i = 0; i < n; i++) {
 		struct lookup_result *r = &results[i];
 		count(&m->counters->lookups, 1);
@@ -195,7 +188,7 @@ void lookup_one(const struct relay_config *cfg, const struct lookup_module *m, v
 	}
 	count(&m->counters->upstream_requests, 1);
 	upstream_get(cfg, &up);
-	lookup_finish(m, ctx, NULL, q, &up, r, lookup_now());
+	lookup_finish(m, ctx, NULL, q, &up, r, now_monotonic());
 	m->release(ctx, &up, scratch);
 	upstream_request_free(&up);
 }

@@ -17,11 +17,7 @@ dir with /usr/local/bin/securex-relay replaced by $RELAY_BIN; nothing else
 changes. verify needs no running systemd (it works in a container).
 """
 
-import base64
-import hashlib
-import hmac
 import http.client
-import json
 import time
 import os
 import re
@@ -32,6 +28,7 @@ import subprocess
 import tempfile
 import unittest
 
+import testkit
 from harness import (FIXTURES, REPO, Client, FakeTweettioc, Nginx, Relay, RelayTestCase,
                      exchange, free_port, nginx_binary, port_open, relay_bin,
                      wait_for)
@@ -42,15 +39,8 @@ HOST = "relay.example.com"
 SECRET = "deploy-test-secret-of-32-bytes-at-least"
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def hs256_token(payload):
-    signing_input = "%s.%s" % (b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()),
-                               b64url(json.dumps(payload).encode()))
-    sig = hmac.new(SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + b64url(sig)
+    return testkit.hs256_token(SECRET, payload)
 
 
 PUBLIC_URL = "https://%s" % HOST
@@ -255,12 +245,17 @@ def unit_values(path, section, key):
 
 
 def config_default(name):
-    """The default of a numeric setting, as src/config.c parses it."""
-    with open(REPO / "src" / "config.c") as f:
-        m = re.search(r'load_number\(get, "%s", (\d+),' % name, f.read())
-    if not m:
-        raise AssertionError("src/config.c: no load_number for %s" % name)
-    return int(m.group(1))
+    """The default of a numeric setting, from the settings table that declares
+    it: src/config.c (the shared RELAY_* ones) or src/modules/*/settings.c."""
+    tables = [REPO / "src" / "config.c"] + sorted((REPO / "src" / "modules").glob("*/settings.c"))
+    for path in tables:
+        with open(path) as f:
+            m = re.search(r'SETTING_(?:LONG|SIZE)\(\s*"%s",\s*[^,]+,\s*[^,]+,\s*(\d+)\s*,'
+                          % name, f.read())
+        if m:
+            return int(m.group(1))
+    raise AssertionError("no SETTING_LONG/SETTING_SIZE row for %s in %s"
+                         % (name, ", ".join(str(p) for p in tables)))
 
 
 class DeploySystemdUnitsTest(unittest.TestCase):
@@ -379,6 +374,31 @@ class DeploySystemdUnitsTest(unittest.TestCase):
                  and k != "ListenStream"],
                 [(k, v) for s, k, v in unit_entries(SYSTEMD / b) if s == "Socket"
                  and k != "ListenStream"])
+
+    def test_memory_max_follows_from_the_byte_cap(self):
+        """MemoryMax = 4 x TWEETTIOC_MAX_BYTES + 64M, the one rule: each copy
+        with its index is held to the memory budget 2 x cap + 2 MiB
+        (include/modules/tweettioc/feed_copy.h), two copies during a refresh,
+        plus one item's parse and the process. The units apply it to the
+        default cap, the Kubernetes limit to the ConfigMap's cap."""
+        mib = 1 << 20
+        cap = config_default("TWEETTIOC_MAX_BYTES")
+        for unit in ("securex-relay.service", "securex-relay@.service"):
+            with self.subTest(unit=unit):
+                self.assertEqual(unit_values(SYSTEMD / unit, "Service", "MemoryMax"),
+                                 ["%dM" % ((4 * cap + 64 * mib) // mib)])
+                with open(SYSTEMD / unit) as f:
+                    self.assertIn("# MemoryMax = 4 x TWEETTIOC_MAX_BYTES + 64M.", f.read())
+        kube = REPO / "deploy" / "kubernetes"
+        with open(kube / "configmap.yaml") as f:
+            kube_cap = int(re.search(r'^\s*TWEETTIOC_MAX_BYTES: "(\d+)"', f.read(), re.M).group(1))
+        with open(kube / "deployment.yaml") as f:
+            text = f.read()
+        limit = re.search(r"- name: relay\n.*?limits:\n(?:\s+cpu: \S+\n)?\s+memory: (\d+)Mi\n",
+                          text, re.S)
+        self.assertIsNotNone(limit, "no memory limit for the relay container")
+        self.assertEqual(int(limit.group(1)), (4 * kube_cap + 64 * mib) // mib)
+        self.assertIn("limit = 4 x TWEETTIOC_MAX_BYTES + 64 MiB", text)
 
     def test_exec_start_serves_the_socket_it_inherits(self):
         """The service's ExecStart, run the way the socket unit runs it: the

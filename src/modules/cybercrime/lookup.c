@@ -8,8 +8,6 @@
  */
 #include "modules/cybercrime/lookup.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +16,12 @@
 
 #include "config.h"
 #include "ctim/entities.h"
+#include "ctim/uri.h"
 #include "http/observables.h"
+#include "lib/json_get.h"
+#include "lib/now.h"
 #include "lookups/lookup.h"
-
-double cybercrime_now(void)
-{
-	return lookup_now();
-}
+#include "modules/cybercrime/settings.h"
 
 int cybercrime_supported_type(const char *type)
 {
@@ -53,7 +50,7 @@ const char *cybercrime_query_value(const char *type, const char *value)
 /* <base><path><query escaped>, or NULL when out of memory. */
 static char *join_url(const char *base, const char *path, const char *query)
 {
-	char *enc = upstream_escape(query);
+	char *enc = uri_escape(query);
 	if (!enc)
 		return NULL;
 	size_t len = strlen(base) + strlen(path) + strlen(enc) + 1;
@@ -90,24 +87,14 @@ static void copy_utf8(char *out, size_t outlen, const char *s)
 enum relay_err cybercrime_parse_answer(const char *body, size_t len, struct cybercrime_answer *out)
 {
 	memset(out, 0, sizeof(*out));
-	/* A \u0000 would cut the message short ("Malicious: a\u0000b"). */
-	if (!body || len == 0 || json_find_nul_escape(body, len) >= 0)
-		return RELAY_ERR_KEY_ERROR;
-	const char *end = NULL;
-	errno = 0;
-	cJSON *json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!json && errno == ENOMEM) /* our fault, not the upstream's */
-		return RELAY_ERR_INTERNAL;
-	for (const char *p = end; json && p && p < body + len; p++)
-		if (!isspace((unsigned char)*p)) { /* trailing bytes: not one JSON value */
-			cJSON_Delete(json);
-			json = NULL;
-		}
-	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(json, "message");
+	/* A \u0000 would cut the message short ("Malicious: a\u0000b"):
+	 * json_get_document() refuses it, and trailing bytes. */
+	cJSON *json = NULL;
+	if (json_get_document(body, len, &json, NULL) == JSON_GET_NOMEM)
+		return RELAY_ERR_INTERNAL; /* our fault, not the upstream's */
+	const char *m = json_get_string(json, "message");
 	enum relay_err rc = RELAY_ERR_KEY_ERROR;
-	if (cJSON_IsObject(json) && cJSON_IsString(msg) && msg->valuestring &&
-	    utf8_valid(msg->valuestring, strlen(msg->valuestring))) {
-		const char *m = msg->valuestring;
+	if (m && utf8_valid(m, strlen(m))) {
 		/* "Malicious: <family>" (the Python relay: startswith("Malicious")). */
 		out->malicious = strncmp(m, "Malicious", 9) == 0 && (m[9] == '\0' || m[9] == ':');
 		copy_utf8(out->message, sizeof(out->message), m);
@@ -175,7 +162,7 @@ static int cc_prepare(void *ctx, const struct lookup_query *q, struct upstream_r
 {
 	const struct relay_config *cfg = ctx;
 	(void)scratch;
-	up->url = cybercrime_query_url(cfg->cybercrime_url, q->value);
+	up->url = cybercrime_query_url(cybercrime_settings(cfg)->url, q->value);
 	return up->url ? 0 : -1;
 }
 
@@ -281,8 +268,8 @@ long cybercrime_deadline_ms(const struct relay_config *cfg)
 
 size_t cybercrime_max_lookups(const struct relay_config *cfg)
 {
-	return cfg && cfg->cybercrime_max_lookups > 0 ? (size_t)cfg->cybercrime_max_lookups
-						      : CYBERCRIME_DEFAULT_MAX_LOOKUPS;
+	const struct cybercrime_settings *cs = cybercrime_settings(cfg);
+	return cs && cs->max_lookups > 0 ? (size_t)cs->max_lookups : CYBERCRIME_DEFAULT_MAX_LOOKUPS;
 }
 
 void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_result *r)

@@ -21,6 +21,7 @@
 #include "lookups/cache.h"
 #include "modules/threatfox/answer.h"
 #include "modules/threatfox/lookup.h"
+#include "modules/threatfox/settings.h"
 
 static struct lookup_cache *shared_cache;
 
@@ -28,10 +29,11 @@ int threatfox_enrich_start(const struct relay_config *cfg)
 {
 	if (threatfox_keys_start() != 0)
 		return -1;
-	if (cfg->threatfox_cache_seconds <= 0)
+	long cache_seconds = threatfox_settings(cfg)->cache_seconds;
+	if (cache_seconds <= 0)
 		return 0; /* THREATFOX_CACHE_SECONDS=0: every lookup asks the upstream */
 	shared_cache = lookup_cache_new(THREATFOX_CACHE_CAPACITY, THREATFOX_CACHE_BYTES,
-					(double)cfg->threatfox_cache_seconds);
+					(double)cache_seconds);
 	return shared_cache ? 0 : -1;
 }
 
@@ -58,8 +60,9 @@ const char *threatfox_request_key(const struct relay_request *req, const char **
 			   "without spaces.";
 		return NULL;
 	}
-	if (req->cfg && req->cfg->threatfox_auth_key)
-		return req->cfg->threatfox_auth_key;
+	const struct threatfox_settings *ts = threatfox_settings(req->cfg);
+	if (ts && ts->auth_key)
+		return ts->auth_key;
 	*problem = "Authorization failed: no ThreatFox Auth-Key: set the key in the module's "
 		   "configuration (Auth-Key) or THREATFOX_AUTH_KEY on the relay.";
 	return NULL;

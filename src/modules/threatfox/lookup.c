@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "ctim/entities.h"
+#include "ctim/uri.h"
 #include "lib/arena.h"
 #include "modules/threatfox/answer.h"
 
@@ -53,7 +54,7 @@ char *threatfox_query_body(const char *type, const char *value)
 char *threatfox_search_url(const char *value)
 {
 	static const char prefix[] = "https://threatfox.abuse.ch/browse.php?search=ioc%3A";
-	char *enc = upstream_escape(value);
+	char *enc = uri_escape(value);
 	if (!enc)
 		return NULL;
 	size_t len = sizeof(prefix) + strlen(enc);

@@ -7,6 +7,7 @@
 #include "module.h"
 #include "modules/threatfox/enrich.h"
 #include "modules/threatfox/lookup.h"
+#include "modules/threatfox/settings.h"
 
 static int threatfox_start(const struct relay_config *cfg, char *err, size_t errlen)
 {
@@ -28,7 +29,7 @@ static void threatfox_health(const struct relay_request *req, struct relay_respo
 		response_add_error(res, RELAY_ERR_AUTH, "%s", problem);
 		return;
 	}
-	struct threatfox_call call = {.base_url = req->cfg->threatfox_url, .key = key};
+	struct threatfox_call call = {.base_url = threatfox_settings(req->cfg)->url, .key = key};
 	struct lookup_query q = {.type = "ip", .value = THREATFOX_HEALTH_VALUE, .key = ""};
 	struct lookup_result r;
 	lookup_one(req->cfg, &threatfox_lookup_module, &call, &q, &r);
@@ -106,6 +107,7 @@ const struct relay_module threatfox_module = {
 	.id = "threatfox",
 	.title = "ThreatFox",
 	.type_info = &threatfox_module_type,
+	.settings = &threatfox_settings_table,
 	.start = threatfox_start,
 	.stop = threatfox_enrich_stop,
 	.health = threatfox_health,

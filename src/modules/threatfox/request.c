@@ -16,6 +16,7 @@
 #include "http/metrics.h"
 #include "modules/threatfox/enrich.h"
 #include "modules/threatfox/lookup.h"
+#include "modules/threatfox/settings.h"
 
 /* Observables a deadline error names before "...". */
 #define THREATFOX_LATE_SHOWN 5
@@ -29,7 +30,8 @@ static double wall_now(void)
 
 static size_t max_lookups(const struct relay_config *cfg)
 {
-	return cfg->threatfox_max_lookups > 0 ? (size_t)cfg->threatfox_max_lookups : 100;
+	const struct threatfox_settings *ts = threatfox_settings(cfg);
+	return ts && ts->max_lookups > 0 ? (size_t)ts->max_lookups : 100;
 }
 
 static long deadline_ms(const struct relay_config *cfg)
@@ -107,7 +109,7 @@ static void enrich(const struct relay_request *req, const struct observable_list
 		response_add_error(res, RELAY_ERR_AUTH, "%s", problem);
 		goto done;
 	}
-	struct threatfox_call call = {.base_url = req->cfg->threatfox_url, .key = key};
+	struct threatfox_call call = {.base_url = threatfox_settings(req->cfg)->url, .key = key};
 	struct lookup_bounds b = {.max_lookups = max_lookups(req->cfg),
 				  .deadline_ms = deadline_ms(req->cfg),
 				  .cache_read = key && threatfox_key_accepted(key)};

@@ -24,10 +24,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/now.h"
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/feed_build.h"
 #include "modules/tweettioc/index.h"
+#include "modules/tweettioc/settings.h"
 #include "modules/tweettioc/snapshot.h"
+#include "modules/tweettioc/state_dir.h"
 #include "net/upstream.h"
 
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -49,16 +52,10 @@ static const struct relay_config *refresh_cfg;
 static sem_t wake;
 static volatile sig_atomic_t wake_ready, reload_requested;
 /* The refresh thread's own state (and start-up's, before it runs). */
-static char *snapshot_dir; /* NULL: memory-only */
-static int need_full = 1;  /* the next download asks for the whole window */
-static double last_full;   /* when the last full download succeeded */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static char *snapshot_dir;   /* NULL: memory-only */
+static int snapshot_fd = -1; /* the state directory, opened once */
+static int need_full = 1;    /* the next download asks for the whole window */
+static double last_full;     /* when the last full download succeeded */
 
 const struct feed_index *feed_store_acquire(void)
 {
@@ -117,6 +114,7 @@ void feed_store_swap(struct feed_index *index)
 		status.tweets = index->feed->n_tweets;
 		status.iocs = index->n_distinct_iocs;
 		status.skipped = index->feed->n_skipped;
+		status.future = index->feed->n_future;
 		status.bytes = index->feed->source_bytes;
 		status.memory = feed_index_memory(index);
 	}
@@ -211,9 +209,9 @@ static enum relay_err install_download(const struct relay_config *cfg, struct fe
 		snprintf(why, whylen, "%s", err);
 		return rc;
 	}
-	double cutoff = started - (double)cfg->tweettioc_retention_days * 86400.0;
-	struct feed *merged =
-		feed_merge(fresh, old ? old->feed : NULL, cutoff, cfg->tweettioc_max_bytes);
+	double cutoff = started - (double)tweettioc_settings(cfg)->retention_days * 86400.0;
+	struct feed *merged = feed_merge(fresh, old ? old->feed : NULL, cutoff,
+					 tweettioc_settings(cfg)->max_bytes);
 	struct feed_index *index = merged ? feed_index_build(merged) : NULL;
 	if (!index) {
 		snprintf(why, whylen, "out of memory while merging or indexing the feed");
@@ -232,10 +230,11 @@ static void write_snapshot(double last_success)
 		return;
 	const struct feed_index *cur = feed_store_acquire();
 	char err[512];
-	if (cur && snapshot_write(snapshot_dir, cur->feed, last_success, &stop_requested, err,
+	if (cur && snapshot_write(snapshot_fd, cur->feed, last_success, &stop_requested, err,
 				  sizeof(err)) != 0)
-		fprintf(stderr, "securex-relay: tweettioc: %s; the previous snapshot is kept\n",
-			err);
+		fprintf(stderr,
+			"securex-relay: tweettioc: %s in %s; the previous snapshot is kept\n", err,
+			snapshot_dir);
 	feed_store_release(cur);
 }
 
@@ -245,9 +244,10 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 	double started = now_seconds();
 	struct feed_status st;
 	feed_store_status(&st);
-	int full = need_full || !st.loaded || cfg->tweettioc_full_refresh_seconds <= 0 ||
-		   started - last_full >= (double)cfg->tweettioc_full_refresh_seconds;
-	if (feed_url_days(cfg->tweettioc_url, started, full ? 7 : 1, url, sizeof(url)) != 0) {
+	int full = need_full || !st.loaded || tweettioc_settings(cfg)->full_refresh_seconds <= 0 ||
+		   started - last_full >= (double)tweettioc_settings(cfg)->full_refresh_seconds;
+	if (feed_url_days(tweettioc_settings(cfg)->url, started, full ? 7 : 1, url, sizeof(url)) !=
+	    0) {
 		record_attempt(RELAY_ERR_INTERNAL, "TWEETTIOC_URL is too long", started);
 		return RELAY_ERR_INTERNAL;
 	}
@@ -262,22 +262,36 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 		record_attempt(RELAY_ERR_INTERNAL, "out of memory before the download", started);
 		return RELAY_ERR_INTERNAL;
 	}
-	struct upstream_request req = {
-		.url = url, .max_bytes = cfg->tweettioc_max_bytes, .cancel = &stop_requested};
+	/* Items over the size limit are skipped unread, and a copy over the
+	 * memory budget is refused as it is parsed: both follow from the byte
+	 * cap, and so does MemoryMax (feed_copy.h). */
+	feed_stream_limit(stream, tweettioc_settings(cfg)->max_bytes);
+	struct upstream_request req = {.url = url,
+				       .max_bytes = tweettioc_settings(cfg)->max_bytes,
+				       .cancel = &stop_requested};
 	req.same_host_redirects = 1; /* CONTRACT 5: only to the same host and port */
 	req.sink = stream_sink;
 	req.sink_ctx = stream;
 	enum relay_err rc = upstream_get(cfg, &req);
 	size_t bytes = req.sunk + req.body.len;
-	if (rc != RELAY_OK)
-		snprintf(why, sizeof(why), "download failed: %s", req.detail);
-	else
+	/* Over the budget, the parse stopped the download: its end says why. */
+	int over_budget = feed_stream_over_budget(stream);
+	if (rc == RELAY_OK || over_budget)
 		rc = install_download(cfg, stream, old, bytes, started, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "download failed: %s", req.detail);
+	size_t oversized = feed_stream_oversized(stream);
+	if (oversized)
+		fprintf(stderr,
+			"securex-relay: tweettioc: %zu feed item(s) over the item size limit of "
+			"%zu bytes skipped unread\n",
+			oversized, feed_item_limit(tweettioc_settings(cfg)->max_bytes));
 	upstream_request_free(&req);
 	feed_stream_free(stream);
 	feed_store_release(old);
 	pthread_mutex_lock(&store_lock);
 	status.downloaded_bytes += (double)bytes;
+	status.over_budget += over_budget;
 	status.full_refreshes += full && rc == RELAY_OK;
 	pthread_mutex_unlock(&store_lock);
 	record_attempt(rc, rc == RELAY_OK ? "" : why, started);
@@ -297,25 +311,39 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 	return rc;
 }
 
+/* Forgets the state directory: memory-only from now on. */
+static void snapshot_dir_close(void)
+{
+	free(snapshot_dir);
+	snapshot_dir = NULL;
+	if (snapshot_fd >= 0)
+		close(snapshot_fd);
+	snapshot_fd = -1;
+}
+
 int feed_snapshot_restore(const struct relay_config *cfg)
 {
 	char err[512];
-	free(snapshot_dir);
-	snapshot_dir = NULL;
+	snapshot_dir_close();
 	need_full = 1;
 	last_full = 0;
-	if (snapshot_dir_ready(cfg->state_dir, err, sizeof(err)) != 0) {
+	int fd = state_dir_open(cfg->state_dir, err, sizeof(err));
+	if (fd < 0) {
 		fprintf(stderr,
 			"securex-relay: tweettioc: state directory unusable (%s); running "
 			"memory-only: the feed is not kept across restarts\n",
 			err);
 		return 0;
 	}
-	if (!(snapshot_dir = strdup(cfg->state_dir)))
+	if (!(snapshot_dir = strdup(cfg->state_dir))) {
+		close(fd);
 		return -1;
+	}
+	snapshot_fd = fd;
 	struct feed *feed = NULL;
 	double last_success = 0;
-	int rc = snapshot_load(snapshot_dir, &feed, &last_success, err, sizeof(err));
+	int rc = snapshot_load(snapshot_fd, tweettioc_settings(cfg)->max_bytes, now_seconds(),
+			       &feed, &last_success, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr,
 			"securex-relay: tweettioc: ignoring the snapshot in %s (%s); waiting "
@@ -369,7 +397,7 @@ static void *refresh_main(void *arg)
 	pthread_mutex_unlock(&store_lock);
 	long backoff = 1;
 	for (;;) {
-		long wait = refresh_cfg->tweettioc_refresh_seconds;
+		long wait = tweettioc_settings(refresh_cfg)->refresh_seconds;
 		if (feed_refresh_once(refresh_cfg) == RELAY_OK) {
 			backoff = 1;
 		} else {
@@ -432,8 +460,7 @@ void feed_refresh_stop(void)
 		thread_running = 0;
 	}
 	feed_store_clear();
-	free(snapshot_dir);
-	snapshot_dir = NULL;
+	snapshot_dir_close();
 }
 
 void feed_refresh_wait_first(long timeout_ms)
