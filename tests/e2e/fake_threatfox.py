@@ -15,13 +15,11 @@ can check what reached the upstream. Python standard library only;
 loopback only.
 """
 
-import errno
-import http.server
 import json
 import threading
 import time
 
-from harness import free_port
+from testkit import FakeHandler, FakeUpstream
 
 KEYS = ("tf-key-alpha-0123456789", "tf-key-beta-9876543210")
 
@@ -40,16 +38,12 @@ def record(ioc, ioc_type="ip:port", rid=1001, malware="win.cobalt_strike",
             "reporter": reporter, "tags": list(tags) if tags is not None else None}
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
+class _Handler(FakeHandler):
     server_version = "FakeThreatFox/1.0"
-
-    def log_message(self, fmt, *args):
-        pass
 
     def do_GET(self):
         self.server.fake._record(self.path, dict(self.headers), b"", None)
-        self._send(405, b'{"query_status": "method not allowed"}')
+        self.send(405, b'{"query_status": "method not allowed"}')
 
     def do_POST(self):
         fake = self.server.fake
@@ -61,10 +55,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             query = None
         fake._record(self.path, dict(self.headers), raw, query)
         if self.path != "/api/v1/":
-            self._send(404, b'{"query_status": "not found"}')
+            self.send(404, b'{"query_status": "not found"}')
             return
         if self.headers.get("Auth-Key") not in KEYS:
-            self._send(401, b'{"query_status": "unknown_auth_key"}')
+            self.send(401, b'{"query_status": "unknown_auth_key"}')
             return
         value = None
         if isinstance(query, dict):
@@ -72,67 +66,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         status, body, delay = fake._rule_for(value)
         if delay:
             time.sleep(delay)
-        self._send(status, body)
-
-    def _send(self, status, body):
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the relay gave up (its deadline); some tests want exactly that
+        self.send(status, body)
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-
-class FakeThreatFox:
+class FakeThreatFox(FakeUpstream):
     """ThreatFox on 127.0.0.1:<port>. Rules per searched value: records(),
     query_status(), status(), raw(), each with delay=. requests() lists what
     arrived: dicts with path, headers, raw body and decoded query."""
 
+    handler = _Handler
+
     def __init__(self, port=None):
-        self.port = port or free_port()
+        super().__init__(port)
         self._lock = threading.Lock()
         self._rules = {}
         self._requests = []
-        self._server = None
-        self._thread = None
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def start(self):
-        if self._server is not None:
-            return
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self._server = _Server(("127.0.0.1", self.port), _Handler)
-                break
-            except OSError as e:
-                if e.errno != errno.EADDRINUSE or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-        self._server = None
-        self._thread = None
 
     # -- behaviour per value
     def _set(self, value, status, body, delay):

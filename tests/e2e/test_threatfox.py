@@ -19,6 +19,7 @@ import uuid
 
 from harness import RelayTestCase
 from fake_threatfox import FakeThreatFox, KEYS, record
+from testkit import hs256_token
 
 DELIBERATE = "/threatfox/deliberate/observables"
 OBSERVE = "/threatfox/observe/observables"
@@ -285,8 +286,7 @@ class ThreatFoxClaimsTests(ThreatFoxCase):
         pass  # /health needs a token here; the first test's call waits instead
 
     def bearer(self, **claims):
-        from fake_jwks import token_hs256
-        return {"Authorization": "Bearer " + token_hs256(SECRET, claims)}
+        return {"Authorization": "Bearer " + hs256_token(SECRET, claims)}
 
     def test_the_key_claim_is_the_auth_key_sent(self):
         self.tf.records("claims-one.example", [record("claims-one.example", ioc_type="domain")])
