@@ -6,6 +6,12 @@
 #                             moved to now)
 #   scripts/demo.sh --live    the real feed, http://www.tweettioc.com
 #
+# Modules tweettioc and threatfox; ThreatFox is always a local stand-in
+# (scripts/demo_threatfox_server.py), never the internet. Auth is hs256
+# with a secret drawn for this run: the printed curl lines carry tokens,
+# the threatfox ones with the demo Auth-Key in the `key` claim, the way
+# Cisco XDR signs a module's configuration into its token.
+#
 # DEMO_PORT overrides 8080. Ctrl-C (or SIGTERM) stops everything this script
 # started and removes its temp dir. nginx uses the same config template as
 # the end-to-end tests: deploy/nginx/local.conf.template.
@@ -89,10 +95,32 @@ else
 	port_taken "$feed_port" || die "the feed server did not start"
 fi
 
+# 1b. ThreatFox: the local stand-in, whatever --live says.
+tf_port=$(free_port)
+python3 scripts/demo_threatfox_server.py --port "$tf_port" 2>"$tmp/threatfox.log" &
+pids+=($!)
+tf_key=$(python3 scripts/demo_threatfox_server.py --key)
+
+# Tokens signed with this run's secret: one without claims, one carrying
+# the ThreatFox Auth-Key as the `key` claim.
+secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(36))')
+hs256() { # claims JSON -> token
+	python3 - "$secret" "$1" <<'PY'
+import base64, hashlib, hmac, sys
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(sys.argv[2].encode())
+mac = hmac.new(sys.argv[1].encode(), head.encode(), hashlib.sha256).digest()
+print(head + "." + b64(mac))
+PY
+}
+token=$(hs256 '{"sub":"demo"}')
+tf_token=$(hs256 "{\"sub\":\"demo\",\"key\":\"$tf_key\"}")
+
 # 2. The relay, FastCGI on a loopback port. Its feed snapshot stays in the
 # demo's own directory: a demo must not seed a real relay's history.
 relay_port=$(free_port)
-RELAY_AUTH=none TWEETTIOC_URL=$feed_url RELAY_STATE_DIR=$tmp/state \
+RELAY_AUTH=hs256 RELAY_JWT_SECRET=$secret RELAY_MODULES=tweettioc,threatfox \
+	TWEETTIOC_URL=$feed_url THREATFOX_URL=http://127.0.0.1:$tf_port RELAY_STATE_DIR=$tmp/state \
 	"$relay_bin" --listen "127.0.0.1:$relay_port" 2>"$tmp/relay.log" &
 pids+=($!)
 
@@ -112,7 +140,8 @@ echo "demo: starting (feed: $feed_url; logs in $tmp)..." >&2
 deadline=$((SECONDS + timeout))
 health=""
 while :; do
-	health=$(curl -s -m 5 -X POST "$base/health" 2>/dev/null || true)
+	health=$(curl -s -m 5 -X POST -H "Authorization: Bearer $token" "$base/health" \
+		2>/dev/null || true)
 	[ "$(printf '%s' "$health" | tr -d ' \t\r\n')" = '{"data":{"status":"ok"}}' ] && break
 	for pid in "${pids[@]}"; do
 		kill -0 "$pid" 2>/dev/null && continue
@@ -138,6 +167,8 @@ ip=$(pick ip)
 domain=$(pick domain)
 url=$(pick url)
 json="-H 'Content-Type: application/json'"
+auth="-H 'Authorization: Bearer $token'"
+tf_auth="-H 'Authorization: Bearer $tf_token'"
 pp="| python3 -m json.tool"
 
 note=""
@@ -145,30 +176,38 @@ note=""
 	note="Live feed: these observables come from the bundled sample; today's feed may not have them."
 cat <<EOF
 
-securex-relay demo is up: $base  (module: tweettioc, auth: none)
+securex-relay demo is up: $base  (modules: tweettioc, threatfox; auth: hs256)
 ${note:+$note
 }
   # health, version, watchdog
-  curl -s -X POST $base/tweettioc/health
+  curl -s -X POST $auth $base/tweettioc/health
   curl -s -X POST $base/version
   curl -s -H 'Health-Check: hello' $base/watchdog
 
   # verdicts (deliberate)
-  curl -s -X POST $base/tweettioc/deliberate/observables $json \\
+  curl -s -X POST $auth $base/tweettioc/deliberate/observables $json \\
        -d '[{"type":"md5","value":"$md5"},{"type":"ip","value":"$ip"}]' $pp
 
   # sightings, judgements and verdicts (observe)
-  curl -s -X POST $base/tweettioc/observe/observables $json \\
+  curl -s -X POST $auth $base/tweettioc/observe/observables $json \\
        -d '[{"type":"domain","value":"$domain"}]' $pp
 
   # refer links
-  curl -s -X POST $base/tweettioc/refer/observables $json \\
+  curl -s -X POST $auth $base/tweettioc/refer/observables $json \\
        -d '[{"type":"url","value":"$url"}]' $pp
 
   # dashboard tiles
-  curl -s -X POST $base/tweettioc/tiles $pp
-  curl -s -X POST $base/tweettioc/tiles/tile-data $json \\
+  curl -s -X POST $auth $base/tweettioc/tiles $pp
+  curl -s -X POST $auth $base/tweettioc/tiles/tile-data $json \\
        -d '{"tile_id":"tweettioc-summary","period":"last_7_days"}' $pp
+
+  # ThreatFox (a local stand-in): the token's 'key' claim is the Auth-Key
+  curl -s -X POST $tf_auth $base/threatfox/observe/observables $json \\
+       -d '[{"type":"ip","value":"198.51.100.23"},{"type":"domain","value":"c2.demo.example"}]' $pp
+  curl -s -X POST $tf_auth $base/threatfox/deliberate/observables $json \\
+       -d '[{"type":"sha256","value":"5f1c2a9e0c0b4a3f9d8e7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f"}]' $pp
+  curl -s -X POST $tf_auth $base/threatfox/refer/observables $json \\
+       -d '[{"type":"ip","value":"198.51.100.23"}]' $pp
 
   # Prometheus metrics
   curl -s $base/metrics

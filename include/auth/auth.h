@@ -14,6 +14,7 @@
 
 struct relay_config;
 struct relay_request;
+struct relay_claims;
 
 /* Prepares shared state (JWKS cache), once at start-up before the worker
  * threads: in jwt mode makes one JWKS cache
@@ -38,5 +39,11 @@ void auth_shutdown(void);
  * and kid is used before the signature has been checked. */
 enum relay_err auth_check(const struct relay_request *req, long *entities_limit, char *msg,
 			  size_t msglen);
+
+/* auth_check() that also reads the verified token's claims into *claims
+ * (auth/claims.h; may be NULL), zeroed first; left zeroed in none mode and
+ * when the token is refused. */
+enum relay_err auth_check_claims(const struct relay_request *req, long *entities_limit,
+				 struct relay_claims *claims, char *msg, size_t msglen);
 
 #endif

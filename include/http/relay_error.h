@@ -45,6 +45,7 @@ enum relay_err {
 	RELAY_ERR_INTERNAL,	      /* HTTP 500: a bug or an allocation failure */
 	RELAY_ERR_OVERLOADED,	      /* HTTP 503: cannot take the request now */
 	RELAY_ERR_UPSTREAM_TOO_LARGE, /* upstream answer over its size cap */
+	RELAY_ERR_WARNING, /* warning: the upstream declined one value, a claim ignored */
 	RELAY_ERR__MAX
 };
 

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "auth/claims.h"
+
 struct relay_config;
 struct relay_module;
 
@@ -27,8 +29,11 @@ struct relay_request {
 	/* Filled by the router before a handler runs. */
 	const struct relay_config *cfg;
 	const struct relay_module
-		*module;	 /* the module the path names; NULL for module-less endpoints */
-	long entities_limit;	 /* CTR_ENTITIES_LIMIT for this call (env, or the JWT claim) */
+		*module;     /* the module the path names; NULL for module-less endpoints */
+	long entities_limit; /* CTR_ENTITIES_LIMIT for this call (env, or the JWT claim) */
+	/* The verified token's claims (auth/claims.h): zeroed in none mode.
+	 * The front end wipes them when the request ends (the key is a secret). */
+	struct relay_claims claims;
 	const char *module_path; /* path up to and including /<module> (or "" for bare) */
 	size_t module_path_len;
 

@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "auth/claims.h"
 #include "auth/jwks.h"
 #include "auth/jwt.h"
 #include "auth/token_cache.h"
@@ -272,31 +273,16 @@ static enum auth_reason verify_hs256(const struct relay_config *cfg, const struc
 	return st == JWT_OK ? AUTH__MAX : AUTH_WRONG_KEY;
 }
 
-/* CTR_ENTITIES_LIMIT claim: a string or an integer number; anything invalid
- * leaves the current value (config_parse_entities_limit's rule). */
-static void apply_entities_limit(const struct jwt *jwt, long *entities_limit)
-{
-	const cJSON *claim = cJSON_GetObjectItemCaseSensitive(jwt->payload, "CTR_ENTITIES_LIMIT");
-	if (!claim || !entities_limit)
-		return;
-	if (cJSON_IsString(claim) && claim->valuestring) {
-		*entities_limit = config_parse_entities_limit(claim->valuestring, *entities_limit);
-		return;
-	}
-	if (!cJSON_IsNumber(claim))
-		return;
-	double v = claim->valuedouble;
-	/* Whole numbers only, and small enough to be exact in a double. */
-	if (!(v >= 1 && v <= 9007199254740992.0) || v != (double)(long long)v)
-		return;
-	char text[32];
-	snprintf(text, sizeof(text), "%lld", (long long)v);
-	*entities_limit = config_parse_entities_limit(text, *entities_limit);
-}
-
 enum relay_err auth_check(const struct relay_request *req, long *entities_limit, char *msg,
 			  size_t msglen)
 {
+	return auth_check_claims(req, entities_limit, NULL, msg, msglen);
+}
+
+enum relay_err auth_check_claims(const struct relay_request *req, long *entities_limit,
+				 struct relay_claims *claims, char *msg, size_t msglen)
+{
+	claims_wipe(claims);
 	const struct relay_config *cfg = req && req->cfg ? req->cfg : auth_cfg;
 	if (!cfg)
 		return fail(AUTH_NOT_CONFIGURED, msg, msglen);
@@ -346,7 +332,7 @@ enum relay_err auth_check(const struct relay_request *req, long *entities_limit,
 	if (reason == AUTH__MAX)
 		reason = check_audience(cfg, req, &jwt);
 	if (reason == AUTH__MAX) {
-		apply_entities_limit(&jwt, entities_limit);
+		claims_read(jwt.payload, entities_limit, claims);
 		/* Only a token accepted in full is remembered. */
 		if (!cached && have_digest)
 			token_cache_add(&digest, now, cache_lifetime(&jwt), &key);

@@ -29,6 +29,7 @@ static const struct relay_error_info error_table[RELAY_ERR__MAX] = {
 	[RELAY_ERR_OVERLOADED] = {"service unavailable", "fatal", "Service Unavailable", 503},
 	[RELAY_ERR_UPSTREAM_TOO_LARGE] = {"unknown", "fatal",
 					  "The upstream answer is larger than allowed.", 200},
+	[RELAY_ERR_WARNING] = {"warning", "warning", "Warning", 200},
 };
 
 const struct relay_error_info *relay_error_info(enum relay_err err)

@@ -16,6 +16,7 @@
 
 #include "http/answer_budget.h"
 #include "auth/auth.h"
+#include "auth/claims.h"
 #include "config.h"
 #include "http/metrics.h"
 #include "module.h"
@@ -381,12 +382,23 @@ void router_handle(struct relay_request *req, const struct route_match *match,
 	if (r && r->needs_auth) {
 		/* The single authentication step: nothing below runs without it. */
 		char msg[512];
-		enum relay_err rc = auth_check(req, &req->entities_limit, msg, sizeof(msg));
+		enum relay_err rc = auth_check_claims(req, &req->entities_limit, &req->claims, msg,
+						      sizeof(msg));
 		if (rc != RELAY_OK) {
 			/* RELAY_ERR_INTERNAL (out of memory) becomes a 500. */
 			response_add_error(res, rc, "%s", msg);
 			goto done;
 		}
+		/* docs/authentication.md, claims: an unusable limit falls back, said once. */
+		if (req->claims.entities_limit_invalid &&
+		    (match->endpoint == ROUTE_DELIBERATE || match->endpoint == ROUTE_OBSERVE ||
+		     match->endpoint == ROUTE_REFER))
+			response_add_error(
+				res, RELAY_ERR_WARNING,
+				"CTR_ENTITIES_LIMIT in the module's configuration is not "
+				"a whole number from 1 to %d: the relay's limit (%ld) is "
+				"used.",
+				CLAIMS_ENTITIES_MAX, req->entities_limit);
 	}
 	switch (match->endpoint) {
 	case ROUTE_HEALTH: match->module->health(req, res); break;

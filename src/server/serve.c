@@ -208,6 +208,7 @@ write:
 			metrics_observe_duration(match.endpoint, secs);
 	}
 out:
+	claims_wipe(&req.claims); /* the key claim is a secret: gone with the request */
 	response_free(&res);
 	free(body);
 	json_arena_end();

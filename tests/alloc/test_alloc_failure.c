@@ -654,6 +654,56 @@ START_TEST(cybercrime_answers_500_or_in_full_when_any_allocation_fails)
 }
 END_TEST
 
+/* ---- the ThreatFox module (POST lookups with an Auth-Key) --------------- */
+
+START_TEST(threatfox_answers_500_or_in_full_when_any_allocation_fails)
+{
+	struct fake_upstream f;
+	fake_upstream_start(&f, "{\"query_status\":\"ok\",\"data\":[{\"id\":\"7\","
+				"\"ioc\":\"192.0.2.1:80\",\"ioc_type\":\"ip:port\","
+				"\"threat_type_desc\":\"Botnet C&C\",\"malware_printable\":"
+				"\"Pony\",\"malware_alias\":\"Fareit\",\"confidence_level\":80,"
+				"\"first_seen\":\"2026-11-01 10:00:00 UTC\",\"last_seen\":null,"
+				"\"reference\":\"https://example.org/r\",\"tags\":[\"c2\"]}]}");
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", f.port);
+	/* No cache: every run asks the upstream. */
+	const char *const env[] = {"RELAY_MODULES",
+				   "threatfox",
+				   "THREATFOX_URL",
+				   url,
+				   "THREATFOX_AUTH_KEY",
+				   "alloc-test-key",
+				   "THREATFOX_CACHE_SECONDS",
+				   "0",
+				   "RELAY_UPSTREAM_TIMEOUT_MS",
+				   "5000",
+				   NULL};
+	config_set(NULL);
+	config_free(&cfg);
+	load_config(env);
+	const struct relay_module *m = modules_find("threatfox", 9);
+	char err[256];
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(m->start(&cfg, err, sizeof(err)), 0);
+	static const char body[] = "[{\"type\":\"ip\",\"value\":\"192.0.2.1\"},"
+				   "{\"type\":\"domain\",\"value\":\"evil.example\"},"
+				   "{\"type\":\"email\",\"value\":\"a@evil.example\"}]";
+	const struct spec specs_tf[] = {
+		{"threatfox health", "POST", "/threatfox/health", "{}", NULL, NULL, 0},
+		{"threatfox deliberate", "POST", "/threatfox/deliberate/observables", body, NULL,
+		 NULL, 0},
+		{"threatfox observe", "POST", "/threatfox/observe/observables", body, NULL, NULL,
+		 0},
+		{"threatfox refer", "POST", "/threatfox/refer/observables", body, NULL, NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof(specs_tf) / sizeof(specs_tf[0]); i++)
+		torture(&specs_tf[i], FAILALLOC_ONCE);
+	m->stop();
+	fake_upstream_stop(&f);
+}
+END_TEST
+
 static Suite *alloc_suite(void)
 {
 	Suite *s = suite_create("alloc_failure");
@@ -671,6 +721,7 @@ static Suite *alloc_suite(void)
 		feed_refresh_fails_cleanly_and_keeps_the_previous_copy_when_any_allocation_fails);
 	tcase_add_test(tc, snapshot_load_fails_cleanly_when_any_allocation_fails);
 	tcase_add_test(tc, cybercrime_answers_500_or_in_full_when_any_allocation_fails);
+	tcase_add_test(tc, threatfox_answers_500_or_in_full_when_any_allocation_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }

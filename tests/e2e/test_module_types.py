@@ -108,6 +108,13 @@ class ModuleTypeTests(unittest.TestCase):
                 self.assertEqual((last["key"], last["type"], last["required"]),
                                  ("custom_CTR_ENTITIES_LIMIT", "integer", False))
 
+    def test_threatfox_asks_for_the_auth_key_as_a_required_api_key(self):
+        # Signed into the token as the claim `key` (docs/authentication.md).
+        spec = self.types["threatfox"]["configuration_spec"]
+        self.assertEqual([(f["key"], f["type"], f["required"]) for f in spec],
+                         [("custom_key", "api_key", True),
+                          ("custom_CTR_ENTITIES_LIMIT", "integer", False)])
+
     def test_each_has_the_projects_own_logo_as_a_data_uri(self):
         for m, t in self.types.items():
             with self.subTest(module=m):

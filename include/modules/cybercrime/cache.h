@@ -1,6 +1,7 @@
 /* cache.h: the CyberCrime Tracker answers already fetched, per query value, for a TTL.
  *
- * One cache is shared by every worker thread (a pthread mutex guards it).
+ * A typed front of the lookup engine's cache (lookups/cache.h). One cache
+ * is shared by every worker thread (a pthread mutex guards it).
  * It holds at most `capacity` entries in a fixed table allocated once: the
  * table is set-associative (a value can live in one of CYBERCRIME_CACHE_WAYS
  * slots chosen by a SHA-256 of the value); when all slots of its set are
@@ -17,12 +18,14 @@
 
 #include <stddef.h>
 
+#include "lookups/cache.h"
+
 /* Slots per set; a capacity below this makes the cache one fully associative set. */
-#define CYBERCRIME_CACHE_WAYS 8
+#define CYBERCRIME_CACHE_WAYS LOOKUP_CACHE_WAYS
 /* Default number of entries (CONTRACT 4.2 asks for a bound; ~10 MiB at most). */
 #define CYBERCRIME_CACHE_CAPACITY 10000
 /* Values longer than this are looked up but never cached (bounds memory). */
-#define CYBERCRIME_CACHE_KEY_MAX 2048
+#define CYBERCRIME_CACHE_KEY_MAX LOOKUP_CACHE_KEY_MAX
 /* Longest upstream message kept, in bytes with the NUL (cut on a UTF-8 boundary). */
 #define CYBERCRIME_MESSAGE_MAX 512
 
@@ -63,5 +66,8 @@ unsigned long cybercrime_cache_evictions(struct cybercrime_cache *cache);
 /* The capacity actually allocated (capacity rounded down to whole sets); 0
  * for a NULL cache. */
 size_t cybercrime_cache_capacity(const struct cybercrime_cache *cache);
+
+/* The engine's cache behind it (NULL for a NULL cache), for lookup_many(). */
+struct lookup_cache *cybercrime_cache_engine(struct cybercrime_cache *cache);
 
 #endif

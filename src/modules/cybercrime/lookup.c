@@ -1,17 +1,16 @@
-/* lookup.c: CyberCrime Tracker queries: URLs, answer parsing, error wording, concurrent lookups.
+/* lookup.c: CyberCrime Tracker queries: URLs, answer parsing, error wording, the engine's hooks.
  *
  * The Python relay this replaces put the raw value into the query string
  * and asked one value after another; here the value is percent-encoded (so
- * `?`, `&` and `#` of a URL reach the upstream as data) and every distinct
- * cache miss of a request is in flight at the same time.
+ * `?`, `&` and `#` of a URL reach the upstream as data) and the lookup
+ * engine (lookups/lookup.h) asks every distinct cache miss of a request at
+ * the same time.
  */
 #include "modules/cybercrime/lookup.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -21,11 +20,8 @@
 #include "http/observables.h"
 #include "lib/json_get.h"
 #include "lib/now.h"
+#include "lookups/lookup.h"
 #include "modules/cybercrime/settings.h"
-
-static atomic_ulong n_lookups, n_cache_hits, n_upstream_requests, n_upstream_errors;
-static atomic_ulong n_late, n_left_out;
-static atomic_ulong n_errors[RELAY_ERR__MAX];
 
 int cybercrime_supported_type(const char *type)
 {
@@ -159,142 +155,108 @@ void cybercrime_error_message(enum relay_err err, const char *detail, const char
 	free(shown);
 }
 
-static void count_error(enum relay_err err)
+/* The engine's hooks (lookups/lookup.h): a GET of query.php, and its
+ * answer as one struct cybercrime_answer. */
+static int cc_prepare(void *ctx, const struct lookup_query *q, struct upstream_request *up,
+		      void **scratch)
 {
-	atomic_fetch_add_explicit(&n_upstream_errors, 1, memory_order_relaxed);
-	if ((int)err > 0 && err < RELAY_ERR__MAX)
-		atomic_fetch_add_explicit(&n_errors[err], 1, memory_order_relaxed);
+	const struct relay_config *cfg = ctx;
+	(void)scratch;
+	up->url = cybercrime_query_url(cybercrime_settings(cfg)->url, q->value);
+	return up->url ? 0 : -1;
+}
+
+static void cc_release(void *ctx, struct upstream_request *up, void *scratch)
+{
+	(void)ctx;
+	(void)scratch;
+	free((char *)up->url);
+	up->url = NULL;
+}
+
+static enum relay_err cc_finish(void *ctx, const struct lookup_query *q,
+				const struct upstream_request *up, char **blob, size_t *len,
+				int *cacheable, char *detail, size_t detail_len)
+{
+	(void)ctx;
+	(void)q;
+	snprintf(detail, detail_len, "%s", up->detail);
+	if (up->err != RELAY_OK)
+		return up->err;
+	struct cybercrime_answer answer;
+	enum relay_err err = cybercrime_parse_answer(up->body.data, up->body.len, &answer);
+	if (err != RELAY_OK)
+		return err;
+	if (!(*blob = malloc(sizeof(answer))))
+		return RELAY_ERR_INTERNAL;
+	memcpy(*blob, &answer, sizeof(answer));
+	*len = sizeof(answer);
+	*cacheable = 1;
+	return RELAY_OK;
+}
+
+static struct lookup_counters counters;
+
+static const struct lookup_module cc_module = {
+	.parallel = CYBERCRIME_MAX_PARALLEL,
+	.answer_max = CYBERCRIME_ANSWER_MAX,
+	.counters = &counters,
+	.prepare = cc_prepare,
+	.release = cc_release,
+	.finish = cc_finish,
+};
+
+/* The engine's result as the module's (the blob is a struct cybercrime_answer). */
+static void to_result(const struct lookup_result *in, struct cybercrime_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->err = in->err;
+	memcpy(out->detail, in->detail, sizeof(out->detail));
+	out->cached = in->cached;
+	out->left_out = in->left_out;
+	out->late = in->late;
+	if (in->err == RELAY_OK && in->blob && in->blob_len == sizeof(out->answer))
+		memcpy(&out->answer, in->blob, sizeof(out->answer));
+	else if (in->err == RELAY_OK)
+		out->err = RELAY_ERR_INTERNAL;
 }
 
 void cybercrime_lookup_finish(struct cybercrime_cache *cache, const char *query,
 			      const struct upstream_request *up, struct cybercrime_result *r,
 			      double now)
 {
-	memset(r, 0, sizeof(*r));
-	r->err = up->err;
-	snprintf(r->detail, sizeof(r->detail), "%s", up->detail);
-	if (r->err == RELAY_OK) {
-		r->err = cybercrime_parse_answer(up->body.data, up->body.len, &r->answer);
-	}
-	if (r->err != RELAY_OK) {
-		count_error(r->err);
-		return;
-	}
-	cybercrime_cache_put(cache, query, &r->answer, now); /* best effort */
-}
-
-/* Asks the upstream about queries[idx[0..k-1]] (distinct values) into
- * results[idx[...]]: at most CYBERCRIME_MAX_PARALLEL at once, none after
- * `deadline`. -1 when out of memory. */
-static int fetch_all(const struct relay_config *cfg, struct cybercrime_cache *cache,
-		     const char *const *queries, const size_t *idx, size_t k, double deadline,
-		     struct cybercrime_result *results)
-{
-	struct upstream_request *reqs = k ? calloc(k, sizeof(*reqs)) : NULL;
-	int rc = k && !reqs ? -1 : 0;
-	for (size_t j = 0; rc == 0 && j < k; j++) {
-		char *url = cybercrime_query_url(cybercrime_settings(cfg)->url, queries[idx[j]]);
-		reqs[j].url = url;
-		reqs[j].max_bytes = CYBERCRIME_ANSWER_MAX;
-		reqs[j].same_host_redirects = 1;
-		if (!url)
-			rc = -1;
-	}
-	if (rc == 0 && k > 0) {
-		struct upstream_limits lim = {.parallel = CYBERCRIME_MAX_PARALLEL,
-					      .deadline = deadline};
-		size_t late = upstream_get_many(cfg, reqs, k, &lim);
-		atomic_fetch_add_explicit(&n_upstream_requests, k - late, memory_order_relaxed);
-		atomic_fetch_add_explicit(&n_late, late, memory_order_relaxed);
-		double now = now_monotonic();
-		for (size_t j = 0; j < k; j++) {
-			struct cybercrime_result *r = &results[idx[j]];
-			if (reqs[j].late) {
-				memset(r, 0, sizeof(*r));
-				r->err = reqs[j].err;
-				r->late = 1;
-				snprintf(r->detail, sizeof(r->detail), "%s", reqs[j].detail);
-			} else {
-				cybercrime_lookup_finish(cache, queries[idx[j]], &reqs[j], r, now);
-			}
-		}
-	}
-	for (size_t j = 0; reqs && j < k; j++) {
-		free((char *)reqs[j].url);
-		upstream_request_free(&reqs[j]);
-	}
-	free(reqs);
-	return rc;
-}
-
-/* Orders indices by their value, equal values by position. */
-static int compare_query(const void *a, const void *b, void *ctx)
-{
-	const char *const *queries = ctx;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(queries[x], queries[y]);
-	return c ? c : (x > y) - (x < y);
-}
-
-static int compare_index(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return (x > y) - (x < y);
+	struct lookup_query q = {.type = NULL, .value = query, .key = query};
+	struct lookup_result lr;
+	lookup_finish(&cc_module, NULL, cybercrime_cache_engine(cache), &q, up, &lr, now);
+	to_result(&lr, r);
+	lookup_results_free(&lr, 1);
 }
 
 int cybercrime_lookup_many(const struct relay_config *cfg, struct cybercrime_cache *cache,
 			   const char *const *queries, size_t n, struct cybercrime_result *results)
 {
-	size_t *miss = n ? malloc(n * sizeof(*miss)) : NULL;
-	size_t *lead = n ? malloc(n * sizeof(*lead)) : NULL;
-	size_t n_miss = 0, n_lead = 0;
-	int rc = 0;
-	/* The deadline counts from here: parsing and auth before took microseconds. */
-	double deadline = now_monotonic() + (double)cybercrime_deadline_ms(cfg) / 1000.0;
-	size_t max_lookups = cybercrime_max_lookups(cfg);
-	if (n && (!miss || !lead)) {
-		rc = -1;
-		goto out;
-	}
-	double now = now_monotonic();
+	struct lookup_query *q = n ? calloc(n, sizeof(*q)) : NULL;
+	struct lookup_result *lr = n ? calloc(n, sizeof(*lr)) : NULL;
+	struct lookup_bounds b = {.max_lookups = cybercrime_max_lookups(cfg),
+				  .deadline_ms = cybercrime_deadline_ms(cfg),
+				  .cache_read = 1};
+	int rc = n && (!q || !lr) ? -1 : 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		q[i] = (struct lookup_query){.value = queries[i], .key = queries[i]};
+	if (rc == 0)
+		rc = lookup_many(cfg, &cc_module, (void *)cfg, cybercrime_cache_engine(cache), &b,
+				 q, n, lr);
 	for (size_t i = 0; i < n; i++) {
-		memset(&results[i], 0, sizeof(results[i]));
-		atomic_fetch_add_explicit(&n_lookups, 1, memory_order_relaxed);
-		if (cybercrime_cache_get(cache, queries[i], now, &results[i].answer)) {
-			results[i].cached = 1;
-			atomic_fetch_add_explicit(&n_cache_hits, 1, memory_order_relaxed);
+		if (rc == 0) {
+			to_result(&lr[i], &results[i]);
 		} else {
-			miss[n_miss++] = i;
-		}
-	}
-	/* Equal values (http://x and https://x both ask "x") are asked once:
-	 * sort the misses by value, the first sent of each run is asked. */
-	if (n_miss > 1)
-		qsort_r(miss, n_miss, sizeof(*miss), compare_query, (void *)queries);
-	for (size_t j = 0; j < n_miss; j++)
-		if (j == 0 || strcmp(queries[miss[j]], queries[miss[j - 1]]) != 0)
-			lead[n_lead++] = miss[j];
-	/* The cap keeps the values sent first; cache hits are not counted. */
-	if (n_lead > 1)
-		qsort(lead, n_lead, sizeof(*lead), compare_index);
-	size_t asked = n_lead < max_lookups ? n_lead : max_lookups;
-	for (size_t j = asked; j < n_lead; j++) {
-		results[lead[j]].err = RELAY_ERR_UNAVAILABLE;
-		results[lead[j]].left_out = 1;
-	}
-	atomic_fetch_add_explicit(&n_left_out, n_lead - asked, memory_order_relaxed);
-	rc = fetch_all(cfg, cache, queries, lead, asked, deadline, results);
-	for (size_t j = 1; rc == 0 && j < n_miss; j++)
-		if (strcmp(queries[miss[j]], queries[miss[j - 1]]) == 0)
-			results[miss[j]] = results[miss[j - 1]];
-out:
-	if (rc != 0)
-		for (size_t i = 0; i < n; i++) {
 			memset(&results[i], 0, sizeof(results[i]));
 			results[i].err = RELAY_ERR_INTERNAL;
 		}
-	free(miss);
-	free(lead);
+	}
+	lookup_results_free(lr, n);
+	free(q);
+	free(lr);
 	return rc;
 }
 
@@ -312,31 +274,23 @@ size_t cybercrime_max_lookups(const struct relay_config *cfg)
 
 void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_result *r)
 {
-	struct upstream_request req = {.max_bytes = CYBERCRIME_ANSWER_MAX};
-	char *url = cybercrime_query_url(cybercrime_settings(cfg)->url, CYBERCRIME_HEALTH_VALUE);
-	if (!url) {
-		memset(r, 0, sizeof(*r));
-		r->err = RELAY_ERR_INTERNAL;
-		return;
-	}
-	req.url = url;
-	req.same_host_redirects = 1;
-	atomic_fetch_add_explicit(&n_upstream_requests, 1, memory_order_relaxed);
-	upstream_get(cfg, &req);
-	cybercrime_lookup_finish(NULL, CYBERCRIME_HEALTH_VALUE, &req, r, now_monotonic());
-	upstream_request_free(&req);
-	free(url);
+	struct lookup_query q = {.value = CYBERCRIME_HEALTH_VALUE, .key = CYBERCRIME_HEALTH_VALUE};
+	struct lookup_result lr;
+	lookup_one(cfg, &cc_module, (void *)cfg, &q, &lr);
+	to_result(&lr, r);
+	lookup_results_free(&lr, 1);
 }
 
 void cybercrime_stats_get(struct cybercrime_stats *out)
 {
+	struct lookup_stats st;
+	lookup_stats_get(&counters, &st);
 	memset(out, 0, sizeof(*out));
-	out->lookups = atomic_load_explicit(&n_lookups, memory_order_relaxed);
-	out->cache_hits = atomic_load_explicit(&n_cache_hits, memory_order_relaxed);
-	out->upstream_requests = atomic_load_explicit(&n_upstream_requests, memory_order_relaxed);
-	out->upstream_errors = atomic_load_explicit(&n_upstream_errors, memory_order_relaxed);
-	out->late = atomic_load_explicit(&n_late, memory_order_relaxed);
-	out->left_out = atomic_load_explicit(&n_left_out, memory_order_relaxed);
-	for (int i = 0; i < RELAY_ERR__MAX; i++)
-		out->errors[i] = atomic_load_explicit(&n_errors[i], memory_order_relaxed);
+	out->lookups = st.lookups;
+	out->cache_hits = st.cache_hits;
+	out->upstream_requests = st.upstream_requests;
+	out->upstream_errors = st.upstream_errors;
+	out->late = st.late;
+	out->left_out = st.left_out;
+	memcpy(out->errors, st.errors, sizeof(out->errors));
 }
