@@ -1,6 +1,6 @@
 /* config.h: the environment, read once at start-up into one immutable struct.
  *
- * config_load() validates every variable of CONTRACT section 6: the shared
+ * config_load() validates every variable of docs/configuration.md: the shared
  * ones (RELAY_*, CTR_ENTITIES_LIMIT) here, and each compiled module's own
  * through the settings table the module declares (struct relay_module,
  * lib/settings.h). A bad value is refused with a message that names the

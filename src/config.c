@@ -1,4 +1,4 @@
-/* config.c: the environment (CONTRACT section 6) into one immutable config.
+/* config.c: the environment (docs/configuration.md) into one immutable config.
  *
  * Every variable is validated here, the shared ones by the parsers and the
  * table below and each module's by the settings table it declares; a bad
@@ -291,12 +291,12 @@ int config_load(struct relay_config *cfg, const char *(*get)(const char *name), 
 		goto failed;
 	if (settings_load(&core_settings, cfg, get, err, errlen))
 		goto failed;
-	/* CONTRACT 4: an invalid or <= 0 CTR_ENTITIES_LIMIT means the default,
+	/* docs/api.md#entities-in-every-module: an invalid or <= 0 CTR_ENTITIES_LIMIT means the default,
 	 * which is the one variable that does not stop start-up. */
 	cfg->entities_limit = config_parse_entities_limit(get("CTR_ENTITIES_LIMIT"), 100);
 	if (load_state_dir(cfg, get, err, errlen) || load_module_settings(cfg, get, err, errlen))
 		goto failed;
-	/* CONTRACT 3.4 step 5: in jwt mode the audience is what binds a token to
+	/* docs/authentication.md#the-audience: in jwt mode the audience is what binds a token to
 	 * this relay (every SecureX tenant gets tokens signed by the same keys,
 	 * for any aud it likes), so it must come from here, never from the
 	 * request. hs256 tokens are already bound by the relay's own secret:

@@ -2,7 +2,7 @@
  *
  * The router calls auth_check() for every endpoint that needs auth, before
  * the body is parsed and before any upstream call. The mode comes from
- * RELAY_AUTH (CONTRACT 3.4): jwt (RS256 with allowlisted JWKS hosts), hs256
+ * RELAY_AUTH (docs/authentication.md): jwt (RS256 with allowlisted JWKS hosts), hs256
  * (shared secret) or none.
  */
 #ifndef AUTH_AUTH_H

@@ -20,8 +20,8 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
-/* Ceiling of one token (header + payload + signature, base64url). CONTRACT
- * 3.4 requires 16 KiB headers to work; anything longer than this is refused
+/* Ceiling of one token (header + payload + signature, base64url).
+ * docs/authentication.md requires 16 KiB headers to work; anything longer than this is refused
  * as a malformed token before it is decoded. */
 #define JWT_MAX_TOKEN (64 * 1024)
 

@@ -1,6 +1,6 @@
 /* answer_budget.h: keeps an observables answer within RELAY_MAX_ANSWER_BYTES.
  *
- * CONTRACT 5: an answer is at most RELAY_MAX_ANSWER_BYTES bytes; entities
+ * docs/api.md#entities-in-every-module: an answer is at most RELAY_MAX_ANSWER_BYTES bytes; entities
  * beyond it are left out with a too-many-entities warning, and what remains
  * is a complete, valid answer (every `count` matches its `docs`).
  *

@@ -1,6 +1,6 @@
 /* observables.h: the observables array of a request, validated and deduplicated.
  *
- * observables_parse() checks the body against CONTRACT section 2: a JSON
+ * observables_parse() checks the body against docs/api.md#endpoints: a JSON
  * array of objects with non-empty string `type` and `value`. Items that fail
  * are reported one message each (with their index and field) and left out;
  * exact duplicates (type compared case-insensitively) are kept once.

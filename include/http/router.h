@@ -1,7 +1,7 @@
 /* router.h: the endpoint table and the dispatch of one request.
  *
- * router_handle() maps the path to (module, endpoint) by table (CONTRACT
- * section 1), answers 404/405 before anything else, runs the single
+ * router_handle() maps the path to (module, endpoint) by table
+ * (docs/api.md#addressing-a-module), answers 404/405 before anything else, runs the single
  * authentication step, parses and validates the body, then calls the
  * module's hook. It is a plain function from request to response, so unit
  * tests call it without FastCGI.

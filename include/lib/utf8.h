@@ -1,6 +1,6 @@
 /* utf8.h: UTF-8 checks, cuts on a character boundary, and repair with U+FFFD.
  *
- * Every string the relay puts into an answer must be valid UTF-8 (CONTRACT:
+ * Every string the relay puts into an answer must be valid UTF-8 (docs/api.md:
  * strict UTF-8 JSON), so anything cut to a byte budget goes through
  * utf8_cut() and anything echoed from a caller goes through utf8_sanitize().
  * None of these functions allocates.

@@ -5,7 +5,7 @@
  * TLS verified against RELAY_CA_FILE when set, and the User-Agent
  * securex-relay/<version>.
  *
- * Redirects (CONTRACT 5): libcurl never follows one by itself. A request that
+ * Redirects (docs/hardening.md#outbound-calls): libcurl never follows one by itself. A request that
  * sets `same_host_redirects` follows at most REDIRECT_MAX_FOLLOWED of them
  * (net/redirect.h), and only to the same host and port (http to https on the
  * same host's default ports included, https to http never); any other 3xx ends the call

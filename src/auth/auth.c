@@ -1,4 +1,4 @@
-/* auth.c: the authentication step of the request path (CONTRACT 3.4).
+/* auth.c: the authentication step of the request path (docs/authentication.md).
  *
  * Reads "Authorization: Bearer <JWT>", then per RELAY_AUTH:
  *   jwt   RS256 configuration token: alg pinned, jwks_host allowlisted,
@@ -51,8 +51,9 @@ enum auth_reason {
 	AUTH__MAX
 };
 
-/* The first nine are CONTRACT 3.4's, byte for byte; the last three are ours
- * for cases the Python relays do not have a message for. */
+/* The first nine are the documented reasons
+ * (docs/authentication.md#failure-messages), byte for byte; the last three
+ * are ours for cases the Python relays do not have a message for. */
 static const char *const auth_reasons[AUTH__MAX] = {
 	[AUTH_HEADER_MISSING] = "Authorization header is missing",
 	[AUTH_WRONG_TYPE] = "Wrong authorization type",
@@ -194,7 +195,7 @@ static int module_audience(const struct relay_config *cfg, const struct relay_re
 }
 
 /* aud must be one of RELAY_AUDIENCE or this request's module URL under
- * RELAY_PUBLIC_URL (CONTRACT 3.4 step 5). jwt mode cannot start without one
+ * RELAY_PUBLIC_URL (docs/authentication.md#the-audience). jwt mode cannot start without one
  * of them; in hs256 mode with neither, the relay's own secret is what binds
  * the token and aud is not checked. */
 static enum auth_reason check_audience(const struct relay_config *cfg,

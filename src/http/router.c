@@ -179,7 +179,7 @@ static void handle_observables(struct relay_request *req, const struct route_mat
 			m->observe(req, &list, res);
 		else
 			m->refer(req, &list, res);
-		if (req->cfg) /* CONTRACT 5: the rest cut with a warning */
+		if (req->cfg) /* docs/api.md#entities-in-every-module: the rest cut with a warning */
 			answer_budget_apply(res, req->cfg->max_answer_bytes);
 	}
 	observables_free(&list);

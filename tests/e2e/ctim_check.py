@@ -6,7 +6,7 @@ relationship.cljc, data_table.cljc, vocabularies.cljc): the required and the
 allowed keys of each entity (CTIM's Plumatic schemas reject unknown keys),
 the closed vocabularies, the string limits (ShortString 1024, MedString
 2048, LongString/Markdown 5000, counted as Java counts: UTF-16 units), ids,
-times and URIs. On top of CTIM it holds the relay to CONTRACT 4: ids are
+times and URIs. On top of CTIM it holds the relay to docs/api.md#entities-in-every-module: ids are
 transient:<type>-<uuid4> (an indicator's: <uuid5>, stable per family: docs/api.md,
 "Ids that stay the same"), times are ISO-8601 UTC with milliseconds and Z,
 and every URI is an absolute http(s) URI that parses strictly (RFC 3986,
@@ -83,7 +83,7 @@ TRANSIENT_ID = re.compile(r"^transient:([a-z][-a-z]*)-[0-9a-f]{8}-[0-9a-f]{4}-([
                           r"-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$")
 
-# RFC 3986, restricted as CONTRACT 4 says: absolute http(s), a DNS host or
+# RFC 3986, restricted as docs/api.md#entities-in-every-module says: absolute http(s), a DNS host or
 # an IP literal, optional port, path / query / fragment of pchars.
 _PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
 URI = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9\-.]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"

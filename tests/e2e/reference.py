@@ -1,4 +1,4 @@
-"""reference.py: a small Python model of tweettioc matching (CONTRACT 4.1).
+"""reference.py: a small Python model of tweettioc matching (docs/api.md#module-tweettioc).
 
 Tests compute what the relay should answer from the feed the fake upstream
 serves, never from hard-coded values:
@@ -64,7 +64,7 @@ def ctim_type(list_name, value):
 
 
 def valid_item(item):
-    """Items the relay must index; anything else is skipped (CONTRACT 5)."""
+    """Items the relay must index; anything else is skipped (docs/operations.md#the-tweettioc-feed)."""
     if not isinstance(item, dict) or not isinstance(item.get("tweet"), dict):
         return False
     ts = item["tweet"].get("timestamp")

@@ -1,4 +1,4 @@
-"""test_auth.py: SecureX authentication end to end (CONTRACT 3.4, 6), through a real nginx.
+"""test_auth.py: SecureX authentication end to end (docs/authentication.md and docs/configuration.md), through a real nginx.
 
 Each class starts its own relay with one RELAY_AUTH mode. For jwt mode, a
 local HTTPS key server (fake_jwks.FakeJwks) with a certificate from a CA
@@ -8,7 +8,7 @@ allowlisted, serving an attacker's key over equally valid TLS, must never
 see a single connection, also when an allowlisted host redirects to it.
 Tokens are signed with the openssl CLI.
 
-The accepted audiences come from configuration only (CONTRACT 3.4 step 5):
+The accepted audiences come from configuration only (docs/authentication.md#the-audience):
 the jwt classes run with RELAY_PUBLIC_URL=https://relay.example.com, which
 is not the address nginx listens on, so a test passing here proves the
 request's Host, X-Forwarded-Proto and HTTPS play no part.
@@ -145,7 +145,7 @@ class JwtCase(AuthCase):
 
 
 class JwtAuthTest(JwtCase):
-    """Every outcome of CONTRACT 3.4 in jwt mode, with its exact message."""
+    """Every outcome of docs/authentication.md in jwt mode, with its exact message."""
 
     def test_valid_token_gets_data(self):
         self.assertEqual(self.assert_ok(self.call(self.bearer())), {"status": "ok"})

@@ -2,7 +2,7 @@
 
 Through a real nginx, with the upstreams faked on loopback:
 
-* redirects (CONTRACT 5): a CyberCrime or feed answer of 302 to another host
+* redirects (docs/hardening.md#outbound-calls): a CyberCrime or feed answer of 302 to another host
   or port is an `unknown` error naming the target and is never followed
   (the other server sees no request); a redirect to the same host and port
   is followed, at most 3 in a row;

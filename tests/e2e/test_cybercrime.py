@@ -1,6 +1,6 @@
 """test_cybercrime.py: the cybercrime module end to end, through a real nginx.
 
-CONTRACT 4.2 (query, mapping, refer, cache), 3.2 (error codes) and the
+docs/api.md#module-cybercrime (query, mapping, refer, cache), 3.2 (error codes) and the
 issue's acceptance points: ten 0.4 s lookups answered in well under a
 second, a 500 for one observable leaving the other's verdict in `data`, a
 URL with `?`, `&` and `#` reaching the upstream intact and reported as sent,

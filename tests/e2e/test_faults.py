@@ -1,4 +1,4 @@
-"""test_faults.py: the upstream fault matrix, end to end through nginx (CONTRACT 3 and 5).
+"""test_faults.py: the upstream fault matrix, end to end through nginx (docs/api.md#errors and docs/hardening.md#outbound-calls).
 
 Every way an upstream can fail (fake_faults.FaultServer on 127.0.0.1):
 connection refused, a connect that hangs, an answer that never comes, one

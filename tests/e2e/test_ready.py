@@ -3,7 +3,7 @@
 503 with the reason (and no data) while the tweettioc feed is not loaded,
 200 {"ready": true} once it is, and 503 naming the failure when the upstream
 stays unreachable; /watchdog (liveness) answers all along, the upstream does
-not matter to it. No token: /ready is unauthenticated (CONTRACT 2).
+not matter to it. No token: /ready is unauthenticated (docs/api.md#endpoints).
 """
 
 import tempfile

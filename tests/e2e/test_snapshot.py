@@ -1,6 +1,6 @@
 """test_snapshot.py: the tweettioc feed kept on disk and as history, through a real nginx.
 
-CONTRACT 5 (feed lifecycle): the retained copy is written to RELAY_STATE_DIR
+docs/operations.md#the-tweettioc-feed (feed lifecycle): the retained copy is written to RELAY_STATE_DIR
 after each good refresh and loaded before the first request, so a restart
 with the upstream down answers from data; a damaged snapshot or an unusable
 state directory costs one log line, never a crash; downloads are merged by

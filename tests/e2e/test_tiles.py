@@ -1,6 +1,6 @@
 """test_tiles.py: the dashboard tiles end to end, through a real nginx.
 
-CONTRACT 2 (/tiles, /tiles/tile, /tiles/tile-data) and the tile table of
+docs/api.md#endpoints (/tiles, /tiles/tile, /tiles/tile-data) and the tile table of
 4.1: every tile answers every period it lists with its type's shape, the
 numbers match the feed the fake upstream serves (counted here from that
 document over the period the answer's observed_time names, never

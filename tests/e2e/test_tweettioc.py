@@ -1,6 +1,6 @@
 """test_tweettioc.py: the tweettioc module end to end, through a real nginx.
 
-CONTRACT sections 1-3 (routing, endpoints, envelope), 4.1 (entities, not
+docs/api.md (routing, endpoints, envelope), 4.1 (entities, not
 tiles), 5 (feed lifecycle) and 6 (configuration). Every expectation is
 computed from the feed the fake upstream serves (reference.py).
 """
@@ -193,7 +193,7 @@ class TweettiocCase(RelayTestCase):
 
 # --------------------------------------------------------------------------
 class RoutingAndServiceTest(TweettiocCase):
-    """Routing (CONTRACT 1), service endpoints (2) and failures (3.3)."""
+    """Routing (docs/api.md#addressing-a-module), service endpoints (2) and failures (3.3)."""
 
     def test_version_has_no_envelope_and_matches_the_binary(self):
         for path in ("/version", "/tweettioc/version"):
@@ -333,7 +333,7 @@ class RoutingAndServiceTest(TweettiocCase):
 
 # --------------------------------------------------------------------------
 class EnrichmentTest(TweettiocCase):
-    """deliberate / observe / refer on the bundled feed (CONTRACT 4.1)."""
+    """deliberate / observe / refer on the bundled feed (docs/api.md#module-tweettioc)."""
 
     UNKNOWN = ("md5", "00000000000000000000000000000000")
 
@@ -612,7 +612,7 @@ class EnrichmentTest(TweettiocCase):
 
 # --------------------------------------------------------------------------
 class InputValidationTest(TweettiocCase):
-    """Hostile request bodies (CONTRACT 2, 3.2, 3.3): HTTP 200 +
+    """Hostile request bodies (docs/api.md#endpoints and docs/api.md#errors, 3.3): HTTP 200 +
     invalid argument, and the relay keeps answering."""
 
     ENDPOINTS = (DELIBERATE, OBSERVE, REFER)
@@ -685,7 +685,7 @@ class InputValidationTest(TweettiocCase):
         self.assert_relay_alive()
 
     def test_strange_but_valid_json_does_not_crash(self):
-        """Nothing a client sends may crash the relay (CONTRACT 3.3)."""
+        """Nothing a client sends may crash the relay (docs/api.md#non-application-failures)."""
         bodies = [
             b'[{"type": "ip", "value": "1.2.3.4\\u0000evil"}]',
             b'[{"type": "domain", "value": "\\ud800"}]',
@@ -710,7 +710,7 @@ class InputValidationTest(TweettiocCase):
         self.assert_relay_alive()
 
     def test_huge_header_is_accepted(self):
-        """Headers of 16 KiB get through nginx and the relay (CONTRACT 3.4)."""
+        """Headers of 16 KiB get through nginx and the relay (docs/authentication.md)."""
         obs_type, value = self.ref.top("md5")
         headers = {"Authorization": "Bearer " + "a" * 16384, "X-Padding": "p" * 16000}
         status, answer, _ = self.post(DELIBERATE, self.obs_body((obs_type, value)), headers)
@@ -831,7 +831,7 @@ def defang_url(url):
 
 class HostileFeedTest(TweettiocCase):
     """A feed with defanged IOCs, odd but valid items and items of the wrong
-    shape (CONTRACT 4.1, 5): wrong items are skipped, never fatal."""
+    shape (docs/api.md#module-tweettioc and docs/operations.md#the-tweettioc-feed): wrong items are skipped, never fatal."""
 
     @classmethod
     def make_feed(cls):
@@ -905,7 +905,7 @@ class HostileFeedTest(TweettiocCase):
 
 # --------------------------------------------------------------------------
 class FeedLifecycleTest(TweettiocCase):
-    """Background refresh (CONTRACT 5): never on the request path; a failed
+    """Background refresh (docs/operations.md#the-tweettioc-feed): never on the request path; a failed
     refresh keeps the old copy; /health tells the truth."""
 
     relay_env = {"TWEETTIOC_REFRESH_SECONDS": "1", "RELAY_UPSTREAM_TIMEOUT_MS": "2000"}

@@ -1,4 +1,4 @@
-/* test_auth.c: auth_check() in each mode, with the exact messages of CONTRACT 3.4.
+/* test_auth.c: auth_check() in each mode, with the exact messages of docs/authentication.md.
  *
  * The configuration comes from config_load() over a table, as in
  * production; the JWKS download is replaced by a fake fetcher that serves a

@@ -22,7 +22,7 @@
 
 /* Slots per set; a capacity below this makes the cache one fully associative set. */
 #define CYBERCRIME_CACHE_WAYS LOOKUP_CACHE_WAYS
-/* Default number of entries (CONTRACT 4.2 asks for a bound; ~10 MiB at most). */
+/* Default number of entries (docs/api.md#module-cybercrime asks for a bound; ~10 MiB at most). */
 #define CYBERCRIME_CACHE_CAPACITY 10000
 /* Values longer than this are looked up but never cached (bounds memory). */
 #define CYBERCRIME_CACHE_KEY_MAX LOOKUP_CACHE_KEY_MAX

@@ -1,7 +1,7 @@
 /* enrich.h: deliberate, observe and refer for the CyberCrime Tracker module.
  *
  * deliberate and observe look every ip and url observable up (cache first,
- * then all misses concurrently) and emit CTIM per CONTRACT 4.2: for a
+ * then all misses concurrently) and emit CTIM per docs/api.md#module-cybercrime: for a
  * "Malicious: <family>" answer a Malicious verdict, and on observe also the
  * judgement it points to. Every entity carries the observable as sent. A
  * failed lookup adds one error entry naming the observable; the other

@@ -1,6 +1,6 @@
 /* lookup.h: asking the CyberCrime Tracker about values: URLs, answers, errors, concurrency.
  *
- * CONTRACT 4.2: GET <CYBERCRIME_URL>/query.php?url=<value URL-encoded>, a
+ * docs/api.md#module-cybercrime: GET <CYBERCRIME_URL>/query.php?url=<value URL-encoded>, a
  * url observable without its scheme. The JSON answer's `message` decides:
  * "Malicious: <family>" is a listing, any other message is no listing, a body
  * without a string `message` is a `key error`. Transport and HTTP failures
@@ -12,7 +12,7 @@
  * process-wide UPSTREAM_MAX_CONCURRENT slots. Answers go into the cache;
  * failures never do.
  *
- * Work per request is bounded (CONTRACT 5): at most CYBERCRIME_MAX_LOOKUPS
+ * Work per request is bounded (docs/api.md#bounds-cybercrime): at most CYBERCRIME_MAX_LOOKUPS
  * distinct values are asked (the first ones sent; cache hits are free, they
  * cost the upstream nothing), the rest are `left_out`; and nothing is asked
  * after RELAY_REQUEST_DEADLINE_MS from the start of the lookups: what has
@@ -86,7 +86,7 @@ char *cybercrime_search_url(const char *base, const char *query);
 enum relay_err cybercrime_parse_answer(const char *body, size_t len, struct cybercrime_answer *out);
 
 /* Writes the client-facing message for a failed lookup into buf: the
- * module's wording of `err` (CONTRACT 3.2), then in parentheses the detail
+ * module's wording of `err` (docs/api.md#errors), then in parentheses the detail
  * when it adds something, and the observable when `type` is not NULL (its
  * value cut to 200 characters). Never fails: a message longer than `len`
  * is cut, and without memory the value is left out. */

@@ -1,7 +1,7 @@
 /* enrich.h: deliberate, observe and refer for the Twitter IOC Hunter module.
  *
  * Each hook looks every supported observable up in the current feed copy
- * (never downloading) and emits CTIM per CONTRACT 4.1. With no copy loaded
+ * (never downloading) and emits CTIM per docs/api.md#module-tweettioc. With no copy loaded
  * yet they answer "service unavailable".
  */
 #ifndef TWEETTIOC_ENRICH_H

@@ -1,4 +1,4 @@
-/* normalize.h: the match keys of IOCs and observables (CONTRACT 4.1).
+/* normalize.h: the match keys of IOCs and observables (docs/api.md#module-tweettioc).
  *
  * Matching is exact on a key made of a class letter and a normalised value:
  * defanged forms are refanged, hashes/domains/emails/IPs are lowercased, a

@@ -1,4 +1,5 @@
-/* tiles.h: the Twitter IOC Hunter dashboard tiles (CONTRACT 2 and 4.1).
+/* tiles.h: the Twitter IOC Hunter dashboard tiles (docs/api.md#endpoints and
+ * docs/api.md#tiles-tweettioc).
  *
  * /tiles lists the tile definitions, /tiles/tile returns one, and
  * /tiles/tile-data computes a tile from the in-memory feed copy for a

@@ -217,7 +217,7 @@ int cybercrime_emit(const char *base_url, const struct observable *o,
 							       judgement_id, now, end));
 }
 
-/* The entries for the bounds of CONTRACT 5: one warning for the values
+/* The entries for the bounds of docs/api.md#bounds-cybercrime: one warning for the values
  * over CYBERCRIME_MAX_LOOKUPS, one error for those the deadline cut,
  * naming the first few. */
 static void report_bounds(const struct relay_config *cfg, const struct observable *const *which,
@@ -273,7 +273,7 @@ static void enrich(const struct relay_request *req, const struct observable_list
 	for (size_t i = 0; !oom && i < obs->count; i++) {
 		const struct observable *o = &obs->items[i];
 		if (!cybercrime_supported_type(o->type))
-			continue; /* CONTRACT 2: unsupported types are skipped silently */
+			continue; /* docs/api.md#endpoints: unsupported types are skipped silently */
 		const char *q = cybercrime_query_value(o->type, o->value);
 		if (!q[0])
 			continue; /* "http://" alone: nothing to ask about */

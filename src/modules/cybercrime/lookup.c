@@ -104,7 +104,7 @@ enum relay_err cybercrime_parse_answer(const char *body, size_t len, struct cybe
 	return rc;
 }
 
-/* The module's wording of each failure (CONTRACT 3.2); NULL = the detail
+/* The module's wording of each failure (docs/api.md#errors); NULL = the detail
  * itself is the message (TLS). */
 static const char *error_wording(enum relay_err err, const char *detail)
 {

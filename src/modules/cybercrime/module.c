@@ -18,7 +18,7 @@ static int cybercrime_start(const struct relay_config *cfg, char *err, size_t er
 }
 
 /* One real, uncached query: ok only when the upstream answers JSON with a
- * message right now (CONTRACT 2: /health tells the truth). */
+ * message right now (docs/api.md#endpoints: /health tells the truth). */
 static void cybercrime_health(const struct relay_request *req, struct relay_response *res)
 {
 	struct cybercrime_result r;

@@ -269,7 +269,8 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 	struct upstream_request req = {.url = url,
 				       .max_bytes = tweettioc_settings(cfg)->max_bytes,
 				       .cancel = &stop_requested};
-	req.same_host_redirects = 1; /* CONTRACT 5: only to the same host and port */
+	req.same_host_redirects =
+		1; /* docs/hardening.md#outbound-calls: only to the same host and port */
 	req.sink = stream_sink;
 	req.sink_ctx = stream;
 	enum relay_err rc = upstream_get(cfg, &req);
