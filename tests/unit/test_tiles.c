@@ -829,6 +829,35 @@ START_TEST(long_hostile_tweets_keep_rows_bounded)
 }
 END_TEST
 
+/* last_60_days and last_90_days are offered only when the retained history
+ * reaches that far back (TWEETTIOC_RETENTION_DAYS). */
+START_TEST(longer_periods_follow_the_retention)
+{
+	static const struct {
+		long days;
+		int n;
+		const char *last;
+	} cases[] = {{7, 2, "last_7_days"},   {30, 3, "last_30_days"}, {59, 3, "last_30_days"},
+		     {60, 4, "last_60_days"}, {90, 5, "last_90_days"}, {365, 5, "last_90_days"}};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		tiles_set_retention_days(cases[c].days);
+		cJSON *list = tiles_definitions();
+		const cJSON *p = get(cJSON_GetArrayItem(list, 0), "periods");
+		ck_assert_msg(cJSON_GetArraySize(p) == cases[c].n, "retention %ld: %d periods",
+			      cases[c].days, cJSON_GetArraySize(p));
+		ck_assert_str_eq(cJSON_GetArrayItem(p, cases[c].n - 1)->valuestring, cases[c].last);
+		char err[256];
+		ck_assert_int_eq(tiles_check("tweettioc-summary", "last_90_days", err, sizeof(err)),
+				 cases[c].days >= 90 ? RELAY_OK : RELAY_ERR_INVALID_ARGUMENT);
+		ck_assert_int_eq(
+			tiles_check("twitter_ioc_hunter", "last_60_days", err, sizeof(err)),
+			RELAY_ERR_INVALID_ARGUMENT);
+		cJSON_Delete(list);
+	}
+	tiles_set_retention_days(30);
+}
+END_TEST
+
 static Suite *tiles_suite(void)
 {
 	Suite *s = suite_create("tiles");
@@ -836,6 +865,7 @@ static Suite *tiles_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, tiles_lists_every_tile_with_both_periods_and_the_default);
+	tcase_add_test(tc, longer_periods_follow_the_retention);
 	tcase_add_test(tc, tile_returns_the_one_definition_and_refuses_unknown_ids);
 	tcase_add_test(tc, tile_data_checks_tile_and_period_before_needing_a_feed);
 	tcase_add_test(tc, unknown_tile_message_names_the_known_tiles_without_echoing_long_input);

@@ -34,8 +34,9 @@ struct feed_index;
  * short_description, periods, default_period, tags}). NULL when out of memory. */
 cJSON *tiles_definitions(void);
 
-/* Offers last_30_days only when the retained history reaches back 30 days
- * (TWEETTIOC_RETENTION_DAYS >= 30, the default). */
+/* Offers last_30_days, last_60_days and last_90_days only when the
+ * retained history reaches back that far (TWEETTIOC_RETENTION_DAYS >= 30,
+ * the default, >= 60, >= 90). */
 void tiles_set_retention_days(long days);
 
 /* The definition of `tile_id` into *out. RELAY_ERR_INVALID_ARGUMENT (with

@@ -34,23 +34,29 @@ struct period_def {
 	const char *phrase; /* for the markdown heading */
 };
 
-enum { PERIOD_24H, PERIOD_7D, PERIOD_30D, PERIOD__MAX };
+enum { PERIOD_24H, PERIOD_7D, PERIOD_30D, PERIOD_60D, PERIOD_90D, PERIOD__MAX };
 
 static const struct period_def periods[PERIOD__MAX] = {
 	[PERIOD_24H] = {"last_24_hours", 24 * 3600.0, "last 24 hours"},
 	[PERIOD_7D] = {"last_7_days", 7 * 24 * 3600.0, "last 7 days"},
 	[PERIOD_30D] = {"last_30_days", 30 * 24 * 3600.0, "last 30 days"},
+	[PERIOD_60D] = {"last_60_days", 60 * 24 * 3600.0, "last 60 days"},
+	[PERIOD_90D] = {"last_90_days", 90 * 24 * 3600.0, "last 90 days"},
 };
 
 #define PERIODS_LEGACY ((1u << PERIOD_24H) | (1u << PERIOD_7D))
-#define PERIODS_ALL (PERIODS_LEGACY | (1u << PERIOD_30D))
+#define PERIODS_ALL (PERIODS_LEGACY | (1u << PERIOD_30D) | (1u << PERIOD_60D) | (1u << PERIOD_90D))
 
-/* Periods the retained history covers (tiles_set_retention_days). */
-static unsigned periods_offered = PERIODS_ALL;
+/* Periods the retained history covers (tiles_set_retention_days); the
+ * default retention of 30 days covers the first three. */
+static unsigned periods_offered = PERIODS_LEGACY | (1u << PERIOD_30D);
 
 void tiles_set_retention_days(long days)
 {
-	periods_offered = days >= 30 ? PERIODS_ALL : PERIODS_LEGACY;
+	periods_offered = PERIODS_LEGACY;
+	for (int p = PERIOD_30D; p < PERIOD__MAX; p++)
+		if ((double)days * 86400.0 >= periods[p].seconds)
+			periods_offered |= 1u << p;
 }
 
 enum tile_kind {
