@@ -39,6 +39,8 @@ test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certifi
 # image bootstrapped offline from Debian's packages with mmdebstrap).
 container_pkgs=(podman runc catatonit mmdebstrap debian-archive-keyring uidmap slirp4netns fuse-overlayfs python3 curl openssl)
 
+# lint: clang-format; python3 for the link check of README.md and docs/;
+# groff-base and mandoc for the manual page.
 case $target in
 build) want=("${build_pkgs[@]}") ;;
 test) want=("${test_pkgs[@]}") ;;
@@ -46,7 +48,7 @@ demo) want=("${build_pkgs[@]}" "$nginx_pkg" python3 curl) ;;
 bench) want=("${test_pkgs[@]}") ;;
 fuzz) want=("${test_pkgs[@]}" clang @clang-rt) ;;
 valgrind) want=("${test_pkgs[@]}" valgrind) ;;
-lint) want=(clang-format) ;;
+lint) want=(clang-format python3 groff-base mandoc) ;;
 container) want=("${container_pkgs[@]}") ;;
 *) usage ;;
 esac

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# lint.sh: `make lint`: clang-format check and banned C functions.
+# lint.sh: `make lint`: clang-format, banned C functions, documentation links
+# and the manual page.
 #
 # 1. clang-format --dry-run -Werror over src/ include/ tests/unit (`make
 #    lint` installs clang-format first; without it the check is skipped and
@@ -7,6 +8,11 @@
 # 2. No sprintf, strcpy, strcat, atoi, strtok or gets in src/ or include/
 #    (unbounded writes, silent conversion failures, hidden global state):
 #    prints file:line for each use and fails.
+# 3. Every relative link of README.md and docs/*.md names an existing file,
+#    and every #anchor a heading of its file (scripts/doc_links.py): one
+#    "lint: broken link: file:line: target: why" line per broken link.
+# 4. docs/securex-relay.8 renders without a warning: groff -man -ww -z, and
+#    mandoc -T lint when mandoc is installed (both are in the lint packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,11 +53,44 @@ if [ ${#src_files[@]} -gt 0 ]; then
 	fi
 fi
 
+skip() {
+	echo "lint: $1" >&2
+	skipped="${skipped:+$skipped; }$1"
+}
+
+if command -v python3 >/dev/null 2>&1; then
+	if ! python3 scripts/doc_links.py README.md docs/*.md; then
+		echo "lint: the links above do not resolve (a moved file or a renamed heading?)" >&2
+		status=1
+	fi
+else
+	skip "link check skipped: python3 is not installed (scripts/deps.sh lint)"
+fi
+
+man_page=docs/securex-relay.8
+if command -v groff >/dev/null 2>&1; then
+	out=$(groff -man -ww -z "$man_page" 2>&1) || true
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out" >&2
+		echo "lint: $man_page: groff -man -ww warns (above)" >&2
+		status=1
+	fi
+else
+	skip "man page check skipped: groff is not installed (scripts/deps.sh lint)"
+fi
+if command -v mandoc >/dev/null 2>&1; then
+	if ! out=$(mandoc -T lint "$man_page" 2>&1) || [ -n "$out" ]; then
+		printf '%s\n' "$out" >&2
+		echo "lint: $man_page: mandoc -T lint complains (above)" >&2
+		status=1
+	fi
+fi
+
 if [ $status -eq 0 ]; then
 	if [ -n "$skipped" ]; then
-		echo "lint: banned functions ok; $skipped"
+		echo "lint: the other checks ok; $skipped"
 	else
-		echo "lint: ok (clang-format, banned functions)"
+		echo "lint: ok (clang-format, banned functions, doc links, man page)"
 	fi
 fi
 exit $status

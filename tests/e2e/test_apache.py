@@ -325,7 +325,7 @@ class ProductionApacheTest(unittest.TestCase):
         os.chmod(cls.relay.tmpdir, 0o711)
         cls.addClassCleanup(cls.relay.stop)
         cls.relay.start()
-        # The relay creates its socket 0660: as the README says, the front
+        # The relay creates its socket 0660: as docs/deploy-apache.md says, the front
         # end's user must be in the socket's group.
         if os.geteuid() == 0:
             os.chown(cls.relay.socket_path, -1, grp.getgrnam("www-data").gr_gid)
@@ -364,18 +364,18 @@ class ProductionApacheTest(unittest.TestCase):
     def test_modules_are_the_a2enmod_line(self):
         """The a2enmod line names every module the file needs: apache2 -t with
         exactly those (and their Debian dependencies) passed in setUpClass;
-        the README gives the same line."""
+        docs/deploy-apache.md gives the same line."""
         with open(APACHE_DIR / "securex-relay.conf") as f:
             named = a2enmod_modules(f.read())
         for m in ("ssl", "proxy", "proxy_fcgi", "rewrite", "headers", "authz_core",
                   "authz_host"):
             self.assertIn(m, named)
-        with open(REPO / "README.md") as f:
-            readme = f.read()
+        with open(REPO / "docs" / "deploy-apache.md") as f:
+            doc = f.read()
         line = "a2enmod " + " ".join(named)
-        self.assertTrue(line in readme, "README.md does not give %r" % line)
-        self.assertTrue("a2enconf securex-relay-limits" in readme,
-                        "README.md does not enable securex-relay-limits")
+        self.assertTrue(line in doc, "docs/deploy-apache.md does not give %r" % line)
+        self.assertTrue("a2enconf securex-relay-limits" in doc,
+                        "docs/deploy-apache.md does not enable securex-relay-limits")
 
     def test_each_named_module_is_needed(self):
         """Leave one module of the a2enmod line out (unless another one

@@ -438,16 +438,16 @@ class DeploySystemdUnitsTest(unittest.TestCase):
         for marker in ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer"):
             self.assertNotIn(marker, text)
 
-    def test_readme_enables_socket_and_service(self):
-        with open(REPO / "README.md") as f:
-            readme = f.read()
+    def test_install_doc_enables_socket_and_service(self):
+        with open(REPO / "docs" / "deploy-nginx-systemd.md") as f:
+            doc = f.read()
         for text in ("systemctl enable --now securex-relay.socket securex-relay.service",
                      "securex-relay@1.socket"):
-            self.assertTrue(text in readme, "README.md does not say %r" % text)
+            self.assertTrue(text in doc, "docs/deploy-nginx-systemd.md does not say %r" % text)
 
 
-class DeployReadmeTileExampleTest(RelayTestCase):
-    """The tile example in the README is what the relay answers for the
+class DeployDocsTileExampleTest(RelayTestCase):
+    """The tile example in docs/api.md is what the relay answers for the
     feed `make demo` serves (fixtures/tweettioc-feed-2000.json, newest tweet
     a minute old, as scripts/demo_feed_server.py rebases it)."""
 
@@ -459,11 +459,11 @@ class DeployReadmeTileExampleTest(RelayTestCase):
         self.assertEqual(status, 200, body)
         return {m["label"]: m["value"] for m in body["data"]["data"]}
 
-    def test_readme_summary_numbers_are_the_relays(self):
-        with open(REPO / "README.md") as f:
-            readme = f.read()
-        start = readme.index('`{"tile_id": "tweettioc-summary", "period": "last_24_hours"}`')
-        block = readme[readme.index("```json", start):]
+    def test_api_doc_summary_numbers_are_the_relays(self):
+        with open(REPO / "docs" / "api.md") as f:
+            doc = f.read()
+        start = doc.index('`{"tile_id": "tweettioc-summary", "period": "last_24_hours"}`')
+        block = doc[doc.index("```json", start):]
         block = block[:block.index("\n```\n")]
         shown = {label: int(value) for label, value in re.findall(
             r'"label": "([^"]+)",\s*"value": (\d+)', block)}
@@ -472,8 +472,8 @@ class DeployReadmeTileExampleTest(RelayTestCase):
         self.assertEqual({k: got.get(k) for k in shown}, shown)
         week = self.summary("last_7_days")
         m = re.search(r"the same feed gives (\d+) tweets, (\d+)\s+distinct IOCs and (\d+) "
-                      r"accounts", readme)
-        self.assertIsNotNone(m, "README: the last_7_days sentence is gone")
+                      r"accounts", doc)
+        self.assertIsNotNone(m, "docs/api.md: the last_7_days sentence is gone")
         self.assertEqual((week["Tweets"], week["Distinct IOCs"], week["Accounts"]),
                          tuple(int(g) for g in m.groups()))
 
