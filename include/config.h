@@ -42,6 +42,15 @@ struct relay_config {
 	long tweettioc_retention_days;	     /* TWEETTIOC_RETENTION_DAYS */
 	long tweettioc_full_refresh_seconds; /* TWEETTIOC_FULL_REFRESH_SECONDS */
 
+	char *tweetfeed_url;		     /* TWEETFEED_URL, no trailing slash */
+	long tweetfeed_refresh_seconds;	     /* TWEETFEED_REFRESH_SECONDS */
+	long tweetfeed_full_refresh_seconds; /* TWEETFEED_FULL_REFRESH_SECONDS */
+	long tweetfeed_retention_days;	     /* TWEETFEED_RETENTION_DAYS */
+	size_t tweetfeed_max_bytes;	     /* TWEETFEED_MAX_BYTES */
+	int tweetfeed_lookup;		     /* TWEETFEED_LOOKUP: 1 on, 0 off */
+	long tweetfeed_max_lookups;	     /* TWEETFEED_MAX_LOOKUPS */
+	long tweetfeed_cache_seconds;	     /* TWEETFEED_CACHE_SECONDS */
+
 	char *cybercrime_url;	       /* CYBERCRIME_URL, no trailing slash */
 	long cybercrime_cache_seconds; /* CYBERCRIME_CACHE_SECONDS */
 	long cybercrime_max_lookups;   /* CYBERCRIME_MAX_LOOKUPS */

@@ -47,6 +47,7 @@ void config_free(struct relay_config *cfg)
 	free(cfg->public_url);
 	free(cfg->state_dir);
 	free(cfg->tweettioc_url);
+	free(cfg->tweetfeed_url);
 	free(cfg->cybercrime_url);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -306,6 +307,35 @@ int config_load(struct relay_config *cfg, const char *(*get)(const char *name), 
 		goto failed;
 	if (load_number(get, "TWEETTIOC_FULL_REFRESH_SECONDS", 86400, 60, 86400 * 30,
 			&cfg->tweettioc_full_refresh_seconds, err, errlen))
+		goto failed;
+	if (load_url(get, "TWEETFEED_URL", "https://api.tweetfeed.live", &cfg->tweetfeed_url, err,
+		     errlen))
+		goto failed;
+	if (load_number(get, "TWEETFEED_REFRESH_SECONDS", 900, 1, 86400 * 7,
+			&cfg->tweetfeed_refresh_seconds, err, errlen))
+		goto failed;
+	if (load_number(get, "TWEETFEED_FULL_REFRESH_SECONDS", 86400, 60, 86400 * 30,
+			&cfg->tweetfeed_full_refresh_seconds, err, errlen))
+		goto failed;
+	if (load_number(get, "TWEETFEED_RETENTION_DAYS", 30, 1, 3650,
+			&cfg->tweetfeed_retention_days, err, errlen))
+		goto failed;
+	if (load_number(get, "TWEETFEED_MAX_BYTES", 67108864, 1024, 1L << 32, &n, err, errlen))
+		goto failed;
+	cfg->tweetfeed_max_bytes = (size_t)n;
+	{
+		const char *v = value_or(get, "TWEETFEED_LOOKUP", "on");
+		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+			fail(err, errlen, "TWEETFEED_LOOKUP: must be on or off");
+			goto failed;
+		}
+		cfg->tweetfeed_lookup = strcmp(v, "on") == 0;
+	}
+	if (load_number(get, "TWEETFEED_MAX_LOOKUPS", 50, 1, 100000, &cfg->tweetfeed_max_lookups,
+			err, errlen))
+		goto failed;
+	if (load_number(get, "TWEETFEED_CACHE_SECONDS", 3600, 0, 86400 * 30,
+			&cfg->tweetfeed_cache_seconds, err, errlen))
 		goto failed;
 	if (load_url(get, "CYBERCRIME_URL", "http://cybercrime-tracker.net", &cfg->cybercrime_url,
 		     err, errlen))

@@ -5,10 +5,12 @@
 
 extern const struct relay_module tweettioc_module;
 extern const struct relay_module cybercrime_module;
+extern const struct relay_module tweetfeed_module;
 
 static const struct relay_module *const all_modules[] = {
 	&tweettioc_module,
 	&cybercrime_module,
+	&tweetfeed_module,
 	NULL,
 };
 
