@@ -332,3 +332,40 @@ class TweetFeedLookupTests(TweetFeedCase):
         for _ in range(2):
             self.data(DELIBERATE, obs(("ip", "192.0.2.50"), ("ip", "192.0.2.51")))
         self.assertEqual(sorted(self.tf.lookups()), ["192.0.2.50", "192.0.2.51", "192.0.2.51"])
+
+
+class TweetFeedTileTests(TweetFeedCase):
+    """Tiles over the kept copy."""
+
+    lookup = "off"
+    IDS = ["tweetfeed-summary", "tweetfeed-ioc-types", "tweetfeed-activity",
+           "tweetfeed-top-accounts", "tweetfeed-top-tags"]
+
+    def test_tiles_lists_the_five_tiles_with_three_periods(self):
+        tiles = self.data("/tweetfeed/tiles", {})
+        self.assertEqual([t["id"] for t in tiles], self.IDS)
+        for t in tiles:
+            self.assertEqual(t["periods"], ["last_24_hours", "last_7_days", "last_30_days"])
+            self.assertEqual(t["default_period"], "last_7_days")
+        self.assertEqual(self.data("/tweetfeed/tiles/tile", {"tile_id": "tweetfeed-summary"})
+                         ["type"], "metric_group")
+
+    def test_summary_counts_the_period(self):
+        tile = self.data("/tweetfeed/tiles/tile-data",
+                         {"tile_id": "tweetfeed-summary", "period": "last_24_hours"})
+        values = {m["label"]: m["value"] for m in tile["data"]}
+        self.assertEqual(values["Tweets"], 3)
+        self.assertEqual(values["Accounts"], 3)
+        self.assertEqual(values["Distinct IOCs"], 4)
+        self.assertEqual(tile["cache_scope"], "org")
+
+    def test_every_tile_answers_every_period(self):
+        for tile_id in self.IDS:
+            for period in ("last_24_hours", "last_7_days", "last_30_days"):
+                self.data("/tweetfeed/tiles/tile-data", {"tile_id": tile_id, "period": period})
+
+    def test_unknown_tiles_and_periods_are_invalid_arguments(self):
+        for body in ({"tile_id": "tweettioc-summary"},
+                     {"tile_id": "tweetfeed-summary", "period": "last_year"}):
+            answer = self.envelope("/tweetfeed/tiles/tile-data", body)
+            self.assertEqual(answer["errors"][0]["code"], "invalid argument", answer)

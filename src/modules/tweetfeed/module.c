@@ -10,6 +10,7 @@
 #include "modules/tweetfeed/enrich.h"
 #include "modules/tweetfeed/lookup.h"
 #include "modules/tweetfeed/parse.h"
+#include "modules/tweetfeed/tiles.h"
 
 /* /health turns into an error once the copy is older than this many refresh periods. */
 #define TWEETFEED_STALE_PERIODS 3
@@ -198,6 +199,9 @@ const struct relay_module tweetfeed_module = {
 	.deliberate = tweetfeed_deliberate,
 	.observe = tweetfeed_observe,
 	.refer = tweetfeed_refer,
+	.tiles = tweetfeed_tiles,
+	.tile = tweetfeed_tile,
+	.tile_data = tweetfeed_tile_data,
 	.metrics = tweetfeed_metrics,
 	.ready = tweetfeed_ready,
 	.reload = tweetfeed_reload,
