@@ -33,7 +33,7 @@ class ModuleTypeTests(unittest.TestCase):
     def test_module_types_validate_against_the_module_maker_schema(self):
         with open(SCHEMA, encoding="utf-8") as f:
             schema = json.load(f)
-        self.assertEqual(len(MODULE_TYPES), 2, MODULE_TYPES)
+        self.assertEqual(len(MODULE_TYPES), 3, MODULE_TYPES)
         for path in MODULE_TYPES:
             with self.subTest(path=os.path.basename(path)):
                 jsonschema.validate(self.load(path), schema)
