@@ -7,7 +7,11 @@
  * before 1970, and a link that is "" or a valid http(s) URI on twitter.com.
  * The same bytes are then read as a /v1/ioc answer (ioc_answer.c): every
  * kept record is within the limits, its tweets are canonical twitter.com
- * links and its dates are ordered.
+ * links and its dates are ordered. The bytes also go through the whole
+ * parse into a feed copy (parse.c) and its index, in one piece and in
+ * small writes (the same answer either way), and each kept tweet and
+ * record gets its sighting texts (sighting.c), which must stay within
+ * CTIM's limits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +23,14 @@
 #include "lib/arena.h"
 #include "lib/utf8.h"
 #include "modules/tweetfeed/ioc_answer.h"
+#include "modules/tweetfeed/parse.h"
 #include "modules/tweetfeed/rows.h"
+#include "modules/tweetfeed/sighting.h"
+#include "modules/tweettioc/index.h"
+#include "ctim/entities.h"
+#include "ctim/text.h"
+
+#define FUZZ_NOW 1796342400.0
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -78,6 +89,45 @@ static void rows(const unsigned char *data, size_t size)
 	cJSON_Delete(root);
 }
 
+static void check_description(char *d)
+{
+	if (!d || text_utf16_len(d) > CTIM_DESCRIPTION_MAX)
+		fuzz_fail("a description is missing or over CTIM's limit");
+	free(d);
+}
+
+/* The whole parse, in one piece and in 7-byte writes: the same copy. */
+static void parse(const unsigned char *data, size_t size)
+{
+	struct feed *one = NULL, *pieces = NULL;
+	char err[256];
+	enum relay_err a =
+		tweetfeed_parse((const char *)data, size, FUZZ_NOW, &one, NULL, err, sizeof(err));
+	struct tweetfeed_stream *s = tweetfeed_stream_new(NULL, FUZZ_NOW);
+	if (!s)
+		fuzz_fail("out of memory");
+	for (size_t i = 0; i < size; i += 7)
+		if (tweetfeed_stream_write(s, (const char *)data + i, size - i < 7 ? size - i : 7))
+			fuzz_fail("out of memory");
+	enum relay_err b = tweetfeed_stream_finish(s, &pieces, NULL, err, sizeof(err));
+	tweetfeed_stream_free(s);
+	if (a != b || (a == RELAY_OK) != (one != NULL) || (b == RELAY_OK) != (pieces != NULL))
+		fuzz_fail("the parse in pieces answered differently");
+	if (a != RELAY_OK && a != RELAY_ERR_KEY_ERROR)
+		fuzz_fail("tweetfeed_parse failed without an allocation failure");
+	if (one && pieces && one->n_tweets != pieces->n_tweets)
+		fuzz_fail("the parse in pieces kept other tweets");
+	feed_free(pieces);
+	if (!one)
+		return;
+	for (size_t i = 0; i < one->n_tweets && i < 64; i++)
+		check_description(tweetfeed_tweet_description(&one->tweets[i], NULL));
+	struct feed_index *index = feed_index_build(one);
+	if (!index)
+		fuzz_fail("out of memory");
+	feed_index_free(index);
+}
+
 static void answer(const unsigned char *data, size_t size)
 {
 	struct arena a;
@@ -105,6 +155,7 @@ static void answer(const unsigned char *data, size_t size)
 		for (size_t j = 0; j < r->n_users; j++)
 			if (!uri_twitter_handle(r->users[j]))
 				fuzz_fail("a record's user is not a handle");
+		check_description(tweetfeed_record_description(r));
 	}
 	arena_free(&a);
 }
@@ -112,6 +163,7 @@ static void answer(const unsigned char *data, size_t size)
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	rows(data, size);
+	parse(data, size);
 	answer(data, size);
 	return 0;
 }
