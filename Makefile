@@ -10,6 +10,8 @@
 #   make demo       relay + nginx on http://127.0.0.1:8080 with a bundled feed
 #   make run        the same against the live upstream
 #   make lint       clang-format check and banned functions
+#   make module-types  deploy/securex/<module>.module_type.json from
+#                   `securex-relay module-type` (placeholder relay URL)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60); clang
 #   make valgrind   the end-to-end tests with the relay under valgrind memcheck
 #   make failover   30 s of wrk load through nginx over two relays, one killed
@@ -65,7 +67,8 @@ export ASAN_OPTIONS ?= abort_on_error=0:detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 .PHONY: all deps check-deps deps-test build-asan unit e2e test demo run lint bench clean \
-	alloc-test fuzz fuzz-build fuzz-replay fuzz-merge valgrind failover soak container-test
+	alloc-test fuzz fuzz-build fuzz-replay fuzz-merge valgrind failover soak container-test \
+	module-types
 
 # Plain `make` only builds: it never installs anything. When a library is
 # missing it says which packages to install (`make deps` does it).
@@ -144,6 +147,21 @@ container-test:
 
 clean:
 	rm -rf build
+
+# The module types under deploy/securex/ are the command's output for the
+# placeholder URL, never edited by hand: tests/e2e/test_module_types.py
+# fails when they differ from what the binary prints.
+MODULE_NAMES    := $(notdir $(wildcard src/modules/*))
+MODULE_TYPE_URL := https://relay.example.com
+
+module-types: check-deps
+	@$(MAKE) --no-print-directory build/securex-relay
+	$(Q)set -e; for m in $(MODULE_NAMES); do \
+		echo "  GEN     deploy/securex/$$m.module_type.json"; \
+		build/securex-relay module-type $$m --url $(MODULE_TYPE_URL) \
+			> deploy/securex/$$m.module_type.json.tmp; \
+		mv deploy/securex/$$m.module_type.json.tmp deploy/securex/$$m.module_type.json; \
+	done
 
 # ---------------------------------------------------------------- hostile input
 # Allocation failure: tests/alloc/ is linked with --wrap for the allocators

@@ -16,10 +16,13 @@
 #include "lib/strbuf.h"
 
 struct relay_config;
+struct module_type_info;
 
 struct relay_module {
 	const char *id;	   /* path segment and RELAY_MODULES name, e.g. "tweettioc" */
 	const char *title; /* human name used in messages, e.g. "Twitter IOC Hunter" */
+	/* The texts of its Cisco XDR module type (module_type.h). */
+	const struct module_type_info *type_info;
 
 	/* Start background work (feed refresh). Returns 0, or -1 with a message in err. */
 	int (*start)(const struct relay_config *cfg, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 /* main.c: arguments, start-up, modules, and the choice of front end.
  *
  * securex-relay [--listen ADDR] [--threads N] [--version] [--help]
+ * securex-relay module-type|register ... (the operator commands, cli/cli.h)
  * Start-up refuses a bad configuration with a message naming the variable.
  */
 #include <getopt.h>
@@ -13,6 +14,7 @@
 
 #include "auth/auth.h"
 #include "auth/jwks.h"
+#include "cli/cli.h"
 #include "config.h"
 #include "lib/json_arena.h"
 #include "module.h"
@@ -25,10 +27,11 @@
 
 static void usage(FILE *out)
 {
+	fprintf(out, "Usage: securex-relay [--listen ADDR] [--threads N] [--version] [--help]\n");
+	cli_usage(out);
 	fprintf(out,
-		"Usage: securex-relay [--listen ADDR] [--threads N] [--version] [--help]\n"
 		"\n"
-		"A Cisco SecureX / XDR relay (FastCGI) for threat-intelligence feeds.\n"
+		"A Cisco XDR (SecureX) relay (FastCGI) for threat-intelligence feeds.\n"
 		"\n"
 		"  --listen ADDR  serve FastCGI on HOST:PORT, :PORT or a unix socket path;\n"
 		"                 without it, serve the FastCGI socket inherited on fd 0\n"
@@ -36,6 +39,10 @@ static void usage(FILE *out)
 		"  --threads N    worker threads (default %d)\n"
 		"  --version      print the version\n"
 		"  --help         this text\n"
+		"\n"
+		"  module-type    print the Cisco XDR module type of MODULE for BASE_URL\n"
+		"  register       create or update that module type in your Cisco XDR\n"
+		"                 organisation (XDR_CLIENT_ID, XDR_CLIENT_SECRET)\n"
 		"\n"
 		"Configuration is read from the environment; see README.md.\n",
 		DEFAULT_THREADS);
@@ -94,6 +101,8 @@ int main(int argc, char **argv)
 	const char *listen_addr = NULL;
 	int threads = DEFAULT_THREADS, opt;
 	json_arena_install(); /* before anything uses cJSON */
+	if (argc > 1 && cli_is_command(argv[1]))
+		return cli_main(argc - 1, argv + 1);
 	while ((opt = getopt_long(argc, argv, "l:t:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'l': listen_addr = optarg; break;

@@ -99,6 +99,9 @@ struct ctim_indicator_in {
 	const char *confidence, *severity;
 	const char *tag; /* one tag, or NULL */
 	double valid_start, valid_end;
+	/* When id_name is set, the id is stable: ctim_stable_id("indicator",
+	 * id_module, id_name) of ctim/uuid5.h; else a random one. */
+	const char *id_module, *id_name;
 };
 /* tlp white; also writes the indicator's id into id (CTIM_ID_LEN). */
 cJSON *ctim_indicator(const struct ctim_indicator_in *in, char *id, size_t idlen);

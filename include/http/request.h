@@ -35,6 +35,10 @@ struct relay_request {
 	/* For the log line: REQUEST_ID (nginx) or X-Request-ID, validated by
 	 * router_request_id(); NULL when neither is usable. */
 	const char *request_id;
+	/* For the log line: the X-Module-Instance-ID header XDR sends (which
+	 * module instance of which tenant called), validated by
+	 * router_module_instance_id(); NULL when absent or not sane. */
+	const char *module_instance_id;
 	size_t n_observables; /* filled by the router for observables endpoints */
 };
 

@@ -53,11 +53,15 @@ enum relay_err router_precheck(const struct relay_config *cfg, const struct rela
 #define ROUTER_REQUEST_ID_MAX 128
 const char *router_request_id(const char *from_server, const char *from_header);
 
+/* `header` (X-Module-Instance-ID) when it is 1 to ROUTER_REQUEST_ID_MAX
+ * printable ASCII characters without spaces, else NULL. */
+const char *router_module_instance_id(const char *header);
+
 /* The endpoint's name in logs and metrics ("deliberate", "tile_data"). */
 const char *route_endpoint_name(enum route_endpoint ep);
 
 /* Writes the request's one log line to stderr (a single write): UTC time,
- * request id, module, endpoint, HTTP status, error codes, number of
+ * request id, module instance id, module, endpoint, HTTP status, error codes, number of
  * observables and duration. `match` is NULL for an unknown path (404);
  * `res` is NULL when nothing was answered (the peer left mid-request). */
 void router_log_request(const struct relay_request *req, const struct route_match *match,

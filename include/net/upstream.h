@@ -1,4 +1,4 @@
-/* upstream.h: outbound HTTP(S) GETs with libcurl, one at a time or concurrently.
+/* upstream.h: outbound HTTP(S) calls with libcurl, one at a time or concurrently.
  *
  * Every call has a connect timeout, a total timeout (RELAY_UPSTREAM_TIMEOUT_MS
  * unless the request sets its own), a size cap on the answer, http/https only,
@@ -53,6 +53,17 @@ struct upstream_request {
 	 * against the upstream (a large feed parsed on a busy machine). */
 	int (*sink)(void *ctx, const char *data, size_t n);
 	void *sink_ctx;
+	/* A call other than a GET (the register command, cli/register.c):
+	 * `method` "POST" or "PATCH" (NULL: GET) with `send`/`send_len` as
+	 * its body, borrowed until the call returns. `headers`: extra header
+	 * lines ("Name: value"), NULL-ended, may be NULL. `username` and
+	 * `password`: HTTP basic credentials, may be NULL. None of these ever
+	 * appears in `detail`. */
+	const char *method;
+	const char *send;
+	size_t send_len;
+	const char *const *headers;
+	const char *username, *password;
 	/* out */
 	enum relay_err err; /* RELAY_OK when the answer is 2xx and within the cap */
 	long status;	    /* HTTP status, 0 when none was received */

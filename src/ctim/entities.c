@@ -15,6 +15,7 @@
 #include "ctim/text.h"
 #include "net/upstream.h"
 #include "ctim/uri.h"
+#include "ctim/uuid5.h"
 
 /*
  * Field setters for the hot path. Keys are string literals, so cJSON need
@@ -369,7 +370,8 @@ fail:
 cJSON *ctim_indicator(const struct ctim_indicator_in *in, char *id, size_t idlen)
 {
 	cJSON *o = entity_new("indicator");
-	if (!o || ctim_transient_id("indicator", id, idlen) != 0)
+	if (!o || (in->id_name ? ctim_stable_id("indicator", in->id_module, in->id_name, id, idlen)
+			       : ctim_transient_id("indicator", id, idlen)) != 0)
 		goto fail;
 	if (!put_str(o, "id", id) || !add_cut_string(o, "title", in->title, CTIM_TITLE_MAX) ||
 	    !add_cut_string(o, "short_description", in->short_description,

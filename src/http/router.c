@@ -299,6 +299,11 @@ const char *router_request_id(const char *from_server, const char *from_header)
 	return NULL;
 }
 
+const char *router_module_instance_id(const char *header)
+{
+	return request_id_ok(header) ? header : NULL;
+}
+
 /* Appends `code` to the comma list in buf (len used, cap size), once. */
 static void append_code(char *buf, size_t *len, size_t cap, const char *code)
 {
@@ -343,10 +348,11 @@ void router_log_request(const struct relay_request *req, const struct route_matc
 				     : "-";
 	char line[1024];
 	int n = snprintf(line, sizeof(line),
-			 "securex-relay: request time=%s.%03ldZ id=%s module=%s endpoint=%s "
-			 "status=%d errors=\"%s\" observables=%zu ms=%.3f\n",
+			 "securex-relay: request time=%s.%03ldZ id=%s instance=%s module=%s "
+			 "endpoint=%s status=%d errors=\"%s\" observables=%zu ms=%.3f\n",
 			 stamp, (long)(now.tv_nsec / 1000000),
-			 req->request_id ? req->request_id : "-", module,
+			 req->request_id ? req->request_id : "-",
+			 req->module_instance_id ? req->module_instance_id : "-", module,
 			 match ? route_endpoint_name(match->endpoint) : "-", res ? res->status : 0,
 			 codes, req->n_observables, seconds * 1000.0);
 	if (n > 0)

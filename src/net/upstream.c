@@ -1,4 +1,4 @@
-/* upstream.c: outbound GETs with libcurl (limits, timeouts, TLS, redirects, concurrency).
+/* upstream.c: outbound calls with libcurl (limits, timeouts, TLS, redirects, concurrency).
  *
  * One place sets the rules every outbound call follows (CONTRACT section 5):
  * protocols, redirects, timeouts, size cap, CA bundle, User-Agent, the
@@ -47,7 +47,8 @@ struct transfer {
 	 * (parsing a feed as it arrives) is ours and not counted, so a large
 	 * feed on a busy machine is not cut off by its own parse. */
 	double sink_seconds;
-	int timed_out; /* on_progress() stopped it at the timeout */
+	struct curl_slist *headers; /* req->headers as libcurl takes them (owned) */
+	int timed_out;		    /* on_progress() stopped it at the timeout */
 	int too_big;
 	int nomem; /* the answer buffer could not grow: our fault, not the upstream's */
 };
@@ -200,6 +201,38 @@ static void transfer_reset(struct transfer *t)
 	t->nomem = 0;
 }
 
+/* What a call other than a plain GET adds: method, body, headers, basic
+ * credentials. 0, or -1 when libcurl refuses or memory runs out. */
+static int request_setup(struct transfer *t)
+{
+	struct upstream_request *req = t->req;
+	CURL *h = t->easy;
+	int bad = 0;
+	for (size_t i = 0; req->headers && req->headers[i]; i++) {
+		struct curl_slist *more = curl_slist_append(t->headers, req->headers[i]);
+		if (!more)
+			return -1;
+		t->headers = more;
+	}
+	if (t->headers)
+		bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers) != CURLE_OK;
+	if (req->method) {
+		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+					(curl_off_t)req->send_len) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->send ? req->send : "") !=
+		       CURLE_OK;
+		if (strcmp(req->method, "POST") != 0)
+			bad |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method) != CURLE_OK;
+	}
+	if (req->username) {
+		bad |= curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_USERNAME, req->username) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_PASSWORD, req->password ? req->password : "") !=
+		       CURLE_OK;
+	}
+	return bad ? -1 : 0;
+}
+
 static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 {
 	struct upstream_request *req = t->req;
@@ -242,7 +275,7 @@ static int transfer_setup(const struct relay_config *cfg, struct transfer *t)
 	}
 	if (cfg && cfg->ca_file)
 		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK;
-	return bad ? -1 : 0;
+	return bad || request_setup(t) != 0 ? -1 : 0;
 }
 
 static CURLU *url_parse(const char *s)
@@ -472,6 +505,8 @@ static void transfer_cleanup(struct transfer *t)
 {
 	curl_easy_cleanup(t->easy);
 	t->easy = NULL;
+	curl_slist_free_all(t->headers);
+	t->headers = NULL;
 	free(t->url);
 	free(t->refused);
 	t->url = t->refused = NULL;

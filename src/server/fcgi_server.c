@@ -211,6 +211,8 @@ static void serve_one(const struct relay_config *cfg, struct server_io *io)
 	req.health_check = io->param(io->ctx, "HTTP_HEALTH_CHECK");
 	req.request_id = router_request_id(io->param(io->ctx, "REQUEST_ID"),
 					   io->param(io->ctx, "HTTP_X_REQUEST_ID"));
+	req.module_instance_id =
+		router_module_instance_id(io->param(io->ctx, "HTTP_X_MODULE_INSTANCE_ID"));
 	req.entities_limit = cfg->entities_limit;
 
 	enum relay_err pre = router_precheck(cfg, &req, &match, &res);

@@ -7,7 +7,8 @@ allowed keys of each entity (CTIM's Plumatic schemas reject unknown keys),
 the closed vocabularies, the string limits (ShortString 1024, MedString
 2048, LongString/Markdown 5000, counted as Java counts: UTF-16 units), ids,
 times and URIs. On top of CTIM it holds the relay to CONTRACT 4: ids are
-transient:<type>-<uuid4>, times are ISO-8601 UTC with milliseconds and Z,
+transient:<type>-<uuid4> (an indicator's: <uuid5>, stable per family: docs/api.md,
+"Ids that stay the same"), times are ISO-8601 UTC with milliseconds and Z,
 and every URI is an absolute http(s) URI that parses strictly (RFC 3986,
 at most 2,048 characters).
 
@@ -78,7 +79,7 @@ LIST_TYPES = {"sightings": "sighting", "judgements": "judgement", "verdicts": "v
               "indicators": "indicator", "relationships": "relationship"}
 
 SCHEMA_VERSION = "1.3.7"
-TRANSIENT_ID = re.compile(r"^transient:([a-z][-a-z]*)-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}"
+TRANSIENT_ID = re.compile(r"^transient:([a-z][-a-z]*)-[0-9a-f]{8}-[0-9a-f]{4}-([45])[0-9a-f]{3}"
                           r"-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$")
 
@@ -166,7 +167,9 @@ class _Checker:
         if not self.string(where, v, 2048):
             return
         if not TRANSIENT_ID.match(v):
-            self.bad(where, "not transient:<type>-<uuid4>: %r" % v)
+            self.bad(where, "not transient:<type>-<uuid4 or 5>: %r" % v)
+        elif TRANSIENT_ID.match(v).group(2) == "5" and TRANSIENT_ID.match(v).group(1) != "indicator":
+            self.bad(where, "a stable (uuid5) id for what is not an indicator: %r" % v)
 
     def base(self, where, e, kind):
         if "id" in e:

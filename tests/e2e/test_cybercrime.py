@@ -18,6 +18,7 @@ import re
 import sys
 import time
 import urllib.parse
+import uuid
 
 from harness import RelayTestCase
 from fake_cybercrime import FakeCybercrime
@@ -31,6 +32,8 @@ UNAVAILABLE = "The CyberCrime Tracker is unavailable. Please, try again later."
 KEY_ERROR = "The data structure of CyberCrime Tracker has changed. The module is broken."
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 SEVEN_DAYS = 7 * 24 * 3600
+# The namespace of the relay's stable ids (include/ctim/uuid5.h).
+ID_NAMESPACE = uuid.UUID("ce801a56-e465-43ec-a4e7-ea126212c037")
 
 
 def parse_time(text):
@@ -144,6 +147,34 @@ class CybercrimeTests(CybercrimeCase):
         self.cc.malicious("104.24.123.64", "")
         data = self.data(OBSERVE, obs(("ip", "104.24.123.64")))
         self.assertEqual(set(data), {"judgements", "verdicts"}, data)
+
+    def test_one_family_is_one_indicator_id_in_every_answer(self):
+        # docs/api.md, "Ids that stay the same": uuid5 of "<module>:<family>"
+        # in the relay's namespace (include/ctim/uuid5.h).
+        def stable(family):
+            return "transient:indicator-%s" % uuid.uuid5(ID_NAMESPACE, "cybercrime:" + family)
+        self.cc.malicious("104.24.124.1", "Keitaro")
+        self.cc.malicious("104.24.124.2", "Keitaro")
+        self.cc.malicious("104.24.124.3", "Azorult")
+        first = self.data(OBSERVE, obs(("ip", "104.24.124.1"), ("ip", "104.24.124.3")))
+        second = self.data(OBSERVE, obs(("ip", "104.24.124.2")))
+        both = self.data(OBSERVE, obs(("ip", "104.24.124.1"), ("ip", "104.24.124.2")))
+        ids = lambda data: sorted(i["id"] for i in self.docs(data, "indicators"))
+        self.assertEqual(ids(first), sorted([stable("Keitaro"), stable("Azorult")]))
+        self.assertEqual(ids(second), [stable("Keitaro")])
+        # Two observables of one family in one answer: one indicator, and
+        # each judgement based on it.
+        self.assertEqual(ids(both), [stable("Keitaro")])
+        rels = self.docs(both, "relationships")
+        self.assertEqual(sorted(r["source_ref"] for r in rels),
+                         sorted(j["id"] for j in self.docs(both, "judgements")))
+        self.assertEqual({r["target_ref"] for r in rels}, {stable("Keitaro")})
+        # Judgements keep per-answer ids.
+        [j1] = [j for j in self.docs(first, "judgements")
+                if j["observable"]["value"] == "104.24.124.1"]
+        [j2] = [j for j in self.docs(both, "judgements")
+                if j["observable"]["value"] == "104.24.124.1"]
+        self.assertNotEqual(j1["id"], j2["id"])
 
     def test_deliberate_gives_only_the_verdict(self):
         self.cc.malicious("10.1.0.1", "Azorult")

@@ -186,6 +186,25 @@ class TestConnections(RelayTestCase):
         self.assertIn(" id=- ", lines[1])
         self.assertIn(" id=- ", lines[2])
 
+    def test_the_module_instance_id_xdr_sends_is_in_the_log_line(self):
+        iid = "3f0c9e52-6a4b-4c1e-9d3e-0b6f7d2a1c55"
+        status, _, headers = self.post("/version", headers={"X-Module-Instance-ID": iid})
+        self.assertEqual(status, 200)
+        rid = headers["X-Request-ID"]
+        line = wait_for(lambda: [l for l in log_lines(self.relay) if rid in l], 5,
+                        what="the log line")[0]
+        self.assertIn(" id=%s instance=%s " % (rid, iid), line)
+        # Absent, not printable ASCII without spaces, or too long: "-".
+        base = {"REQUEST_METHOD": "POST", "DOCUMENT_URI": "/version", "CONTENT_LENGTH": "0"}
+        for n, bad in enumerate(("", "a b", "x" * 129, "id\x1b[31m", "caf\u00e9")):
+            fcgi_request(self.relay.port, dict(base, HTTP_X_REQUEST_ID="bad-iid-%d" % n,
+                                               HTTP_X_MODULE_INSTANCE_ID=bad))
+        fcgi_request(self.relay.port, dict(base, HTTP_X_REQUEST_ID="bad-iid-5"))
+        for n in range(6):
+            line = wait_for(lambda: [l for l in log_lines(self.relay)
+                                     if " id=bad-iid-%d " % n in l], 5, what="line %d" % n)[0]
+            self.assertIn(" id=bad-iid-%d instance=- module=" % n, line)
+
     def test_the_log_line_names_module_endpoint_errors_and_observables(self):
         obs = [{"type": "ip", "value": "192.0.2.1"}, {"type": "domain", "value": "example.org"},
                {"type": "nope", "value": ""}]

@@ -326,6 +326,75 @@ START_TEST(a_hostile_family_is_escaped_wherever_it_lands)
 }
 END_TEST
 
+/* The indicator of one answer for `value` naming `message`; its id and the
+ * judgement's into the buffers. */
+static void indicator_for(const char *value, const char *message, double now,
+			  char ind_id[CTIM_ID_LEN], char j_id[CTIM_ID_LEN])
+{
+	char o_type[] = "ip", o_value[64];
+	snprintf(o_value, sizeof(o_value), "%s", value);
+	struct observable o = {.type = o_type, .value = o_value};
+	char answer[256];
+	snprintf(answer, sizeof(answer), "{\"success\": true, \"message\": \"%s\"}", message);
+	struct cybercrime_result r = answer_result(answer);
+	struct ctim_bundle bundle = {0};
+	struct relay_response res;
+	response_init(&res);
+	ck_assert_int_eq(cybercrime_emit(BASE, &o, &r, 1, now, &bundle, &res), 0);
+	snprintf(ind_id, CTIM_ID_LEN, "%s", str(only_doc(bundle.indicators), "id"));
+	snprintf(j_id, CTIM_ID_LEN, "%s", str(only_doc(bundle.judgements), "id"));
+	ck_assert_str_eq(str(only_doc(bundle.relationships), "target_ref"), ind_id);
+	ctim_bundle_free(&bundle);
+	response_free(&res);
+}
+
+START_TEST(one_family_is_one_indicator_id_in_every_answer)
+{
+	char a[CTIM_ID_LEN], b[CTIM_ID_LEN], c[CTIM_ID_LEN];
+	char ja[CTIM_ID_LEN], jb[CTIM_ID_LEN], jc[CTIM_ID_LEN];
+	indicator_for("10.0.1.1", "Malicious: Keitaro", NOW, a, ja);
+	indicator_for("10.0.1.2", "Malicious: Keitaro", NOW + 3600, b, jb);
+	indicator_for("10.0.1.1", "Malicious: Azorult", NOW, c, jc);
+	/* uuid5(ce801a56-e465-43ec-a4e7-ea126212c037, "cybercrime:Keitaro"). */
+	ck_assert_str_eq(a, "transient:indicator-71881a37-c27d-5a0a-876e-9802ee4bbfe6");
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(c, "transient:indicator-cc7eb6a9-9030-5d16-bac4-4cf8541f05d9");
+	/* Judgements stay per answer. */
+	ck_assert_str_ne(ja, jb);
+	ck_assert_str_ne(ja, jc);
+}
+END_TEST
+
+START_TEST(one_answer_carries_a_family_once_with_a_relationship_per_judgement)
+{
+	char t[] = "ip", v1[] = "10.0.2.1", v2[] = "10.0.2.2", v3[] = "10.0.2.3";
+	struct observable o[] = {
+		{.type = t, .value = v1}, {.type = t, .value = v2}, {.type = t, .value = v3}};
+	const char *msg[] = {"{\"message\": \"Malicious: Keitaro\"}",
+			     "{\"message\": \"Malicious: Keitaro\"}",
+			     "{\"message\": \"Malicious: Azorult\"}"};
+	struct ctim_bundle bundle = {0};
+	struct relay_response res;
+	response_init(&res);
+	for (int i = 0; i < 3; i++) {
+		struct cybercrime_result r = answer_result(msg[i]);
+		ck_assert_int_eq(cybercrime_emit(BASE, &o[i], &r, 1, NOW, &bundle, &res), 0);
+	}
+	ck_assert_int_eq(cJSON_GetArraySize(bundle.judgements), 3);
+	ck_assert_int_eq(cJSON_GetArraySize(bundle.indicators), 2);
+	ck_assert_int_eq(cJSON_GetArraySize(bundle.relationships), 3);
+	const char *keitaro = str(cJSON_GetArrayItem(bundle.indicators, 0), "id");
+	for (int i = 0; i < 3; i++) {
+		const cJSON *rel = cJSON_GetArrayItem(bundle.relationships, i);
+		ck_assert_str_eq(str(rel, "source_ref"),
+				 str(cJSON_GetArrayItem(bundle.judgements, i), "id"));
+		ck_assert_int_eq(strcmp(str(rel, "target_ref"), keitaro) == 0, i < 2);
+	}
+	ctim_bundle_free(&bundle);
+	response_free(&res);
+}
+END_TEST
+
 START_TEST(deliberate_gives_only_the_verdict)
 {
 	char o_type[] = "ip", o_value[] = "104.24.123.62";
@@ -753,6 +822,8 @@ static Suite *cybercrime_suite(void)
 	tcase_add_test(tc, parse_answer_without_a_string_message_is_a_key_error);
 	tcase_add_test(tc, parse_answer_cuts_a_long_message_on_a_utf8_boundary);
 	tcase_add_test(tc, malicious_keitaro_gives_the_python_relays_judgement_and_a_verdict);
+	tcase_add_test(tc, one_family_is_one_indicator_id_in_every_answer);
+	tcase_add_test(tc, one_answer_carries_a_family_once_with_a_relationship_per_judgement);
 	tcase_add_test(tc, deliberate_gives_only_the_verdict);
 	tcase_add_test(tc, url_entities_report_the_url_as_sent_and_search_without_scheme);
 	tcase_add_test(tc, an_answer_that_is_not_a_listing_gives_nothing);

@@ -31,6 +31,8 @@
 
 struct relay_config;
 
+/* The module id: the path segment, and the module part of stable ids. */
+#define CYBERCRIME_MODULE_ID "cybercrime"
 #define CYBERCRIME_SOURCE "CyberCrime Tracker"
 /* Size cap of one query.php answer (they are a few dozen bytes). */
 #define CYBERCRIME_ANSWER_MAX (64 * 1024)

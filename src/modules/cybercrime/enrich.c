@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "ctim/text.h"
+#include "ctim/uuid5.h"
 #include "http/metrics.h"
 #include "lib/strbuf.h"
 #include "ctim/uri.h"
@@ -81,12 +82,26 @@ static char *md_line(const char *prefix, const char *s, const char *suffix, size
 	return line;
 }
 
+/* 1 when `list` already holds an entity with this id. */
+static int bundle_has(const cJSON *list, const char *id)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach (e, list) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "id");
+		if (cJSON_IsString(v) && strcmp(v->valuestring, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The Indicator for the family the answer names, and the Relationship
  * judgement -> indicator. "based-on" is the type Cisco's CTIM bundle
  * builder relates a judgement to its indicator with
  * (CiscoSecurity/tr-05-ctim-bundle-builder,
- * tests/unit/models/primary/test_relationship.py). Returns 0, -1 when out
- * of memory. */
+ * tests/unit/models/primary/test_relationship.py). The indicator's id is
+ * stable (ctim/uuid5.h): one family is one node in XDR's graph in every
+ * answer, and is emitted once per answer however many observables name
+ * it. Returns 0, -1 when out of memory. */
 static int emit_indicator(const struct cybercrime_result *r, const char *judgement_id,
 			  const char *source_uri, double now, double end,
 			  struct ctim_bundle *bundle)
@@ -95,13 +110,20 @@ static int emit_indicator(const struct cybercrime_result *r, const char *judgeme
 	family_of(r->answer.message, family, sizeof(family));
 	if (!family[0])
 		return 0;
+	char indicator_id[CTIM_ID_LEN];
+	if (ctim_stable_id("indicator", CYBERCRIME_MODULE_ID, family, indicator_id,
+			   sizeof(indicator_id)) != 0)
+		return -1;
+	if (bundle_has(bundle->indicators, indicator_id))
+		return ctim_bundle_add(&bundle->relationships,
+				       ctim_relationship("based-on", judgement_id, indicator_id,
+							 CYBERCRIME_SOURCE, source_uri));
 	char *title = md_line("Malware family: ", family, "", 200);
 	char *short_description =
 		md_line("CyberCrime Tracker lists the C2 panels of ", family, "", 400);
 	char *description =
 		md_line("CyberCrime Tracker lists command-and-control panels of the **", family,
 			"** malware family. An address it lists is judged Malicious.", 400);
-	char indicator_id[CTIM_ID_LEN];
 	int rc = -1;
 	if (title && short_description && description) {
 		struct ctim_indicator_in in = {
@@ -115,6 +137,8 @@ static int emit_indicator(const struct cybercrime_result *r, const char *judgeme
 			.severity = CYBERCRIME_SEVERITY,
 			.valid_start = now,
 			.valid_end = end,
+			.id_module = CYBERCRIME_MODULE_ID,
+			.id_name = family,
 		};
 		rc = ctim_bundle_add(&bundle->indicators,
 				     ctim_indicator(&in, indicator_id, sizeof(indicator_id)));

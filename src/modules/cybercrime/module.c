@@ -93,9 +93,12 @@ static void cybercrime_metrics(struct strbuf *out)
 			      reasons[i].reason, st.errors[reasons[i].err]);
 }
 
+extern const struct module_type_info cybercrime_module_type;
+
 const struct relay_module cybercrime_module = {
 	.id = "cybercrime",
 	.title = "CyberCrime Tracker",
+	.type_info = &cybercrime_module_type,
 	.start = cybercrime_start,
 	.stop = cybercrime_enrich_stop,
 	.health = cybercrime_health,

@@ -189,9 +189,12 @@ static void tweetfeed_reload(void)
 	feed_engine_trigger(engine);
 }
 
+extern const struct module_type_info tweetfeed_module_type;
+
 const struct relay_module tweetfeed_module = {
 	.id = "tweetfeed",
 	.title = "TweetFeed",
+	.type_info = &tweetfeed_module_type,
 	.start = tweetfeed_start,
 	.wait_ready = tweetfeed_wait_ready,
 	.stop = tweetfeed_stop,

@@ -101,9 +101,12 @@ static void tweettioc_metrics(struct strbuf *out)
 		st.failures, st.full_refreshes, st.downloaded_bytes);
 }
 
+extern const struct module_type_info tweettioc_module_type;
+
 const struct relay_module tweettioc_module = {
 	.id = "tweettioc",
 	.title = "Twitter IOC Hunter",
+	.type_info = &tweettioc_module_type,
 	.start = tweettioc_start,
 	.wait_ready = feed_refresh_wait_first,
 	.stop = feed_refresh_stop,
