@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # demo.sh: the relay behind nginx on http://127.0.0.1:8080, for `make demo`.
 #
-#   scripts/demo.sh           bundled feed (fixtures/tweettioc-feed-2000.json,
-#                             served by scripts/demo_feed_server.py, timestamps
-#                             moved to now)
-#   scripts/demo.sh --live    the real feed, http://www.tweettioc.com
+# Every indexed-feed module runs: tweettioc and tweetfeed.
+#
+#   scripts/demo.sh           offline: the bundled tweettioc feed
+#                             (fixtures/tweettioc-feed-2000.json, served by
+#                             scripts/demo_feed_server.py) and a generated
+#                             TweetFeed (scripts/demo_tweetfeed_server.py),
+#                             timestamps moved to now
+#   scripts/demo.sh --live    the real upstreams, http://www.tweettioc.com and
+#                             https://api.tweetfeed.live
 #
 # DEMO_PORT overrides 8080. Ctrl-C (or SIGTERM) stops everything this script
 # started and removes its temp dir. nginx uses the same config template as
@@ -71,10 +76,15 @@ trap cleanup EXIT
 trap 'echo; echo "demo: stopping..." >&2; exit 130' INT
 trap 'exit 143' TERM
 
-# 1. The feed: a local file server, or the real thing.
+# 1. The feeds: local servers, or the real things.
 if [ $live -eq 1 ]; then
 	feed_url=http://www.tweettioc.com
+	tweetfeed_url=https://api.tweetfeed.live
 else
+	tf_port=$(free_port)
+	python3 scripts/demo_tweetfeed_server.py --port "$tf_port" 2>"$tmp/tweetfeed.log" &
+	pids+=($!)
+	tweetfeed_url=http://127.0.0.1:$tf_port
 	feed_port=$(free_port)
 	python3 scripts/demo_feed_server.py --port "$feed_port" --file "$feed_file" \
 		2>"$tmp/feed.log" &
@@ -83,16 +93,22 @@ else
 	# The relay downloads the feed as soon as it starts: have it ready.
 	for _ in $(seq 1 100); do
 		port_taken "$feed_port" && break
-		kill -0 "${pids[0]}" 2>/dev/null || die "the feed server failed: $(cat "$tmp/feed.log")"
+		kill -0 "${pids[1]}" 2>/dev/null || die "the feed server failed: $(cat "$tmp/feed.log")"
 		sleep 0.1
 	done
 	port_taken "$feed_port" || die "the feed server did not start"
+	for _ in $(seq 1 100); do
+		port_taken "$tf_port" && break
+		sleep 0.1
+	done
+	port_taken "$tf_port" || die "the TweetFeed server did not start: $(cat "$tmp/tweetfeed.log")"
 fi
 
 # 2. The relay, FastCGI on a loopback port. Its feed snapshot stays in the
 # demo's own directory: a demo must not seed a real relay's history.
 relay_port=$(free_port)
-RELAY_AUTH=none TWEETTIOC_URL=$feed_url RELAY_STATE_DIR=$tmp/state \
+RELAY_AUTH=none RELAY_MODULES=tweettioc,tweetfeed TWEETTIOC_URL=$feed_url \
+	TWEETFEED_URL=$tweetfeed_url RELAY_STATE_DIR=$tmp/state \
 	"$relay_bin" --listen "127.0.0.1:$relay_port" 2>"$tmp/relay.log" &
 pids+=($!)
 
@@ -105,15 +121,21 @@ sed -e "s|@PREFIX@|$tmp|g" -e "s|@USER_LINE@|$user_line|" -e "s|@MASTER@|on|" \
 "$nginx_bin" -p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/error.log" &
 pids+=($!)
 
-# 4. Wait until /health says ok (the first feed download included).
+# 4. Wait until /health says ok (the first feed downloads included): both
+# modules offline; live, the first that has data (tweettioc.com is gone).
 timeout=30
 [ $live -eq 1 ] && timeout=180
 echo "demo: starting (feed: $feed_url; logs in $tmp)..." >&2
 deadline=$((SECONDS + timeout))
 health=""
 while :; do
-	health=$(curl -s -m 5 -X POST "$base/health" 2>/dev/null || true)
-	[ "$(printf '%s' "$health" | tr -d ' \t\r\n')" = '{"data":{"status":"ok"}}' ] && break
+	ok=0
+	for m in tweettioc tweetfeed; do
+		health=$(curl -s -m 5 -X POST "$base/$m/health" 2>/dev/null || true)
+		[ "$(printf '%s' "$health" | tr -d ' \t\r\n')" = '{"data":{"status":"ok"}}' ] &&
+			ok=$((ok + 1))
+	done
+	[ $ok -eq 2 ] || { [ $live -eq 1 ] && [ $ok -ge 1 ]; } && break
 	for pid in "${pids[@]}"; do
 		kill -0 "$pid" 2>/dev/null && continue
 		echo "demo: a process exited during start-up. Logs:" >&2
@@ -133,6 +155,14 @@ pick() { # type -> value (the most mentioned IOC of that type in the bundled fee
 	awk -v t="$1" '$1 == t { print $2; exit }' "$tmp/examples"
 }
 python3 scripts/demo_feed_server.py --examples --file "$feed_file" >"$tmp/examples"
+python3 scripts/demo_tweetfeed_server.py --examples >"$tmp/tf_examples"
+tf_pick() {
+	awk -v t="$1" '$1 == t { print $2; exit }' "$tmp/tf_examples"
+}
+tf_ip=$(tf_pick ip)
+tf_sha256=$(tf_pick sha256)
+tf_domain=$(tf_pick domain)
+tf_lookup=$(tf_pick lookup)
 md5=$(pick md5)
 ip=$(pick ip)
 domain=$(pick domain)
@@ -142,10 +172,10 @@ pp="| python3 -m json.tool"
 
 note=""
 [ $live -eq 1 ] &&
-	note="Live feed: these observables come from the bundled sample; today's feed may not have them."
+	note="Live feeds: these observables come from the offline samples; today's feeds may not have them."
 cat <<EOF
 
-securex-relay demo is up: $base  (module: tweettioc, auth: none)
+securex-relay demo is up: $base  (modules: tweettioc, tweetfeed; auth: none)
 ${note:+$note
 }
   # health, version, watchdog
@@ -169,6 +199,23 @@ ${note:+$note
   curl -s -X POST $base/tweettioc/tiles $pp
   curl -s -X POST $base/tweettioc/tiles/tile-data $json \\
        -d '{"tile_id":"tweettioc-summary","period":"last_7_days"}' $pp
+
+  # tweetfeed: health, verdicts, sightings from the kept week
+  curl -s -X POST $base/tweetfeed/health
+  curl -s -X POST $base/tweetfeed/deliberate/observables $json \\
+       -d '[{"type":"ip","value":"$tf_ip"},{"type":"sha256","value":"$tf_sha256"}]' $pp
+  curl -s -X POST $base/tweetfeed/observe/observables $json \\
+       -d '[{"type":"domain","value":"$tf_domain"}]' $pp
+
+  # tweetfeed: an address older than the week, from the 365-day lookup
+  curl -s -X POST $base/tweetfeed/observe/observables $json \\
+       -d '[{"type":"ip","value":"$tf_lookup"}]' $pp
+
+  # tweetfeed: refer and tiles
+  curl -s -X POST $base/tweetfeed/refer/observables $json \\
+       -d '[{"type":"ip","value":"$tf_ip"}]' $pp
+  curl -s -X POST $base/tweetfeed/tiles/tile-data $json \\
+       -d '{"tile_id":"tweetfeed-summary","period":"last_24_hours"}' $pp
 
   # Prometheus metrics
   curl -s $base/metrics
