@@ -79,6 +79,30 @@ START_TEST(answers_of_the_wrong_shape_are_refused)
 }
 END_TEST
 
+START_TEST(an_answer_cut_short_or_with_an_endless_row_is_refused)
+{
+	/* A row that never ends: refused once it is past any row's size. */
+	struct tweetfeed_stream *s = tweetfeed_stream_new(NULL, NOW);
+	ck_assert_int_eq(tweetfeed_stream_write(s, "[{\"value\":\"", 11), 0);
+	static char chunk[4096];
+	memset(chunk, 'a', sizeof(chunk));
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(tweetfeed_stream_write(s, chunk, sizeof(chunk)), 0);
+	struct feed *feed = NULL;
+	char err[256];
+	ck_assert_int_eq(tweetfeed_stream_finish(s, &feed, NULL, err, sizeof(err)),
+			 RELAY_ERR_KEY_ERROR);
+	ck_assert_str_eq(err, "the TweetFeed answer is not valid JSON");
+	tweetfeed_stream_free(s);
+	/* The first rows of an answer cut short are not used either. */
+	size_t cut = strlen(ANSWER) - 30;
+	ck_assert_int_eq(tweetfeed_parse(ANSWER, cut, NOW, &feed, NULL, err, sizeof(err)),
+			 RELAY_ERR_KEY_ERROR);
+	ck_assert_ptr_null(feed);
+	ck_assert_str_eq(err, "the TweetFeed answer is not valid JSON (cut short)");
+}
+END_TEST
+
 START_TEST(an_empty_answer_is_an_empty_copy)
 {
 	struct tweetfeed_parse_info info;
@@ -129,18 +153,27 @@ END_TEST
 
 START_TEST(the_stream_in_pieces_gives_the_whole_parse)
 {
-	struct tweetfeed_stream *s = tweetfeed_stream_new(NULL, NOW);
-	ck_assert_ptr_nonnull(s);
-	for (size_t i = 0, n = strlen(ANSWER); i < n; i += 7)
-		ck_assert_int_eq(tweetfeed_stream_write(s, ANSWER + i, n - i < 7 ? n - i : 7), 0);
+	struct tweetfeed_stream *s;
 	struct feed *feed = NULL;
 	char err[256];
-	struct tweetfeed_parse_info info;
-	ck_assert_int_eq(tweetfeed_stream_finish(s, &feed, &info, err, sizeof(err)), RELAY_OK);
-	ck_assert_uint_eq(feed->n_tweets, 2);
-	ck_assert_uint_eq(feed->source_bytes, strlen(ANSWER));
-	feed_free(feed);
-	tweetfeed_stream_free(s);
+	static const size_t pieces[] = {1, 7, 4096};
+	for (size_t k = 0; k < sizeof(pieces) / sizeof(*pieces); k++) {
+		size_t step = pieces[k];
+		s = tweetfeed_stream_new(NULL, NOW);
+		ck_assert_ptr_nonnull(s);
+		for (size_t i = 0, n = strlen(ANSWER); i < n; i += step)
+			ck_assert_int_eq(
+				tweetfeed_stream_write(s, ANSWER + i, n - i < step ? n - i : step),
+				0);
+		struct tweetfeed_parse_info info;
+		ck_assert_int_eq(tweetfeed_stream_finish(s, &feed, &info, err, sizeof(err)),
+				 RELAY_OK);
+		ck_assert_uint_eq(feed->n_tweets, 2);
+		ck_assert_uint_eq(info.rows.rows, 4);
+		ck_assert_uint_eq(feed->source_bytes, strlen(ANSWER));
+		feed_free(feed);
+		tweetfeed_stream_free(s);
+	}
 	/* Nothing written: not JSON. */
 	s = tweetfeed_stream_new(NULL, NOW);
 	ck_assert_int_eq(tweetfeed_stream_finish(s, &feed, NULL, err, sizeof(err)),
@@ -157,6 +190,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, rows_become_tweets_newest_first_with_refanged_matching_iocs);
 	tcase_add_test(tc, answers_of_the_wrong_shape_are_refused);
 	tcase_add_test(tc, an_empty_answer_is_an_empty_copy);
+	tcase_add_test(tc, an_answer_cut_short_or_with_an_endless_row_is_refused);
 	tcase_add_test(tc, a_nul_escape_never_cuts_a_value_into_another);
 	tcase_add_test(tc, an_answer_of_ten_thousand_rows_is_used_and_reported_cut);
 	tcase_add_test(tc, the_stream_in_pieces_gives_the_whole_parse);
