@@ -18,6 +18,10 @@
 #   make soak       5 minutes of mixed load, RSS and error figures
 #   make container-test  the images and deploy/kubernetes under podman kube
 #                   play (root; base image built offline with mmdebstrap)
+#   make install    binary, man page, units, examples under PREFIX (DESTDIR)
+#   make deb        the Debian package (debhelper), checked by lintian
+#   make deb-test   the package installed, run, upgraded and purged under
+#                   systemd in a fresh Debian (mk/package.mk)
 #
 # Every other target that needs packages first runs scripts/deps.sh, which
 # installs what is missing with apt-get (as root) or prints the exact command.
@@ -265,3 +269,4 @@ soak:
 
 # Header dependencies written by -MMD (absent before the first build).
 -include $(shell find build -name '*.d' 2>/dev/null)
+include mk/package.mk

@@ -35,6 +35,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Whether a string the relay compares as a C string holds a control byte
+ * (C0 or DEL): jwt_parse must have refused the token (issue 18). */
+static int has_c0_or_del(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	if (!test_key)
@@ -55,6 +65,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	if (!jwt.alg || !cJSON_IsObject(jwt.header) || !cJSON_IsObject(jwt.payload))
 		fuzz_fail("jwt_parse accepted a token without alg, header or payload");
+	if (has_c0_or_del(jwt.kid) || has_c0_or_del(jwt_claim_string(&jwt, "aud")) ||
+	    has_c0_or_del(jwt_claim_string(&jwt, "jwks_host")) ||
+	    has_c0_or_del(jwt_claim_string(&jwt, "iss")))
+		fuzz_fail("jwt_parse accepted a control character in kid, aud, jwks_host or iss");
 	if (jwt_verify_rs256(&jwt, test_key) == JWT_OK)
 		fuzz_fail("a fuzzed token verified with the test RSA key");
 	jwt_verify_hs256(&jwt, (const unsigned char *)FUZZ_JWT_SECRET, strlen(FUZZ_JWT_SECRET));

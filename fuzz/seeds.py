@@ -147,6 +147,14 @@ def jwt():
     write(t, "bad-b64", "eyJ!.eyJ.AAAA")
     write(t, "padded", "eyJhbGciOiJIUzI1NiJ9.e30=.AA")
     write(t, "nul-in-json", b64url(b'{"alg":"HS256"}\x00') + "." + b64url(b"{}") + ".AA")
+    # Issue 18: \u0000 (json.dumps writes "\x00" so) cut the C strings cJSON hands out.
+    write(t, "aud-nul", token({"alg": "HS256"},
+                              dict(payload, aud="https://relay.example/tweettioc\x00.evil")))
+    write(t, "jwks-host-nul", token({"alg": "HS256"},
+                                    dict(payload, jwks_host="visibility.amp.cisco.com\x00.evil")))
+    write(t, "kid-nul", token({"alg": "RS256", "kid": "k1\x00x"}, payload, sig=b"\x01" * 256))
+    write(t, "iss-control", token({"alg": "HS256"}, dict(payload, iss="a\x1b[0m\x85")))
+    write(t, "escaped-backslash-u0000", token({"alg": "HS256"}, dict(payload, sub="\\u0000")))
 
 
 def jwks():

@@ -5,10 +5,14 @@
 #    bookworm minbase from this machine's apt mirror into a tarball cached
 #    under build/container/, `podman import`ed (tests/container/base-image.sh).
 # 2. The relay and nginx images: `podman build --pull=never` of
-#    deploy/container/Containerfile{,.nginx} with BASE set to that image.
+#    deploy/container/Containerfile{,.nginx} with BASE set to that image
+#    (the relay's from the Debian package, built in its first stage).
 # 3. deploy/kubernetes rendered (kubectl kustomize, or the listed files) with
 #    only the image names and the test settings substituted
-#    (tests/container/render.py), then `podman kube play`.
+#    (tests/container/render.py); the Secret securex-relay-auth, which the
+#    kustomization leaves to the operator, made here with a generated
+#    RELAY_JWT_SECRET as `kubectl create secret generic` would; then
+#    `podman kube play`.
 # 4. The checks through the pod's nginx (tests/container/check_pod.py).
 # Everything it starts (pod, fake upstream) is stopped on exit, also on
 # failure. podman runs with tests/container/containers.conf (runc, ulimits).
@@ -23,7 +27,9 @@ nginx_image=localhost/securex-relay-nginx:test
 pod=securex-relay-pod-0 # podman names a Deployment's pod <name>-pod-<n>
 work=$repo/build/container
 tarball=$work/bookworm-minbase.tar
-secret=container-test-secret
+# What an operator runs: `openssl rand -hex 32` (placeholders and anything
+# under 32 bytes stop the relay in hs256 mode).
+secret=$(openssl rand -hex 32)
 public_url=http://relay.test
 started=$(date +%s)
 
@@ -69,12 +75,12 @@ podman pod rm -f -t 5 "$pod" >/dev/null 2>&1 || true
 say "base image $base"
 tests/container/base-image.sh "$base" "$tarball"
 
-# A build context with only what the images need (not build/).
+# A build context with only what the images need (not build/): the relay
+# image builds the Debian package (deploy/debian) and installs it.
 ctx=$work/context
 rm -rf "$ctx"
-mkdir -p "$ctx/deploy"
-cp -r Makefile src include "$ctx/"
-cp -r deploy/container deploy/nginx "$ctx/deploy/"
+mkdir -p "$ctx"
+cp -r Makefile mk src include docs README.md deploy "$ctx/"
 version=$(sed -n 's/^#define RELAY_VERSION "\(.*\)"$/\1/p' include/version.h)
 for spec in "$relay_image:Containerfile" "$nginx_image:Containerfile.nginx"; do
 	image=${spec%:*}
@@ -98,7 +104,7 @@ done
 
 fake_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # render_and_play [render.py options...]: deploy/kubernetes with the test
-# settings, its Secret stored for podman, played.
+# settings, the operator's Secret stored for podman, played.
 render_and_play() {
 	python3 tests/container/render.py deploy/kubernetes "$play" \
 		--relay-image "$relay_image" --nginx-image "$nginx_image" \
@@ -106,7 +112,7 @@ render_and_play() {
 		--set-env RELAY_AUTH=hs256 --set-env TWEETTIOC_REFRESH_SECONDS=3 \
 		--set-secret "RELAY_JWT_SECRET=$secret" --set-secret "RELAY_PUBLIC_URL=$public_url" \
 		--set-secret "RELAY_AUDIENCE=$public_url/tweettioc,$public_url/cybercrime" \
-		--secret-out "$work/secret.yaml" "$@"
+		--secret-name securex-relay-auth --secret-out "$work/secret.yaml" "$@"
 	podman secret rm securex-relay-auth >/dev/null 2>&1 || true
 	podman secret create securex-relay-auth "$work/secret.yaml" >/dev/null
 	say "podman kube play $play"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages a make target needs.
 #
-#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind|lint|container> [--check]
+#   scripts/deps.sh <build|test|demo|bench|fuzz|valgrind|lint|container|deb> [--check]
 #
 # --check (plain `make`): never installs; prints the missing packages and the
 # apt-get command, and exits 1.
@@ -12,7 +12,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 <build|test|demo|bench|fuzz|valgrind|lint|container>" >&2
+	echo "usage: $0 <build|test|demo|bench|fuzz|valgrind|lint|container|deb>" >&2
 	exit 2
 }
 
@@ -38,6 +38,10 @@ test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certifi
 # container: `make container-test` (podman kube play of deploy/kubernetes, base
 # image bootstrapped offline from Debian's packages with mmdebstrap).
 container_pkgs=(podman runc catatonit mmdebstrap debian-archive-keyring uidmap slirp4netns fuse-overlayfs python3 curl openssl)
+# deb: `make deb` (dpkg-buildpackage with debhelper, then lintian) and
+# `make deb-test` (the package installed into a fresh minbase under podman,
+# the same base image as container-test).
+deb_pkgs=("${build_pkgs[@]}" dpkg-dev debhelper fakeroot lintian groff-base "${container_pkgs[@]}")
 
 # lint: clang-format; python3 for the link check of README.md and docs/;
 # groff-base and mandoc for the manual page.
@@ -50,6 +54,7 @@ fuzz) want=("${test_pkgs[@]}" clang @clang-rt) ;;
 valgrind) want=("${test_pkgs[@]}" valgrind) ;;
 lint) want=(clang-format python3 groff-base mandoc) ;;
 container) want=("${container_pkgs[@]}") ;;
+deb) want=("${deb_pkgs[@]}") ;;
 *) usage ;;
 esac
 

@@ -12,11 +12,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "module.h"
 
 #define DEFAULT_JWKS_HOSTS \
 	"visibility.amp.cisco.com,visibility.eu.amp.cisco.com,visibility.apjc.amp.cisco.com"
+
+/* RELAY_JWT_SECRET in hs256 mode: at least as many bytes as the HMAC-SHA-256
+ * output (RFC 7518 3.2), and none of the placeholders the examples ship
+ * (deploy/kubernetes/secret.example.yaml, older copies of it). */
+#define MIN_JWT_SECRET 32
+static const char *const placeholder_secrets[] = {
+	"change-me",
+	"changeme",
+	"REPLACE-with-the-output-of-openssl-rand-hex-32",
+};
 
 static const struct relay_config *current_config;
 
@@ -203,6 +214,20 @@ static int load_auth(struct relay_config *cfg, const char *(*get)(const char *),
 		return fail(err, errlen, "out of memory");
 	if (cfg->auth_mode == AUTH_MODE_HS256 && !cfg->jwt_secret)
 		return fail(err, errlen, "RELAY_JWT_SECRET: required when RELAY_AUTH=hs256");
+	if (cfg->auth_mode == AUTH_MODE_HS256) {
+		/* The messages never repeat the secret. */
+		for (size_t i = 0; i < sizeof(placeholder_secrets) / sizeof(placeholder_secrets[0]);
+		     i++)
+			if (strcasecmp(cfg->jwt_secret, placeholder_secrets[i]) == 0)
+				return fail(err, errlen,
+					    "RELAY_JWT_SECRET: the example's placeholder, not a "
+					    "secret; make one with `openssl rand -hex 32`");
+		if (strlen(cfg->jwt_secret) < MIN_JWT_SECRET)
+			return fail(err, errlen,
+				    "RELAY_JWT_SECRET: shorter than %d bytes; make one with "
+				    "`openssl rand -hex 32`",
+				    MIN_JWT_SECRET);
+	}
 
 	const char *aud = get("RELAY_AUDIENCE");
 	if (aud && *aud && split_list(aud, cfg->audiences, CONFIG_MAX_LIST, &cfg->n_audiences) < 0)

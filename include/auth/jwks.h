@@ -16,6 +16,13 @@
  * redirects (a 3xx is a failed download), the JWKS_MAX_BYTES cap and the
  * configured timeouts and CA file.
  *
+ * Each key carries a serial, unique for as long as the process runs: a
+ * download that publishes the same kid with the same public key keeps it,
+ * anything else (a new kid, the kid with another key) gets a new one, and a
+ * kid no longer published takes its serial with it. A token verified with
+ * a key stays trusted only while jwks_key_current() says that serial is
+ * still there (token_cache.h).
+ *
  * Ownership: jwks_get_key() hands out a reference (EVP_PKEY_up_ref) that the
  * caller frees with EVP_PKEY_free(); key sets are freed by jwks_shutdown().
  */
@@ -51,8 +58,9 @@ enum jwks_status {
 
 /* One usable RSA signing key of a key set. */
 struct jwks_key {
-	char *kid;	/* owned */
-	EVP_PKEY *pkey; /* owned reference */
+	char *kid;	      /* owned */
+	EVP_PKEY *pkey;	      /* owned reference */
+	unsigned long serial; /* see above; 0 until the set is installed in the cache */
 };
 
 struct jwks_set {
@@ -78,11 +86,19 @@ int jwks_host_syntax_ok(const char *host);
 int jwks_host_allowed(const char *host);
 
 /* Finds the key `kid` of `host`, fetching the host's key set when needed
- * (see above). Returns JWKS_OK with a new reference in *key, or an error with
- * *key NULL: JWKS_HOST_REFUSED (checked before any connection),
+ * (see above). Returns JWKS_OK with a new reference in *key and, when
+ * `serial` is not NULL, the key's serial in *serial; or an error with *key
+ * NULL: JWKS_HOST_REFUSED (checked before any connection),
  * JWKS_KID_NOT_FOUND, JWKS_FETCH_FAILED or JWKS_NOMEM. Thread-safe; may
  * block for one fetch (bounded by the upstream timeout). */
-enum jwks_status jwks_get_key(const char *host, const char *kid, EVP_PKEY **key);
+enum jwks_status jwks_get_key(const char *host, const char *kid, EVP_PKEY **key,
+			      unsigned long *serial);
+
+/* Whether the key set held for `host` (nothing is downloaded) still
+ * publishes `kid` with the key of that `serial`: 1 or 0 (also for an
+ * unknown host, serial 0, or after jwks_cache_flush()). Thread-safe and
+ * cheap: the check of every token cache hit. */
+int jwks_key_current(const char *host, const char *kid, unsigned long serial);
 
 /* Parses a JWKS document of `len` bytes. Keeps keys with kty "RSA", a
  * string kid, "use" absent or "sig", "alg" absent or "RS256", and a modulus

@@ -55,15 +55,18 @@ struct jwt {
  * decodes them. Returns JWT_OK and fills `jwt`; otherwise JWT_ERR_STRUCTURE
  * (wrong number of parts, bad base64url, header or payload not a JSON object,
  * "alg" missing or not a string, "kid" present but not a string, a "crit"
- * header, or longer than JWT_MAX_TOKEN) or JWT_ERR_NOMEM, and leaves `jwt`
- * zeroed. Verifies nothing. */
+ * header, or longer than JWT_MAX_TOKEN; and, since every string here is read
+ * as a C string, the escape \u0000 anywhere in the header or payload, or a
+ * control character (C0, DEL, C1) in "kid", "aud", "jwks_host" or "iss") or
+ * JWT_ERR_NOMEM, and leaves `jwt` zeroed. Verifies nothing. */
 enum jwt_status jwt_parse(const char *token, size_t len, struct jwt *jwt);
 
 /* For a token whose bytes already passed jwt_parse() and a signature check
- * (a token_cache hit): decodes only the payload, for the claim checks.
- * Returns JWT_OK with jwt->payload set and everything else zeroed (no
- * header, alg, kid or signature: nothing here may be used to verify), or
- * JWT_ERR_STRUCTURE / JWT_ERR_NOMEM with `jwt` zeroed. */
+ * (a token_cache hit): decodes only the payload, for the claim checks, with
+ * jwt_parse()'s rules for it. Returns JWT_OK with jwt->payload set and
+ * everything else zeroed (no header, alg, kid or signature: nothing here may
+ * be used to verify), or JWT_ERR_STRUCTURE / JWT_ERR_NOMEM with `jwt`
+ * zeroed. */
 enum jwt_status jwt_parse_payload(const char *token, size_t len, struct jwt *jwt);
 
 /* Releases what jwt_parse() allocated. Safe on a zeroed struct. */

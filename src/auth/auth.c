@@ -11,7 +11,10 @@
  * RELAY_PUBLIC_URL + "/<module of this request>"; nothing the caller sends
  * (Host, X-Forwarded-Proto, HTTPS) takes part. A token accepted in full is
  * remembered (token_cache.h) so its signature is checked once; the claims
- * are checked on every call.
+ * are checked on every call, and in jwt mode a hit counts only while the
+ * key that verified the token is still published (jwks_key_current): once
+ * a key set download drops the kid, or gives it another key, the token is
+ * verified again, and refused as a new token with that kid would be.
  * The unverified token is used for one thing only: choosing the key (the
  * allowlisted jwks_host and the kid). Every failure is RELAY_ERR_AUTH with
  * "Authorization failed: <reason>", the reasons worded as the Python relays
@@ -70,6 +73,10 @@ static const char *const auth_reasons[AUTH__MAX] = {
 /* The longest module URL we build for the aud comparison: the base URL and
  * "/<module id>". */
 #define AUTH_MAX_AUDIENCE (CONFIG_MAX_PUBLIC_URL + 64)
+
+/* A verified key's host and kid always fit the token cache's entry. */
+_Static_assert(JWKS_MAX_HOST <= TOKEN_KEY_MAX_HOST, "token_key.host too short");
+_Static_assert(JWKS_MAX_KID <= TOKEN_KEY_MAX_KID, "token_key.kid too short");
 
 static const struct relay_config *auth_cfg;
 
@@ -214,8 +221,9 @@ static enum auth_reason check_times(const struct jwt *jwt)
 	}
 }
 
-/* RS256: everything up to and including the signature. */
-static enum auth_reason verify_rs256(const struct jwt *jwt)
+/* RS256: everything up to and including the signature. On success `used`
+ * names the key that verified it, for the token cache. */
+static enum auth_reason verify_rs256(const struct jwt *jwt, struct token_key *used)
 {
 	/* Pin the algorithm before the key is even looked up: "none", HS256
 	 * (the public-key-as-HMAC-secret trick) and the rest never cause a
@@ -232,7 +240,8 @@ static enum auth_reason verify_rs256(const struct jwt *jwt)
 		return AUTH_KID_NOT_FOUND;
 
 	EVP_PKEY *key = NULL;
-	switch (jwks_get_key(host->valuestring, jwt->kid, &key)) {
+	unsigned long serial = 0;
+	switch (jwks_get_key(host->valuestring, jwt->kid, &key, &serial)) {
 	case JWKS_OK: break;
 	case JWKS_KID_NOT_FOUND: return AUTH_KID_NOT_FOUND;
 	case JWKS_NOMEM: return AUTH_NOMEM;
@@ -243,7 +252,13 @@ static enum auth_reason verify_rs256(const struct jwt *jwt)
 	EVP_PKEY_free(key);
 	if (st == JWT_ERR_NOMEM)
 		return AUTH_NOMEM;
-	return st == JWT_OK ? AUTH__MAX : AUTH_WRONG_KEY;
+	if (st != JWT_OK)
+		return AUTH_WRONG_KEY;
+	/* Both fit: jwks_get_key() found them within JWKS_MAX_HOST/KID. */
+	snprintf(used->host, sizeof(used->host), "%s", host->valuestring);
+	snprintf(used->kid, sizeof(used->kid), "%s", jwt->kid);
+	used->serial = serial;
+	return AUTH__MAX;
 }
 
 static enum auth_reason verify_hs256(const struct relay_config *cfg, const struct jwt *jwt)
@@ -304,7 +319,17 @@ enum relay_err auth_check(const struct relay_request *req, long *entities_limit,
 	int have_digest =
 		token_len <= JWT_MAX_TOKEN && token_digest(token, token_len, &digest) == 0;
 	time_t now = monotonic_seconds();
-	int cached = have_digest && token_cache_contains(&digest, now);
+	struct token_key key;
+	memset(&key, 0, sizeof(key));
+	int cached = have_digest && token_cache_contains(&digest, now, &key);
+	/* A verification is only as good as its key: once the host stops
+	 * publishing it, the token is verified again (and refused). */
+	if (cached && cfg->auth_mode == AUTH_MODE_JWT &&
+	    !jwks_key_current(key.host, key.kid, key.serial)) {
+		token_cache_forget(&digest);
+		cached = 0;
+		memset(&key, 0, sizeof(key));
+	}
 	struct jwt jwt;
 	switch (cached ? jwt_parse_payload(token, token_len, &jwt)
 		       : jwt_parse(token, token_len, &jwt)) {
@@ -314,7 +339,7 @@ enum relay_err auth_check(const struct relay_request *req, long *entities_limit,
 	}
 
 	if (!cached)
-		reason = cfg->auth_mode == AUTH_MODE_JWT ? verify_rs256(&jwt)
+		reason = cfg->auth_mode == AUTH_MODE_JWT ? verify_rs256(&jwt, &key)
 							 : verify_hs256(cfg, &jwt);
 	if (reason == AUTH__MAX)
 		reason = check_times(&jwt);
@@ -324,7 +349,7 @@ enum relay_err auth_check(const struct relay_request *req, long *entities_limit,
 		apply_entities_limit(&jwt, entities_limit);
 		/* Only a token accepted in full is remembered. */
 		if (!cached && have_digest)
-			token_cache_add(&digest, now, cache_lifetime(&jwt));
+			token_cache_add(&digest, now, cache_lifetime(&jwt), &key);
 	}
 	jwt_free(&jwt);
 	return reason == AUTH__MAX ? RELAY_OK : fail(reason, msg, msglen);

@@ -3,8 +3,9 @@
  * One slot per RELAY_JWKS_HOSTS entry, created at start-up; a slot holds the
  * parsed keys of https://<host>/.well-known/jwks and the bookkeeping that
  * keeps downloads rare: one fetch at a time per host, at most one attempt per
- * JWKS_REFETCH_SECONDS, previous keys kept when a refetch fails. The mutex is
- * never held across the network call.
+ * JWKS_REFETCH_SECONDS, previous keys kept when a refetch fails. Installing
+ * a downloaded set gives each key its serial (jwks.h). The mutex is never
+ * held across the network call.
  */
 #include "auth/jwks.h"
 
@@ -44,6 +45,9 @@ static size_t jwks_n_slots;
 static const struct relay_config *jwks_cfg;
 static jwks_fetch_fn jwks_test_fetcher;
 static time_t (*jwks_test_clock)(void);
+/* The last serial given to a key; never reset, so a serial is never reused
+ * (not even across jwks_shutdown()). Guarded by jwks_mutex. */
+static unsigned long jwks_serial_last;
 
 static time_t jwks_now(void)
 {
@@ -116,12 +120,13 @@ static int absent_or(const cJSON *obj, const char *name, const char *want)
 	return cJSON_IsString(item) && item->valuestring && strcmp(item->valuestring, want) == 0;
 }
 
-static int set_has_kid(const struct jwks_set *set, const char *kid)
+/* The key `kid` of `set`, or NULL. */
+static const struct jwks_key *set_key(const struct jwks_set *set, const char *kid)
 {
 	for (size_t i = 0; i < set->n; i++)
 		if (strcmp(set->keys[i].kid, kid) == 0)
-			return 1;
-	return 0;
+			return &set->keys[i];
+	return NULL;
 }
 
 int jwks_parse(const char *json, size_t len, struct jwks_set *set)
@@ -162,7 +167,7 @@ int jwks_parse(const char *json, size_t len, struct jwks_set *set)
 		    !cJSON_GetObjectItemCaseSensitive(jwk, "kty") ||
 		    !absent_or(jwk, "use", "sig") || !absent_or(jwk, "alg", "RS256"))
 			continue;
-		if (set_has_kid(set, kid->valuestring))
+		if (set_key(set, kid->valuestring))
 			continue; /* the first key with a kid wins */
 		EVP_PKEY *pkey = jwks_rsa_from_jwk(jwk);
 		if (!pkey)
@@ -326,15 +331,38 @@ static int fetch_set(const char *host, jwks_fetch_fn fetcher, struct jwks_set *s
 	return rc;
 }
 
-static EVP_PKEY *slot_key(const struct jwks_slot *slot, const char *kid)
+/* Makes `set` (taken over, left empty) the slot's keys; the caller holds
+ * the lock. A kid published before with the same public key keeps its
+ * serial, so the tokens verified with it stay cached across downloads;
+ * every other key gets a new serial, and the serials of the keys left out
+ * are gone with them. */
+static void slot_install(struct jwks_slot *slot, struct jwks_set *set)
 {
-	for (size_t i = 0; i < slot->set.n; i++)
-		if (strcmp(slot->set.keys[i].kid, kid) == 0)
-			return slot->set.keys[i].pkey;
-	return NULL;
+	for (size_t i = 0; i < set->n; i++) {
+		struct jwks_key *k = &set->keys[i];
+		const struct jwks_key *old = set_key(&slot->set, k->kid);
+		k->serial = old && EVP_PKEY_eq(old->pkey, k->pkey) == 1 ? old->serial
+									: ++jwks_serial_last;
+	}
+	ERR_clear_error(); /* EVP_PKEY_eq may queue one for keys it cannot compare */
+	jwks_set_free(&slot->set);
+	slot->set = *set;
+	memset(set, 0, sizeof(*set));
 }
 
-enum jwks_status jwks_get_key(const char *host, const char *kid, EVP_PKEY **key)
+/* A new reference to `k`'s key in *key, and its serial. */
+static enum jwks_status hand_out(const struct jwks_key *k, EVP_PKEY **key, unsigned long *serial)
+{
+	if (EVP_PKEY_up_ref(k->pkey) != 1)
+		return JWKS_NOMEM;
+	*key = k->pkey;
+	if (serial)
+		*serial = k->serial;
+	return JWKS_OK;
+}
+
+enum jwks_status jwks_get_key(const char *host, const char *kid, EVP_PKEY **key,
+			      unsigned long *serial)
 {
 	*key = NULL;
 	struct jwks_slot *slot = slot_find(host);
@@ -347,12 +375,11 @@ enum jwks_status jwks_get_key(const char *host, const char *kid, EVP_PKEY **key)
 	int fetched_here = 0;
 	pthread_mutex_lock(&jwks_mutex);
 	for (;;) {
-		EVP_PKEY *found = slot_key(slot, kid);
+		const struct jwks_key *found = set_key(&slot->set, kid);
 		time_t now = jwks_now();
 		int fresh = slot->have_keys && now - slot->ok_at < JWKS_MAX_AGE_SECONDS;
 		if (found && fresh) {
-			st = EVP_PKEY_up_ref(found) == 1 ? JWKS_OK : JWKS_NOMEM;
-			*key = st == JWKS_OK ? found : NULL;
+			st = hand_out(found, key, serial);
 			break;
 		}
 		if (slot->fetching) {
@@ -364,8 +391,7 @@ enum jwks_status jwks_get_key(const char *host, const char *kid, EVP_PKEY **key)
 		if (limited || fetched_here) {
 			if (found) {
 				/* Stale but still published as far as we know. */
-				st = EVP_PKEY_up_ref(found) == 1 ? JWKS_OK : JWKS_NOMEM;
-				*key = st == JWKS_OK ? found : NULL;
+				st = hand_out(found, key, serial);
 			} else {
 				st = slot->last_ok ? JWKS_KID_NOT_FOUND : JWKS_FETCH_FAILED;
 			}
@@ -384,8 +410,7 @@ enum jwks_status jwks_get_key(const char *host, const char *kid, EVP_PKEY **key)
 
 		pthread_mutex_lock(&jwks_mutex);
 		if (rc == 0) {
-			jwks_set_free(&slot->set);
-			slot->set = fresh_set;
+			slot_install(slot, &fresh_set);
 			slot->have_keys = 1;
 			slot->ok_at = jwks_now();
 		}
@@ -413,6 +438,18 @@ void jwks_cache_flush(void)
 	pthread_mutex_unlock(&jwks_mutex);
 	/* Verifications made with the old keys go too. */
 	token_cache_flush();
+}
+
+int jwks_key_current(const char *host, const char *kid, unsigned long serial)
+{
+	struct jwks_slot *slot = slot_find(host);
+	if (!slot || !kid || serial == 0)
+		return 0;
+	pthread_mutex_lock(&jwks_mutex);
+	const struct jwks_key *k = set_key(&slot->set, kid);
+	int current = k && k->serial == serial;
+	pthread_mutex_unlock(&jwks_mutex);
+	return current;
 }
 
 unsigned long jwks_fetch_count(const char *host)
@@ -449,8 +486,7 @@ int jwks_cache_put_for_test(const char *host, const char *json)
 	if (!slot || !json || jwks_parse(json, strlen(json), &set) != 0)
 		return -1;
 	pthread_mutex_lock(&jwks_mutex);
-	jwks_set_free(&slot->set);
-	slot->set = set;
+	slot_install(slot, &set);
 	slot->have_keys = 1;
 	slot->last_ok = 1;
 	slot->attempted = 1;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -64,8 +65,62 @@ int jwt_b64url_decode(const char *in, size_t len, unsigned char **out, size_t *o
 	return 0;
 }
 
+/* Whether the JSON text holds the escape \u0000. cJSON decodes it into a NUL
+ * inside the string (or member name), and every C string function then
+ * takes that NUL for the end: "aud":"<ours>\u0000.evil" reads as "<ours>".
+ * No length survives the parse to compare with, so the text is searched:
+ * it parsed as JSON, so every backslash is inside a string, and "\u0000"
+ * is an escape exactly when the backslashes in front of it are even in
+ * number ("\\u0000" is an escaped backslash and the text u0000). */
+static int json_has_nul_escape(const char *text, size_t len)
+{
+	const char *end = text + len;
+	for (const char *p = text; (p = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL; p++) {
+		size_t before = 0;
+		while (p - before > text && p[-(ptrdiff_t)before - 1] == '\\')
+			before++;
+		if (before % 2 == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether `s` holds a control character: C0 (below 0x20), DEL, or C1
+ * (U+0080..U+009F, the UTF-8 bytes C2 80..C2 9F). */
+static int has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return 1;
+	return 0;
+}
+
+/* Whether the member `name` of `obj`, a string or an array's strings, holds
+ * a control character. Other types are left to the claim checks. */
+static int member_has_control(const cJSON *obj, const char *name)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (cJSON_IsString(item))
+		return item->valuestring && has_control(item->valuestring);
+	const cJSON *el;
+	if (cJSON_IsArray(item))
+		cJSON_ArrayForEach (el, item)
+			if (cJSON_IsString(el) && el->valuestring && has_control(el->valuestring))
+				return 1;
+	return 0;
+}
+
+/* The claims that choose the key (jwks_host) and say who the token is for
+ * and from (aud, iss): compared as C strings, so no control character. */
+static int payload_claims_clean(const cJSON *payload)
+{
+	return !member_has_control(payload, "aud") && !member_has_control(payload, "jwks_host") &&
+	       !member_has_control(payload, "iss");
+}
+
 /* Decodes one base64url part holding a JSON object. Returns the object or
- * NULL (bad base64url, not JSON, trailing bytes, embedded NUL, not an object). */
+ * NULL (bad base64url, not JSON, trailing bytes, embedded NUL, the escape
+ * \u0000, not an object). */
 static cJSON *decode_json_part(const char *part, size_t len)
 {
 	unsigned char *text;
@@ -76,7 +131,8 @@ static cJSON *decode_json_part(const char *part, size_t len)
 	/* Length + 1 so cJSON sees the terminating NUL it requires; `end` must
 	 * then sit on our NUL, or the JSON had an embedded NUL. */
 	cJSON *json = cJSON_ParseWithLengthOpts((const char *)text, text_len + 1, &end, 1);
-	if (json && (end != (const char *)text + text_len || !cJSON_IsObject(json))) {
+	if (json && (end != (const char *)text + text_len || !cJSON_IsObject(json) ||
+		     json_has_nul_escape((const char *)text, text_len))) {
 		cJSON_Delete(json);
 		json = NULL;
 	}
@@ -117,6 +173,8 @@ enum jwt_status jwt_parse(const char *token, size_t len, struct jwt *jwt)
 	jwt->payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	if (!jwt->payload)
 		goto bad;
+	if (!payload_claims_clean(jwt->payload))
+		goto bad;
 	if (jwt_b64url_decode(sig, sig_b64_len, &jwt->sig, &jwt->sig_len) != 0)
 		goto bad;
 
@@ -127,7 +185,7 @@ enum jwt_status jwt_parse(const char *token, size_t len, struct jwt *jwt)
 
 	const cJSON *kid = cJSON_GetObjectItemCaseSensitive(jwt->header, "kid");
 	if (kid) {
-		if (!cJSON_IsString(kid) || !kid->valuestring)
+		if (!cJSON_IsString(kid) || !kid->valuestring || has_control(kid->valuestring))
 			goto bad;
 		jwt->kid = kid->valuestring;
 	}
@@ -152,6 +210,10 @@ enum jwt_status jwt_parse_payload(const char *token, size_t len, struct jwt *jwt
 	jwt->payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	if (!jwt->payload)
 		return errno == ENOMEM ? JWT_ERR_NOMEM : JWT_ERR_STRUCTURE;
+	if (!payload_claims_clean(jwt->payload)) {
+		jwt_free(jwt);
+		return JWT_ERR_STRUCTURE;
+	}
 	return JWT_OK;
 }
 

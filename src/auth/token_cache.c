@@ -3,12 +3,13 @@
  * A GLib hash table finds an entry by its SHA-256 digest; a GLib queue, its
  * links embedded in the entries, keeps them in order of use (head: most
  * recent), so a hit, an insert and an eviction are each O(1) with one
- * allocation per insert. One mutex guards both; the digest is computed by
- * the caller before it is taken.
+ * allocation per insert (the entry and its key's host and kid). One mutex
+ * guards both; the digest is computed by the caller before it is taken.
  */
 #include "auth/token_cache.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <glib.h>
@@ -18,6 +19,9 @@ struct token_entry {
 	struct token_digest digest; /* the hash table's key points here */
 	time_t expires;		    /* monotonic second from which it is gone */
 	GList link;		    /* in token_lru; link.data is the entry */
+	unsigned long key_serial;   /* struct token_key's serial */
+	const char *kid;	    /* points into names, after the host */
+	char names[];		    /* the key's host, NUL, kid, NUL */
 };
 
 static pthread_mutex_t token_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -87,7 +91,16 @@ static void entry_drop(struct token_entry *e)
 	g_hash_table_remove(token_table, &e->digest);
 }
 
-int token_cache_contains(const struct token_digest *d, time_t now)
+/* Copies an entry's key out; the caller holds the lock. The names fit:
+ * token_cache_add() refused longer ones. */
+static void entry_key(const struct token_entry *e, struct token_key *key)
+{
+	snprintf(key->host, sizeof(key->host), "%s", e->names);
+	snprintf(key->kid, sizeof(key->kid), "%s", e->kid);
+	key->serial = e->key_serial;
+}
+
+int token_cache_contains(const struct token_digest *d, time_t now, struct token_key *key)
 {
 	int hit = 0;
 	pthread_mutex_lock(&token_mutex);
@@ -99,6 +112,8 @@ int token_cache_contains(const struct token_digest *d, time_t now)
 	if (e) {
 		g_queue_unlink(&token_lru, &e->link);
 		g_queue_push_head_link(&token_lru, &e->link);
+		if (key)
+			entry_key(e, key);
 		hit = 1;
 	}
 	if (token_table) {
@@ -111,30 +126,57 @@ int token_cache_contains(const struct token_digest *d, time_t now)
 	return hit;
 }
 
-void token_cache_add(const struct token_digest *d, time_t now, long lifetime)
+void token_cache_add(const struct token_digest *d, time_t now, long lifetime,
+		     const struct token_key *key)
 {
 	if (lifetime <= 0)
 		return;
 	if (lifetime > TOKEN_CACHE_MAX_SECONDS)
 		lifetime = TOKEN_CACHE_MAX_SECONDS;
-	pthread_mutex_lock(&token_mutex);
-	if (!token_table)
-		goto done;
-	struct token_entry *e = g_hash_table_lookup(token_table, d);
-	if (e) {
-		/* Two threads verified the same token at once: keep one entry. */
-		g_queue_unlink(&token_lru, &e->link);
-	} else {
-		while (g_hash_table_size(token_table) >= token_capacity && token_lru.tail)
-			entry_drop(token_lru.tail->data);
-		e = g_new0(struct token_entry, 1);
-		e->digest = *d;
-		e->link.data = e;
-		g_hash_table_insert(token_table, &e->digest, e);
-	}
+	const char *host = key ? key->host : "", *kid = key ? key->kid : "";
+	size_t host_len = strnlen(host, TOKEN_KEY_MAX_HOST + 1);
+	size_t kid_len = strnlen(kid, TOKEN_KEY_MAX_KID + 1);
+	if (host_len > TOKEN_KEY_MAX_HOST || kid_len > TOKEN_KEY_MAX_KID)
+		return;
+	/* Made before the lock: the allocation is the slow part. */
+	struct token_entry *e = g_malloc0(sizeof(*e) + host_len + kid_len + 2);
+	e->digest = *d;
+	e->link.data = e;
 	e->expires = now + (time_t)lifetime;
+	e->key_serial = key ? key->serial : 0;
+	memcpy(e->names, host, host_len);
+	memcpy(e->names + host_len + 1, kid, kid_len);
+	e->kid = e->names + host_len + 1;
+
+	pthread_mutex_lock(&token_mutex);
+	if (!token_table) {
+		pthread_mutex_unlock(&token_mutex);
+		g_free(e);
+		return;
+	}
+	/* Two threads verified the same token at once: the later one stays. */
+	struct token_entry *old = g_hash_table_lookup(token_table, d);
+	if (old)
+		entry_drop(old);
+	while (g_hash_table_size(token_table) >= token_capacity && token_lru.tail)
+		entry_drop(token_lru.tail->data);
+	g_hash_table_insert(token_table, &e->digest, e);
 	g_queue_push_head_link(&token_lru, &e->link);
-done:
+	pthread_mutex_unlock(&token_mutex);
+}
+
+void token_cache_forget(const struct token_digest *d)
+{
+	pthread_mutex_lock(&token_mutex);
+	if (token_table) {
+		struct token_entry *e = g_hash_table_lookup(token_table, d);
+		if (e)
+			entry_drop(e);
+		if (token_hit_count > 0) {
+			token_hit_count--;
+			token_miss_count++;
+		}
+	}
 	pthread_mutex_unlock(&token_mutex);
 }
 

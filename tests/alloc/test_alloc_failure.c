@@ -43,7 +43,7 @@
 
 #define FIXTURE "fixtures/tweettioc-feed-200.json"
 #define MAX_RUNS 200000UL
-#define HS256_SECRET "alloc-failure-test-secret"
+#define HS256_SECRET "alloc-failure-test-secret-of-32-bytes"
 #define JWKS_HOST "visibility.amp.cisco.com"
 
 struct spec {

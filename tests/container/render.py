@@ -2,18 +2,23 @@
 """render.py: deploy/kubernetes made playable by `podman kube play` for the test.
 
     render.py <kustomization dir> <out.yaml> --relay-image I --nginx-image I \
+        --secret-name NAME --secret-out FILE \
         --set-env NAME=VALUE ... --set-secret NAME=VALUE ...
 
 The documents are what `kubectl kustomize` renders when kubectl is there;
 otherwise the files kustomization.yaml lists, read in its order (this tree's
 kustomization only lists resources, image tags and a label, which are
 applied the same way). Then only the test's settings are substituted: the
-two image names, ConfigMap and Secret values, one replica and host
-networking (the fake upstream listens on the host's loopback). The Secret's
-data goes to its own file for `podman secret create` (podman 4.3 plays no
-kind Secret). Kinds podman does not run (Service, PodDisruptionBudget,
-HorizontalPodAutoscaler) are checked for their references and left out of
-the played file.
+two image names, ConfigMap values, one replica and host networking (the
+fake upstream listens on the host's loopback). Kinds podman does not run
+(Service, PodDisruptionBudget, HorizontalPodAutoscaler) are checked for their
+references and left out of the played file.
+
+The kustomization ships no Secret (a placeholder must never reach a
+cluster): the operator creates it, and so does the test. The Deployment must
+read the Secret named --secret-name; its data, the --set-secret values, goes
+to --secret-out for `podman secret create` (podman 4.3 plays no kind Secret),
+as `kubectl create secret generic NAME --from-literal=...` would make it.
 """
 
 import argparse
@@ -68,11 +73,15 @@ def containers(doc):
     return doc["spec"]["template"]["spec"]["containers"]
 
 
-def check_references(docs):
-    """The Service, PDB and HPA point at what the Deployment defines."""
+def check_references(docs, secret_name):
+    """The Service, PDB and HPA point at what the Deployment defines; the
+    Deployment reads the operator's Secret, which the kustomization leaves out."""
     by_kind = {}
     for d in docs:
         by_kind.setdefault(d["kind"], []).append(d)
+    assert "Secret" not in by_kind, (
+        "the kustomization applies a Secret (%s): its example values would reach the cluster"
+        % ", ".join(d["metadata"]["name"] for d in by_kind["Secret"]))
     (dep,) = by_kind["Deployment"]
     pod = dep["spec"]["template"]
     labels = pod["metadata"]["labels"]
@@ -95,7 +104,7 @@ def check_references(docs):
             if "configMapRef" in src:
                 assert ("ConfigMap", src["configMapRef"]["name"]) in names, src
             if "secretRef" in src:
-                assert ("Secret", src["secretRef"]["name"]) in names, src
+                assert src["secretRef"]["name"] == secret_name, src
     print("render.py: checked %s" % ", ".join("%s/%s" % n for n in sorted(names)),
           file=sys.stderr)
 
@@ -118,31 +127,25 @@ def main():
     ap.add_argument("--set-secret", action="append")
     ap.add_argument("--unset-secret", action="append", default=[],
                     help="a key left out of the Secret (the bad-input check)")
+    ap.add_argument("--secret-name", required=True,
+                    help="the Secret the operator creates; the Deployment must read it")
     ap.add_argument("--secret-out", required=True,
-                    help="the Secret document (data base64) for `podman secret create`")
+                    help="the Secret's data (base64) for `podman secret create`")
     args = ap.parse_args()
     docs = kustomize(args.directory)
-    check_references(docs)
+    check_references(docs, args.secret_name)
     env, secret = pairs(args.set_env), pairs(args.set_secret)
+    for k in args.unset_secret:
+        secret.pop(k, None)
+    # podman 4.3 does not play kind Secret: envFrom.secretRef reads a podman
+    # secret holding the Secret's data as JSON, {"KEY": "<base64>"}.
+    with open(args.secret_out, "w") as f:
+        json.dump({k: base64.b64encode(v.encode()).decode() for k, v in secret.items()}, f)
     played = []
     for d in docs:
         kind = d["kind"]
         if kind == "ConfigMap":
             d["data"].update(env)
-        elif kind == "Secret":
-            # podman 4.3 does not play kind Secret: envFrom.secretRef reads a
-            # podman secret holding the Secret's data as JSON, each value
-            # base64 (stringData folded in).
-            values = dict(d.pop("stringData", {}))
-            values.update(secret)
-            for k in args.unset_secret:
-                values.pop(k, None)
-                d.get("data", {}).pop(k, None)
-            data = d.setdefault("data", {})
-            for k, v in values.items():
-                data[k] = base64.b64encode(v.encode()).decode()
-            with open(args.secret_out, "w") as f:
-                json.dump(data, f)  # podman 4.3 reads {"KEY": "<base64>"}
         elif kind == "Deployment":
             d["spec"]["replicas"] = 1
             d["spec"]["template"]["spec"]["hostNetwork"] = True
@@ -155,7 +158,7 @@ def main():
                               "securex-relay-nginx": args.nginx_image}[base]
         if kind in PLAYED:
             played.append(d)
-    played.sort(key=lambda d: PLAYED.index(d["kind"]))  # ConfigMap, Secret before the pod
+    played.sort(key=lambda d: PLAYED.index(d["kind"]))  # the ConfigMap before the pod
     with open(args.out, "w") as f:
         yaml.safe_dump_all(played, f, sort_keys=False)
 

@@ -23,6 +23,7 @@ import ssl
 import subprocess
 import tempfile
 import threading
+import time
 
 
 def b64url(data):
@@ -193,8 +194,9 @@ class FakeJwks:
     """An HTTPS JWKS host on 127.0.0.1:<port> (reach it as localhost:<port>).
 
     `keys` is a list of JWK dicts served as {"keys": [...]} at
-    /.well-known/jwks; set_keys() changes them. connections() and
-    requests() count what arrived (TCP accepts, HTTP requests by path).
+    /.well-known/jwks; set_keys() changes them (a key rotation). connections()
+    and requests() count what arrived (TCP accepts, HTTP requests by path);
+    last_download() says when the key set was last asked for.
     With `redirect_to` (a URL) every request gets a 302 to it instead."""
 
     def __init__(self, cert, key, keys=(), port=None, redirect_to=None):
@@ -205,6 +207,7 @@ class FakeJwks:
         self._lock = threading.Lock()
         self._connections = 0
         self._requests = {}
+        self._last_download = None
         self._server = None
         self._thread = None
         self.set_keys(keys)
@@ -244,6 +247,8 @@ class FakeJwks:
     def _record(self, path):
         with self._lock:
             self._requests[path] = self._requests.get(path, 0) + 1
+            if path.split("?", 1)[0] == "/.well-known/jwks":
+                self._last_download = time.monotonic()
             return self._body
 
     def connections(self):
@@ -259,6 +264,12 @@ class FakeJwks:
 
     def downloads(self):
         return self.requests("/.well-known/jwks")
+
+    def last_download(self):
+        """time.monotonic() of the last GET of the key set (the relay's clock
+        too: both are CLOCK_MONOTONIC), or None."""
+        with self._lock:
+            return self._last_download
 
 
 def _free_port():

@@ -39,7 +39,7 @@ from harness import (REPO, FakeTweettioc, Relay, exchange, free_port, port_open,
 APACHE_DIR = REPO / "deploy" / "apache"
 MODS_AVAILABLE = "/etc/apache2/mods-available"
 HOST = "relay.example.com"
-SECRET = "apache-test-secret"
+SECRET = "apache-test-secret-of-32-bytes-at-least"
 AUDIENCE = "https://%s/relay/tweettioc" % HOST
 # mod_proxy_fcgi encodes each variable into one FastCGI record of at most
 # 16 KiB: 1 byte of name length + 4 of value length + "HTTP_AUTHORIZATION"

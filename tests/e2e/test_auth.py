@@ -310,6 +310,26 @@ class JwtAuthTest(JwtCase):
         self.assert_ok(self.call(self.bearer(aud=self.base_url() + "/tweettioc"),
                                  "/tweettioc/health", headers=attack))
 
+    def test_claims_cut_by_a_nul_are_refused(self):
+        """Issue 18: cJSON decodes \\u0000 into a NUL that ends the C string, so
+        aud "<this relay's audience>\\u0000.evil" was accepted; jwks_host and
+        kid were cut the same way. json.dumps writes "\\x00" as \\u0000."""
+        module_aud = self.base_url() + "/tweettioc"
+        headers = [self.bearer(aud=module_aud + "\x00.evil"),
+                   self.bearer(aud=["https://x.example", module_aud + "\x00.evil"]),
+                   self.bearer(aud=module_aud, jwks_host=self.jwks.host + "\x00.evil"),
+                   self.bearer(aud=module_aud, kid="k1\x00.evil"),
+                   self.bearer(aud=module_aud, iss="https://visibility.amp.cisco.com\x00"),
+                   self.bearer(aud=module_aud, sub="\x00"),
+                   self.bearer(aud=module_aud + "\x1b[0m"),
+                   self.bearer(aud=module_aud, kid="k1\n")]
+        for i, header in enumerate(headers):
+            with self.subTest(case=i):
+                self.assert_refused(self.call(header, "/tweettioc/health"), R_STRUCTURE)
+        # The text "\\u0000" (an escaped backslash) is no NUL.
+        self.assert_ok(self.call(self.bearer(aud=module_aud, sub="\\u0000"),
+                                 "/tweettioc/health"))
+
     def test_expired_token(self):
         self.assert_refused(self.call(self.bearer(exp=int(time.time()) - 3600)), R_EXPIRED)
         # 60 s of leeway for clock skew.
@@ -437,6 +457,37 @@ class JwksDownloadTest(JwtCase):
         self.assertLessEqual(self.jwks.downloads(), 2)
 
 
+class JwksRotationTest(JwtCase):
+    """Issue 18: a cached token outlived its key. The key server stops
+    publishing k1; once the relay has downloaded the key set again, the token
+    verified with k1 is refused, as a new k1 token is. The relay downloads
+    again when a token names a kid it does not know, at most once per
+    JWKS_REFETCH_SECONDS (60 s) per host: the test waits that minute out
+    (SIGHUP would flush the token cache too, and so prove nothing)."""
+
+    REFETCH_SECONDS = 60
+
+    def test_a_cached_token_goes_with_its_key(self):
+        old = self.bearer(sub="verified with k1")
+        self.assert_ok(self.call(old))
+        self.assert_ok(self.call(old))  # a cache hit
+        new_key = self.pki.signing_key("rotated")
+        self.jwks.set_keys([new_key.jwk("k2")])
+        # Until the relay downloads again it knows nothing of the rotation.
+        self.assert_ok(self.call(old))
+        downloads = self.jwks.downloads()
+        wait = self.jwks.last_download() + self.REFETCH_SECONDS + 1 - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        # The relay's own refetch: a token with the new kid.
+        self.assert_ok(self.call(self.bearer(key=new_key, kid="k2")))
+        self.assertEqual(self.jwks.downloads(), downloads + 1)
+        for _ in range(2):
+            self.assert_refused(self.call(old), R_KID)
+        self.assert_refused(self.call(self.bearer(sub="a new k1 token")), R_KID)
+        self.assertEqual(self.jwks.downloads(), downloads + 1)
+
+
 class RelayAudienceTest(JwtCase):
     """RELAY_AUDIENCE replaces the request's own URL as the accepted aud."""
 
@@ -536,6 +587,8 @@ class Hs256PublicUrlTest(AuthCase):
                     "https://attacker.example/tweettioc"):
             with self.subTest(aud=aud):
                 self.assert_refused(call(aud, "/tweettioc/health"), R_AUD)
+        self.assert_refused(call(PUBLIC_URL + "/tweettioc\x00.evil", "/tweettioc/health"),
+                            R_STRUCTURE)
         attack = {"Host": "attacker.example", "X-Forwarded-Proto": "https"}
         token = token_hs256(SECRET, {"aud": "https://attacker.example/tweettioc"})
         self.assert_refused(self.call("Bearer " + token, "/tweettioc/health", headers=attack),
@@ -585,6 +638,20 @@ class AuthStartupTest(unittest.TestCase):
 
     def test_hs256_without_secret(self):
         self.assert_refuses({"RELAY_AUTH": "hs256"}, "RELAY_JWT_SECRET")
+
+    def test_hs256_with_a_short_or_placeholder_secret(self):
+        """Issue 18: any non-empty secret was accepted, the example's
+        "change-me" too. 32 bytes at least, no placeholder; the message
+        names the variable, never the value."""
+        for secret in ("change-me", "CHANGE-ME", "changeme", "s3cret", "x" * 31,
+                       "REPLACE-with-the-output-of-openssl-rand-hex-32"):
+            with self.subTest(secret=secret):
+                r = self.start_relay({"RELAY_AUTH": "hs256", "RELAY_JWT_SECRET": secret})
+                out = r.stdout.decode("utf-8", "replace")
+                self.assertEqual(r.returncode, 1, out)  # as for every bad setting
+                self.assertIn("RELAY_JWT_SECRET", out)
+                self.assertNotIn(secret, out)
+                self.assertNotIn("Sanitizer", out)
 
     def test_jwt_without_an_audience(self):
         """Issue 11: jwt mode must know its audience; it used to take the Host."""

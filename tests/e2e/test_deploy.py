@@ -39,7 +39,7 @@ from harness import (FIXTURES, REPO, Client, FakeTweettioc, Nginx, Relay, RelayT
 DEPLOY = REPO / "deploy" / "nginx"
 SYSTEMD = REPO / "deploy" / "systemd"
 HOST = "relay.example.com"
-SECRET = "deploy-test-secret"
+SECRET = "deploy-test-secret-of-32-bytes-at-least"
 
 
 def b64url(data):
@@ -476,6 +476,61 @@ class DeployDocsTileExampleTest(RelayTestCase):
         self.assertIsNotNone(m, "docs/api.md: the last_7_days sentence is gone")
         self.assertEqual((week["Tweets"], week["Distinct IOCs"], week["Accounts"]),
                          tuple(int(g) for g in m.groups()))
+
+
+
+KUBERNETES = REPO / "deploy" / "kubernetes"
+
+
+class DeploySecretsTest(unittest.TestCase):
+    """Issue 18: the kustomization applied the example Secret, RELAY_JWT_SECRET
+    "change-me" included, the relay took any non-empty secret, and the install
+    step left relay.env (which can hold it) readable by every user."""
+
+    def load(self, name):
+        import yaml
+        with open(KUBERNETES / name) as f:
+            return [d for d in yaml.safe_load_all(f) if d]
+
+    def test_the_kustomization_applies_no_secret(self):
+        (kz,) = self.load("kustomization.yaml")
+        self.assertNotIn("secret.example.yaml", kz["resources"])
+        for res in kz["resources"]:
+            for doc in self.load(res):
+                self.assertNotEqual(doc["kind"], "Secret", res)
+        # The Deployment reads the Secret the example describes, which the
+        # operator creates.
+        (example,) = self.load("secret.example.yaml")
+        (dep,) = self.load("deployment.yaml")
+        refs = [src["secretRef"]["name"]
+                for c in dep["spec"]["template"]["spec"]["containers"]
+                for src in c.get("envFrom", []) if "secretRef" in src]
+        self.assertEqual(refs, [example["metadata"]["name"]])
+
+    def test_the_example_secret_stops_the_relay(self):
+        (example,) = self.load("secret.example.yaml")
+        value = example["stringData"]["RELAY_JWT_SECRET"]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RELAY_AUTH": "hs256",
+               "RELAY_JWT_SECRET": value}
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        try:
+            r = subprocess.run([relay_bin(), "--listen", "127.0.0.1:%d" % free_port()], env=env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("the relay started with the example's RELAY_JWT_SECRET")
+        out = r.stdout.decode("utf-8", "replace")
+        self.assertEqual(r.returncode, 1, out)
+        self.assertIn("RELAY_JWT_SECRET", out)
+        self.assertNotIn(value, out)
+
+    def test_relay_env_example_says_how_to_protect_it(self):
+        with open(SYSTEMD / "relay.env.example") as f:
+            header = f.read().split("\n\n", 1)[0]
+        self.assertIn("install -D -m 0640 -o root -g root", header)
+        self.assertIn("chmod 0640", header)
 
 
 if __name__ == "__main__":

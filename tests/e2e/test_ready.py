@@ -14,7 +14,7 @@ from harness import Client, FakeTweettioc, Nginx, Relay, free_port, wait_for
 
 class ReadyCase(unittest.TestCase):
     def start_stack(self, url):
-        env = {"RELAY_AUTH": "hs256", "RELAY_JWT_SECRET": "ready-test-secret",
+        env = {"RELAY_AUTH": "hs256", "RELAY_JWT_SECRET": "ready-test-secret-of-32-bytes-at-least",
                "RELAY_MODULES": "tweettioc,cybercrime", "TWEETTIOC_URL": url,
                "TWEETTIOC_REFRESH_SECONDS": "1",
                "RELAY_STATE_DIR": tempfile.mkdtemp(prefix="relay-ready-state-")}

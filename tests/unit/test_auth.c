@@ -42,6 +42,9 @@
 #define R_EXPIRED "Authorization failed: The JWT has expired"
 #define R_NBF "Authorization failed: The JWT is not yet valid"
 
+/* RELAY_JWT_SECRET of the hs256 tests: 32 bytes or more, as the relay requires. */
+#define HS_SECRET "correct horse battery staple, twice"
+
 static EVP_PKEY *key_a; /* published by the JWKS host as kid "k1" */
 static EVP_PKEY *key_b; /* not published */
 
@@ -169,7 +172,7 @@ static void hs256_setup(void)
 {
 	memset(env, 0, sizeof(env));
 	env_set("RELAY_AUTH", "hs256");
-	env_set("RELAY_JWT_SECRET", "correct horse battery staple");
+	env_set("RELAY_JWT_SECRET", HS_SECRET);
 	start();
 }
 
@@ -325,13 +328,13 @@ END_TEST
 START_TEST(jwks_cache_flush_makes_the_next_lookup_download_again)
 {
 	EVP_PKEY *k = NULL;
-	ck_assert_int_eq(jwks_get_key(HOST_US, "k1", &k), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key(HOST_US, "k1", &k, NULL), JWKS_OK);
 	EVP_PKEY_free(k);
-	ck_assert_int_eq(jwks_get_key(HOST_US, "k1", &k), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key(HOST_US, "k1", &k, NULL), JWKS_OK);
 	EVP_PKEY_free(k);
 	ck_assert_int_eq(fetches, 1);
 	jwks_cache_flush(); /* SIGHUP */
-	ck_assert_int_eq(jwks_get_key(HOST_US, "k1", &k), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key(HOST_US, "k1", &k, NULL), JWKS_OK);
 	EVP_PKEY_free(k);
 	ck_assert_int_eq(fetches, 2);
 }
@@ -540,7 +543,7 @@ START_TEST(config_refuses_jwt_mode_without_an_audience)
 	/* hs256 and none start without one. */
 	env_set("RELAY_AUDIENCE", "");
 	env_set("RELAY_AUTH", "hs256");
-	env_set("RELAY_JWT_SECRET", "s");
+	env_set("RELAY_JWT_SECRET", HS_SECRET);
 	ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == 0, "%s", err);
 	config_free(&cfg);
 	env_set("RELAY_AUTH", "none");
@@ -727,24 +730,27 @@ END_TEST
 
 /* ---- verified once ---------------------------------------------------- */
 
-/* A hit skips the signature: once the token is cached, the host's k1 is
- * replaced by another key, and the same bytes still pass while a new token
- * signed with the old key (now unverifiable) is refused. */
+/* A hit skips the signature: the key set is installed again (the same k1,
+ * as an hourly refresh brings it) and the same bytes are still hits, while
+ * every other token is verified. */
 START_TEST(auth_verifies_a_token_once)
 {
 	char *good = good_bearer();
 	ck_assert_int_eq(check(good), RELAY_OK);
 	ck_assert_uint_eq(token_cache_count(), 1);
 	ck_assert_uint_eq(token_cache_hits(), 0);
-	char *rotated = kit_jwks(key_b, "k1", NULL, NULL);
-	ck_assert_int_eq(jwks_cache_put_for_test(HOST_US, rotated), 0);
+	char *same = kit_jwks(key_a, "k1", NULL, NULL);
+	ck_assert_int_eq(jwks_cache_put_for_test(HOST_US, same), 0);
 	for (int i = 0; i < 10; i++)
 		ck_assert_msg(check(good) == RELAY_OK, "refused: %s", msg);
 	ck_assert_uint_eq(token_cache_hits(), 10);
+	ck_assert_uint_eq(token_cache_misses(), 1);
 	char *p = claims(HOST_US, MOD_URL, "\"jti\":\"another\"");
-	ck_refuses(bearer_rs256(key_a, "k1", p), R_KEY);
+	ck_refuses(bearer_rs256(key_b, "k1", p), R_KEY);
+	ck_assert_uint_eq(token_cache_misses(), 2);
+	ck_assert_int_eq(fetches, 1);
 	free(p);
-	free(rotated);
+	free(same);
 	free(good);
 }
 END_TEST
@@ -839,6 +845,133 @@ START_TEST(jwks_cache_flush_forgets_keys_and_verified_tokens)
 }
 END_TEST
 
+/* ---- a cached token and its key (issue 18, finding 6) -------------------- */
+
+static time_t fake_now = 1000;
+static time_t fake_clock(void)
+{
+	return fake_now;
+}
+
+/* Moves the JWKS clock past JWKS_REFETCH_SECONDS and sends a token with a
+ * kid the relay has not seen: the refetch the relay does on its own. The
+ * token, signed by key_b as `kid`, must then be accepted. */
+static void refetch_with_new_kid(const char *kid)
+{
+	int before = fetches;
+	fake_now += JWKS_REFETCH_SECONDS + 1;
+	char *p = claims(HOST_US, MOD_URL, "\"jti\":\"trigger\"");
+	ck_accepts(bearer_rs256(key_b, kid, p));
+	free(p);
+	ck_assert_int_eq(fetches, before + 1);
+}
+
+/* The key server stops publishing k1 and the relay downloads its key set
+ * again: the token verified with k1 goes with it, as a new k1 token does. */
+START_TEST(auth_refuses_a_cached_token_once_its_kid_is_gone)
+{
+	jwks_set_clock_for_test(fake_clock);
+	char *good = good_bearer();
+	ck_assert_int_eq(check(good), RELAY_OK);
+	ck_assert_int_eq(check(good), RELAY_OK);
+	ck_assert_uint_eq(token_cache_hits(), 1);
+	free(served_jwks);
+	served_jwks = kit_jwks(key_b, "k2", NULL, NULL);
+	refetch_with_new_kid("k2");
+	ck_assert_int_eq(check(good), RELAY_ERR_AUTH);
+	ck_assert_str_eq(msg, R_KID);
+	char *p = claims(HOST_US, MOD_URL, "\"jti\":\"new\"");
+	ck_refuses(bearer_rs256(key_a, "k1", p), R_KID);
+	/* Refused every time, and no longer cached. */
+	ck_assert_int_eq(check(good), RELAY_ERR_AUTH);
+	ck_assert_str_eq(msg, R_KID);
+	ck_assert_int_eq(fetches, 2);
+	free(p);
+	free(good);
+}
+END_TEST
+
+/* The same kid republished with another key: the old key is gone too. */
+START_TEST(auth_refuses_a_cached_token_once_its_kid_names_another_key)
+{
+	jwks_set_clock_for_test(fake_clock);
+	char *good = good_bearer();
+	ck_assert_int_eq(check(good), RELAY_OK);
+	free(served_jwks);
+	served_jwks = kit_jwks(key_b, "k1", key_b, "k3");
+	refetch_with_new_kid("k3");
+	ck_assert_int_eq(check(good), RELAY_ERR_AUTH);
+	ck_assert_str_eq(msg, R_KEY);
+	free(good);
+}
+END_TEST
+
+/* A download that still publishes the key keeps the verified tokens: the
+ * cache keeps working across the hourly refreshes. */
+START_TEST(auth_keeps_a_cached_token_while_its_key_is_published)
+{
+	jwks_set_clock_for_test(fake_clock);
+	char *good = good_bearer();
+	ck_assert_int_eq(check(good), RELAY_OK);
+	free(served_jwks);
+	served_jwks = kit_jwks(key_a, "k1", key_b, "k2");
+	refetch_with_new_kid("k2");
+	unsigned long hits = token_cache_hits();
+	for (int i = 0; i < 5; i++)
+		ck_assert_msg(check(good) == RELAY_OK, "refused: %s", msg);
+	ck_assert_uint_eq(token_cache_hits(), hits + 5);
+	ck_assert_int_eq(fetches, 2);
+	free(good);
+}
+END_TEST
+
+/* ---- claims cut by a NUL (issue 18, finding 7) --------------------------- */
+
+/* cJSON decodes \u0000 into a NUL inside the string, so C string functions
+ * read "<our audience>\u0000.evil" as our audience. Such a token, and
+ * control characters in the claims that pick the key or the audience, are
+ * malformed. */
+START_TEST(auth_refuses_claims_with_a_nul_or_control_escape)
+{
+	static const char *const payloads[] = {
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\\u0000.evil\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":[\"x\",\"" MOD_URL "\\u0000.evil\"]}",
+		"{\"jwks_host\":\"" HOST_US "\\u0000.evil\",\"aud\":\"" MOD_URL "\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\\u0000b\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"sub\":\"a\\u0000b\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"a\\u0000b\":1}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\\\\\\u0000\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\\u0001\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\\u001fb\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\\u007fb\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\\u0085b\"}",
+		"{\"jwks_host\":\"" HOST_US "\",\"aud\":\"" MOD_URL "\",\"iss\":\"a\tb\"}",
+	};
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		char *h = bearer_rs256(key_a, "k1", payloads[i]);
+		ck_assert_int_eq(check(h), RELAY_ERR_AUTH);
+		ck_assert_msg(strcmp(msg, R_STRUCTURE) == 0, "%s -> %s", payloads[i], msg);
+		free(h);
+	}
+	char *p = claims(HOST_US, MOD_URL, NULL);
+	ck_refuses(bearer_rs256(key_a, "k1\\u0000x", p), R_STRUCTURE);
+	ck_refuses(bearer_rs256(key_a, "k1\\u0007", p), R_STRUCTURE);
+	free(p);
+	ck_assert_int_eq(fetches, 0); /* refused before any key lookup */
+	ck_assert_uint_eq(token_cache_count(), 0);
+}
+END_TEST
+
+/* The text "\u0000" after an escaped backslash is no NUL; control
+ * characters in claims that choose nothing are not looked at. */
+START_TEST(auth_accepts_an_escaped_backslash_before_u0000)
+{
+	char *p = claims(HOST_US, MOD_URL, "\"sub\":\"a\\\\u0000b\",\"note\":\"tab\\there\"");
+	ck_accepts(bearer_rs256(key_a, "k1", p));
+	free(p);
+}
+END_TEST
+
 /* ---- CTR_ENTITIES_LIMIT claim ------------------------------------------ */
 
 static long limit_after(const char *claim_json)
@@ -896,10 +1029,10 @@ static char *bearer_hs256(const char *secret, const char *payload)
 
 START_TEST(hs256_accepts_the_shared_secret)
 {
-	ck_accepts(bearer_hs256("correct horse battery staple", "{\"sub\":\"x\"}"));
-	ck_accepts(bearer_hs256("correct horse battery staple", "{\"aud\":\"" MOD_URL "\"}"));
+	ck_accepts(bearer_hs256(HS_SECRET, "{\"sub\":\"x\"}"));
+	ck_accepts(bearer_hs256(HS_SECRET, "{\"aud\":\"" MOD_URL "\"}"));
 	char *p = kit_printf("{\"CTR_ENTITIES_LIMIT\":\"3\",\"exp\":%ld}", now_plus(60));
-	ck_accepts(bearer_hs256("correct horse battery staple", p));
+	ck_accepts(bearer_hs256(HS_SECRET, p));
 	ck_assert_int_eq(req.entities_limit, 3);
 	free(p);
 }
@@ -907,7 +1040,7 @@ END_TEST
 
 START_TEST(hs256_refuses_a_wrong_secret)
 {
-	ck_refuses(bearer_hs256("correct horse battery stapler", "{\"sub\":\"x\"}"), R_KEY);
+	ck_refuses(bearer_hs256(HS_SECRET "r", "{\"sub\":\"x\"}"), R_KEY);
 	ck_refuses(bearer_hs256("", "{\"sub\":\"x\"}"), R_KEY);
 }
 END_TEST
@@ -918,8 +1051,7 @@ START_TEST(hs256_refuses_other_algorithms)
 	ck_refuses(bearer_rs256(key_a, "k1", payload), R_KEY);
 	char *none = kit_unsigned("{\"alg\":\"none\"}", payload);
 	ck_refuses(kit_printf("Bearer %s", none), R_KEY);
-	char *hs512 =
-		kit_sign_hs256("correct horse battery staple", 28, "{\"alg\":\"HS512\"}", payload);
+	char *hs512 = kit_sign_hs256(HS_SECRET, strlen(HS_SECRET), "{\"alg\":\"HS512\"}", payload);
 	ck_refuses(kit_printf("Bearer %s", hs512), R_KEY);
 	free(none);
 	free(hs512);
@@ -930,10 +1062,10 @@ END_TEST
 START_TEST(hs256_checks_exp_and_nbf)
 {
 	char *p = kit_printf("{\"exp\":%ld}", now_plus(-3600));
-	ck_refuses(bearer_hs256("correct horse battery staple", p), R_EXPIRED);
+	ck_refuses(bearer_hs256(HS_SECRET, p), R_EXPIRED);
 	free(p);
 	p = kit_printf("{\"nbf\":%ld}", now_plus(3600));
-	ck_refuses(bearer_hs256("correct horse battery staple", p), R_NBF);
+	ck_refuses(bearer_hs256(HS_SECRET, p), R_NBF);
 	free(p);
 }
 END_TEST
@@ -943,8 +1075,8 @@ END_TEST
  * (checking it against the caller's own Host would add nothing). */
 START_TEST(hs256_without_audience_settings_does_not_check_aud)
 {
-	ck_accepts(bearer_hs256("correct horse battery staple", "{\"aud\":\"https://x.example\"}"));
-	ck_accepts(bearer_hs256("correct horse battery staple", "{\"sub\":\"no aud\"}"));
+	ck_accepts(bearer_hs256(HS_SECRET, "{\"aud\":\"https://x.example\"}"));
+	ck_accepts(bearer_hs256(HS_SECRET, "{\"sub\":\"no aud\"}"));
 }
 END_TEST
 
@@ -953,13 +1085,10 @@ START_TEST(hs256_with_a_public_url_requires_the_module_audience)
 	env_set("RELAY_PUBLIC_URL", PUBLIC_URL);
 	teardown();
 	start();
-	ck_accepts(bearer_hs256("correct horse battery staple", "{\"aud\":\"" MOD_URL "\"}"));
-	ck_refuses(bearer_hs256("correct horse battery staple",
-				"{\"aud\":\"" PUBLIC_URL "/cybercrime\"}"),
-		   R_AUD);
-	ck_refuses(bearer_hs256("correct horse battery staple", "{\"aud\":\"https://x.example\"}"),
-		   R_AUD);
-	ck_refuses(bearer_hs256("correct horse battery staple", "{\"sub\":\"no aud\"}"), R_AUD);
+	ck_accepts(bearer_hs256(HS_SECRET, "{\"aud\":\"" MOD_URL "\"}"));
+	ck_refuses(bearer_hs256(HS_SECRET, "{\"aud\":\"" PUBLIC_URL "/cybercrime\"}"), R_AUD);
+	ck_refuses(bearer_hs256(HS_SECRET, "{\"aud\":\"https://x.example\"}"), R_AUD);
+	ck_refuses(bearer_hs256(HS_SECRET, "{\"sub\":\"no aud\"}"), R_AUD);
 }
 END_TEST
 
@@ -968,10 +1097,9 @@ START_TEST(hs256_with_relay_audience_requires_it)
 	env_set("RELAY_AUDIENCE", "https://x.example");
 	teardown();
 	start();
-	ck_accepts(bearer_hs256("correct horse battery staple", "{\"aud\":\"https://x.example\"}"));
-	ck_refuses(bearer_hs256("correct horse battery staple", "{\"aud\":\"" MOD_URL "\"}"),
-		   R_AUD);
-	ck_refuses(bearer_hs256("correct horse battery staple", "{\"sub\":\"no aud\"}"), R_AUD);
+	ck_accepts(bearer_hs256(HS_SECRET, "{\"aud\":\"https://x.example\"}"));
+	ck_refuses(bearer_hs256(HS_SECRET, "{\"aud\":\"" MOD_URL "\"}"), R_AUD);
+	ck_refuses(bearer_hs256(HS_SECRET, "{\"sub\":\"no aud\"}"), R_AUD);
 }
 END_TEST
 
@@ -980,7 +1108,7 @@ START_TEST(hs256_checks_aud_on_a_cache_hit)
 	env_set("RELAY_PUBLIC_URL", PUBLIC_URL);
 	teardown();
 	start();
-	char *h = bearer_hs256("correct horse battery staple", "{\"aud\":\"" MOD_URL "\"}");
+	char *h = bearer_hs256(HS_SECRET, "{\"aud\":\"" MOD_URL "\"}");
 	ck_assert_int_eq(check(h), RELAY_OK);
 	ck_assert_uint_eq(token_cache_count(), 1);
 	set_path("/cybercrime/health", "cybercrime", strlen("/cybercrime"));
@@ -999,6 +1127,42 @@ START_TEST(hs256_refuses_malformed_headers_like_jwt_mode)
 	ck_assert_str_eq(msg, R_TYPE);
 	ck_assert_int_eq(check("Bearer abc"), RELAY_ERR_AUTH);
 	ck_assert_str_eq(msg, R_STRUCTURE);
+}
+END_TEST
+
+/* Issue 18, finding 8: any non-empty secret was accepted, "change-me" of
+ * the example Kubernetes Secret included. */
+START_TEST(config_refuses_a_short_or_placeholder_hs256_secret)
+{
+	teardown();
+	memset(env, 0, sizeof(env));
+	env_set("RELAY_AUTH", "hs256");
+	static const char *const weak[] = {
+		"change-me",
+		"CHANGE-ME",
+		"s3cret",
+		"0123456789abcdef0123456789abcde", /* 31 bytes */
+		"REPLACE-with-the-output-of-openssl-rand-hex-32",
+	};
+	char err[256];
+	for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+		env_set("RELAY_JWT_SECRET", weak[i]);
+		err[0] = '\0';
+		ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == -1, "accepted %s",
+			      weak[i]);
+		ck_assert_msg(strstr(err, "RELAY_JWT_SECRET") != NULL, "%s -> %s", weak[i], err);
+		/* The message never repeats the secret. */
+		ck_assert_msg(strstr(err, weak[i]) == NULL, "%s", err);
+		config_free(&cfg);
+	}
+	env_set("RELAY_JWT_SECRET", "0123456789abcdef0123456789abcdef"); /* 32 bytes */
+	ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == 0, "%s", err);
+	config_free(&cfg);
+	/* Only hs256 uses it: other modes ignore a short one. */
+	env_set("RELAY_JWT_SECRET", "change-me");
+	env_set("RELAY_AUTH", "none");
+	ck_assert_msg(config_load(&cfg, env_get, err, sizeof(err)) == 0, "%s", err);
+	config_free(&cfg);
 }
 END_TEST
 
@@ -1086,6 +1250,11 @@ static Suite *auth_suite(void)
 	tcase_add_test(jwt, auth_never_caches_a_refused_token);
 	tcase_add_test(jwt, auth_does_not_cache_a_token_past_its_exp);
 	tcase_add_test(jwt, jwks_cache_flush_forgets_keys_and_verified_tokens);
+	tcase_add_test(jwt, auth_refuses_a_cached_token_once_its_kid_is_gone);
+	tcase_add_test(jwt, auth_refuses_a_cached_token_once_its_kid_names_another_key);
+	tcase_add_test(jwt, auth_keeps_a_cached_token_while_its_key_is_published);
+	tcase_add_test(jwt, auth_refuses_claims_with_a_nul_or_control_escape);
+	tcase_add_test(jwt, auth_accepts_an_escaped_backslash_before_u0000);
 	tcase_add_test(jwt, auth_applies_the_entities_limit_claim);
 	tcase_add_test(jwt, auth_ignores_an_invalid_entities_limit_claim);
 	tcase_add_test(jwt, auth_leaves_the_limit_alone_when_refusing);
@@ -1104,6 +1273,7 @@ static Suite *auth_suite(void)
 	tcase_add_test(hs, hs256_with_relay_audience_requires_it);
 	tcase_add_test(hs, hs256_checks_aud_on_a_cache_hit);
 	tcase_add_test(hs, hs256_refuses_malformed_headers_like_jwt_mode);
+	tcase_add_test(hs, config_refuses_a_short_or_placeholder_hs256_secret);
 	suite_add_tcase(s, hs);
 
 	TCase *none = tcase_create("none");

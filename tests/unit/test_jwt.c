@@ -248,6 +248,78 @@ START_TEST(jwt_parse_refuses_json_with_an_embedded_nul)
 }
 END_TEST
 
+/* Issue 18, finding 7: cJSON decodes the escape \u0000 into a NUL inside the
+ * string, which C string functions take for its end ("<aud>\u0000.evil"
+ * read as "<aud>"). A header or payload holding one is malformed, wherever
+ * it is; so is a control character in kid, aud, jwks_host or iss. Both
+ * parsers say so (the cache-hit one too). */
+static const char *const cut_headers[] = {
+	"{\"alg\":\"RS256\",\"kid\":\"k1\\u0000x\"}",
+	"{\"alg\":\"RS256\",\"kid\":\"k1\",\"x\":\"\\u0000\"}",
+	"{\"alg\":\"RS256\\u0000x\",\"kid\":\"k1\"}",
+	"{\"alg\":\"RS256\",\"kid\":\"k1\\u0001\"}",
+	"{\"alg\":\"RS256\",\"kid\":\"k1\\u009f\"}",
+};
+static const char *const cut_payloads[] = {
+	"{\"aud\":\"https://relay.example.com/tweettioc\\u0000.evil\"}",
+	"{\"aud\":[\"https://relay.example.com/tweettioc\\u0000.evil\"]}",
+	"{\"jwks_host\":\"visibility.amp.cisco.com\\u0000.evil\"}",
+	"{\"iss\":\"x\\u0000\"}",
+	"{\"sub\":\"\\u0000\"}",
+	"{\"\\u0000\":1}",
+	"{\"aud\\u0000x\":\"https://relay.example.com/tweettioc\"}",
+	"{\"sub\":\"\\\\\\u0000\"}",
+	"{\"aud\":\"https://relay.example.com/tweettioc\\n\"}",
+	"{\"aud\":[\"ok\",\"\\u001b[31m\"]}",
+	"{\"jwks_host\":\"visibility.amp.cisco.com\\u007f\"}",
+	"{\"iss\":\"x\\r\\ny\"}",
+	"{\"iss\":\"x\\u0080\"}",
+};
+
+START_TEST(jwt_parse_refuses_a_nul_escape_or_control_characters_in_claims)
+{
+	struct jwt jwt;
+	for (size_t i = 0; i < sizeof(cut_headers) / sizeof(cut_headers[0]); i++) {
+		char *token = raw_token(cut_headers[i], PAYLOAD, "AAAA");
+		ck_assert_msg(parse_str(token, &jwt) == JWT_ERR_STRUCTURE, "header %s",
+			      cut_headers[i]);
+		ck_assert_ptr_null(jwt.header);
+		free(token);
+	}
+	for (size_t i = 0; i < sizeof(cut_payloads) / sizeof(cut_payloads[0]); i++) {
+		char *token = raw_token(RS256_HEADER, cut_payloads[i], "AAAA");
+		ck_assert_msg(parse_str(token, &jwt) == JWT_ERR_STRUCTURE, "payload %s",
+			      cut_payloads[i]);
+		ck_assert_msg(jwt_parse_payload(token, strlen(token), &jwt) == JWT_ERR_STRUCTURE,
+			      "payload only %s", cut_payloads[i]);
+		ck_assert_ptr_null(jwt.payload);
+		free(token);
+	}
+}
+END_TEST
+
+/* No false alarm: "\\u0000" is a backslash and the text u0000; controls
+ * in the other claims choose nothing; non-ASCII text is not a control. */
+START_TEST(jwt_parse_accepts_what_only_looks_like_a_nul)
+{
+	static const char *const payloads[] = {
+		"{\"sub\":\"\\\\u0000\"}",
+		"{\"sub\":\"\\\\\\\\u0000\"}",
+		"{\"aud\":\"https://relay.example.com/u0000\"}",
+		"{\"note\":\"line\\nbreak\\u0001\",\"aud\":\"x\"}",
+		"{\"iss\":\"caf\\u00e9 \\u00a0 \\u2028\",\"aud\":\"\\u00c2\\u00a0\"}",
+		"{\"aud\":[1,\"x\"]}",
+	};
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		char *token = raw_token(RS256_HEADER, payloads[i], "AAAA");
+		struct jwt jwt;
+		ck_assert_msg(parse_str(token, &jwt) == JWT_OK, "payload %s", payloads[i]);
+		jwt_free(&jwt);
+		free(token);
+	}
+}
+END_TEST
+
 START_TEST(jwt_parse_refuses_garbage_bytes)
 {
 	static const char garbage[] = "\x01\x02\xff\xfe.\x80\x81.\x00\x7f";
@@ -761,9 +833,9 @@ END_TEST
 START_TEST(jwks_refused_host_is_never_fetched)
 {
 	EVP_PKEY *key = (EVP_PKEY *)1;
-	ck_assert_int_eq(jwks_get_key("evil.example", "k1", &key), JWKS_HOST_REFUSED);
+	ck_assert_int_eq(jwks_get_key("evil.example", "k1", &key, NULL), JWKS_HOST_REFUSED);
 	ck_assert_ptr_null(key);
-	ck_assert_int_eq(jwks_get_key("localhost:8443/x", "k1", &key), JWKS_HOST_REFUSED);
+	ck_assert_int_eq(jwks_get_key("localhost:8443/x", "k1", &key, NULL), JWKS_HOST_REFUSED);
 	ck_assert_str_eq(last_url, "");
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 0);
 	ck_assert_uint_eq(jwks_fetch_count("evil.example"), 0);
@@ -773,7 +845,7 @@ END_TEST
 START_TEST(jwks_fetches_from_the_allowlisted_spelling)
 {
 	EVP_PKEY *key = NULL;
-	ck_assert_int_eq(jwks_get_key("LOCALHOST:8443", "k1", &key), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key("LOCALHOST:8443", "k1", &key, NULL), JWKS_OK);
 	ck_assert_str_eq(last_url, "https://localhost:8443/.well-known/jwks");
 	ck_assert_int_eq(EVP_PKEY_eq(key, key_a), 1);
 	EVP_PKEY_free(key);
@@ -784,7 +856,8 @@ START_TEST(jwks_downloads_once_for_many_lookups)
 {
 	for (int i = 0; i < 100; i++) {
 		EVP_PKEY *key = NULL;
-		ck_assert_int_eq(jwks_get_key("visibility.amp.cisco.com", "k1", &key), JWKS_OK);
+		ck_assert_int_eq(jwks_get_key("visibility.amp.cisco.com", "k1", &key, NULL),
+				 JWKS_OK);
 		EVP_PKEY_free(key);
 		fake_now += 1;
 	}
@@ -796,25 +869,26 @@ END_TEST
 START_TEST(jwks_unknown_kid_refetches_at_most_once_a_minute)
 {
 	EVP_PKEY *key = NULL;
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_OK);
 	EVP_PKEY_free(key);
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 1);
 
 	/* Unknown kid right after a download: no new download. */
 	for (int i = 0; i < 50; i++)
-		ck_assert_int_eq(jwks_get_key("localhost:8443", "k2", &key), JWKS_KID_NOT_FOUND);
+		ck_assert_int_eq(jwks_get_key("localhost:8443", "k2", &key, NULL),
+				 JWKS_KID_NOT_FOUND);
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 1);
 
 	/* A minute later the host rotated its keys: one download finds k2. */
 	free(cache_jwks);
 	cache_jwks = kit_jwks(key_a, "k1", key_b, "k2");
 	fake_now += JWKS_REFETCH_SECONDS;
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k2", &key), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k2", &key, NULL), JWKS_OK);
 	ck_assert_int_eq(EVP_PKEY_eq(key, key_b), 1);
 	EVP_PKEY_free(key);
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 2);
 
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k3", &key), JWKS_KID_NOT_FOUND);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k3", &key, NULL), JWKS_KID_NOT_FOUND);
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 2);
 }
 END_TEST
@@ -823,13 +897,13 @@ START_TEST(jwks_failed_download_is_reported_and_rate_limited)
 {
 	EVP_PKEY *key = NULL;
 	fetch_fails = 1;
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_FETCH_FAILED);
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_FETCH_FAILED);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_FETCH_FAILED);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_FETCH_FAILED);
 	ck_assert_ptr_null(key);
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 1);
 	fetch_fails = 0;
 	fake_now += JWKS_REFETCH_SECONDS;
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_OK);
 	EVP_PKEY_free(key);
 }
 END_TEST
@@ -840,7 +914,7 @@ START_TEST(jwks_bad_document_counts_as_a_failed_download)
 	cache_jwks = kit_printf("<html>not a key set</html>");
 	EVP_PKEY *key = NULL;
 	test_stderr_capture(); /* the relay logs the bad document */
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_FETCH_FAILED);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_FETCH_FAILED);
 	char *log = test_stderr_release();
 	ck_assert_msg(strstr(log, "not a JWKS document") != NULL, "stderr: %s", log);
 	free(log);
@@ -851,15 +925,15 @@ END_TEST
 START_TEST(jwks_keeps_old_keys_when_a_refresh_fails)
 {
 	EVP_PKEY *key = NULL;
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_OK);
 	EVP_PKEY_free(key);
 	fetch_fails = 1;
 	fake_now += JWKS_MAX_AGE_SECONDS; /* stale: a refresh is due */
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_OK);
 	ck_assert_int_eq(EVP_PKEY_eq(key, key_a), 1);
 	EVP_PKEY_free(key);
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 2);
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k9", &key), JWKS_FETCH_FAILED);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k9", &key, NULL), JWKS_FETCH_FAILED);
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 2);
 }
 END_TEST
@@ -867,16 +941,16 @@ END_TEST
 START_TEST(jwks_refreshes_keys_older_than_the_max_age)
 {
 	EVP_PKEY *key = NULL;
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_OK);
 	EVP_PKEY_free(key);
 	/* The host revoked k1. */
 	free(cache_jwks);
 	cache_jwks = kit_jwks(key_b, "k2", NULL, NULL);
 	fake_now += JWKS_MAX_AGE_SECONDS - 1;
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_OK);
 	EVP_PKEY_free(key);
 	fake_now += 1;
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key), JWKS_KID_NOT_FOUND);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k1", &key, NULL), JWKS_KID_NOT_FOUND);
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 2);
 }
 END_TEST
@@ -888,10 +962,75 @@ START_TEST(jwks_cache_put_for_test_installs_keys_without_a_download)
 	ck_assert_int_eq(jwks_cache_put_for_test("evil.example", json), -1);
 	ck_assert_int_eq(jwks_cache_put_for_test("localhost:8443", "nope"), -1);
 	EVP_PKEY *key = NULL;
-	ck_assert_int_eq(jwks_get_key("localhost:8443", "kb", &key), JWKS_OK);
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "kb", &key, NULL), JWKS_OK);
 	EVP_PKEY_free(key);
 	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 0);
 	free(json);
+}
+END_TEST
+
+/* The serial of `kid` at localhost:8443 now (a lookup, maybe a download). */
+static unsigned long serial_of(const char *kid)
+{
+	EVP_PKEY *key = NULL;
+	unsigned long serial = 0;
+	ck_assert_int_eq(jwks_get_key("localhost:8443", kid, &key, &serial), JWKS_OK);
+	EVP_PKEY_free(key);
+	ck_assert_uint_ne(serial, 0);
+	return serial;
+}
+
+/* Issue 18, finding 6: what a token cache hit asks. A download keeps the
+ * serial of a kid published again with the same key; a kid left out, or
+ * published with another key, is no longer current. */
+START_TEST(jwks_key_current_follows_the_downloads)
+{
+	unsigned long k1 = serial_of("k1");
+	ck_assert_int_eq(jwks_key_current("localhost:8443", "k1", k1), 1);
+	ck_assert_int_eq(jwks_key_current("LOCALHOST:8443", "k1", k1), 1);
+	ck_assert_int_eq(jwks_key_current("localhost:8443", "k1", k1 + 1), 0);
+	ck_assert_int_eq(jwks_key_current("localhost:8443", "k1", 0), 0);
+	ck_assert_int_eq(jwks_key_current("localhost:8443", "k2", k1), 0);
+	ck_assert_int_eq(jwks_key_current("visibility.amp.cisco.com", "k1", k1), 0);
+	ck_assert_int_eq(jwks_key_current("evil.example", "k1", k1), 0);
+
+	/* Published again with the same key (and a new k2): still current. */
+	free(cache_jwks);
+	cache_jwks = kit_jwks(key_a, "k1", key_b, "k2");
+	fake_now += JWKS_REFETCH_SECONDS;
+	unsigned long k2 = serial_of("k2");
+	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 2);
+	ck_assert_uint_ne(k2, k1);
+	ck_assert_int_eq(jwks_key_current("localhost:8443", "k1", k1), 1);
+	ck_assert_uint_eq(serial_of("k1"), k1);
+
+	/* k1 now names key_b: the k1 of before is gone. */
+	free(cache_jwks);
+	cache_jwks = kit_jwks(key_b, "k1", key_b, "k3");
+	fake_now += JWKS_REFETCH_SECONDS;
+	serial_of("k3");
+	ck_assert_int_eq(jwks_key_current("localhost:8443", "k1", k1), 0);
+	unsigned long k1b = serial_of("k1");
+	ck_assert_uint_ne(k1b, k1);
+	ck_assert_uint_ne(k1b, k2);
+	ck_assert_int_eq(jwks_key_current("localhost:8443", "k2", k2), 0); /* left out */
+
+	/* SIGHUP forgets every key. */
+	jwks_cache_flush();
+	ck_assert_int_eq(jwks_key_current("localhost:8443", "k1", k1b), 0);
+}
+END_TEST
+
+/* A failed refresh keeps the keys, and so their serials. */
+START_TEST(jwks_key_current_survives_a_failed_refresh)
+{
+	unsigned long k1 = serial_of("k1");
+	fetch_fails = 1;
+	fake_now += JWKS_REFETCH_SECONDS;
+	EVP_PKEY *key = NULL;
+	ck_assert_int_eq(jwks_get_key("localhost:8443", "k2", &key, NULL), JWKS_FETCH_FAILED);
+	ck_assert_uint_eq(jwks_fetch_count("localhost:8443"), 2);
+	ck_assert_int_eq(jwks_key_current("localhost:8443", "k1", k1), 1);
 }
 END_TEST
 
@@ -899,7 +1038,7 @@ static void *lookup_thread(void *arg)
 {
 	const char *kid = arg;
 	EVP_PKEY *key = NULL;
-	enum jwks_status st = jwks_get_key("localhost:8443", kid, &key);
+	enum jwks_status st = jwks_get_key("localhost:8443", kid, &key, NULL);
 	EVP_PKEY_free(key);
 	return (void *)(long)st;
 }
@@ -960,6 +1099,8 @@ static Suite *jwt_suite(void)
 			    (int)(sizeof(bad_headers) / sizeof(bad_headers[0])));
 	tcase_add_test(parse, jwt_parse_refuses_malformed_payloads);
 	tcase_add_test(parse, jwt_parse_refuses_json_with_an_embedded_nul);
+	tcase_add_test(parse, jwt_parse_refuses_a_nul_escape_or_control_characters_in_claims);
+	tcase_add_test(parse, jwt_parse_accepts_what_only_looks_like_a_nul);
 	tcase_add_test(parse, jwt_parse_refuses_garbage_bytes);
 	tcase_add_test(parse, jwt_parse_accepts_a_16k_token);
 	tcase_add_test(parse, jwt_parse_refuses_a_token_over_the_ceiling);
@@ -1015,6 +1156,8 @@ static Suite *jwt_suite(void)
 	tcase_add_test(cache, jwks_keeps_old_keys_when_a_refresh_fails);
 	tcase_add_test(cache, jwks_refreshes_keys_older_than_the_max_age);
 	tcase_add_test(cache, jwks_cache_put_for_test_installs_keys_without_a_download);
+	tcase_add_test(cache, jwks_key_current_follows_the_downloads);
+	tcase_add_test(cache, jwks_key_current_survives_a_failed_refresh);
 	tcase_add_test(cache, jwks_concurrent_misses_share_one_download);
 	tcase_add_test(cache, jwks_init_refuses_an_empty_allowlist_and_twice);
 	suite_add_tcase(s, cache);

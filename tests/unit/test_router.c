@@ -186,7 +186,7 @@ START_TEST(ready_is_503_with_the_reason_until_the_feed_is_loaded_and_needs_no_to
 					  "RELAY_AUTH",
 					  "hs256",
 					  "RELAY_JWT_SECRET",
-					  "s3cret",
+					  "router-test-secret-of-32-bytes-at-least",
 					  NULL};
 	struct relay_config c;
 	test_config_load(&c, env);
