@@ -133,6 +133,8 @@ class TweetFeedIndexTests(TweetFeedCase):
 
     def test_health_and_metrics_show_the_grouped_copy(self):
         self.assertEqual(self.envelope(HEALTH, {}), {"data": {"status": "ok"}})
+        status, body, _ = self.get("/ready")
+        self.assertEqual((status, body), (200, {"ready": True}))
         self.assertEqual(self.metric("tweetfeed_feed_loaded"), 1)
         # Three attributable tweets; btc and the bad link skipped.
         self.assertEqual(self.metric("tweetfeed_feed_tweets"), 3)
@@ -237,6 +239,9 @@ class TweetFeedRefreshTests(TweetFeedCase):
         # Three periods (3 s here) without a good refresh: /health says stale.
         wait_for(lambda: "stale" in str(self.envelope(HEALTH, {})), 10, what="stale health")
         self.assertIn("HTTP 500", self.envelope(HEALTH, {})["errors"][0]["message"])
+        status, body, _ = self.get("/ready")
+        self.assertEqual(status, 503, body)
+        self.assertIn("tweetfeed: The TweetFeed feed is stale", body["message"])
 
     def test_an_answer_of_ten_thousand_rows_is_used_counted_and_logged(self):
         self.tf.serve_cap()
