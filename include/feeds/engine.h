@@ -24,19 +24,24 @@
 #ifndef FEEDS_ENGINE_H
 #define FEEDS_ENGINE_H
 
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include "http/relay_error.h"
 #include "lib/strbuf.h"
 
 struct feed;
+struct feed_engine;
 struct feed_index;
 struct relay_config;
 
 /* The stream parser of one download (parse as the bytes arrive). */
 struct feed_source {
-	const char *id;	   /* "tweetfeed": log lines, metrics prefix, <id>.snapshot */
-	const char *title; /* "TweetFeed": messages */
+	const char *id;		 /* "tweetfeed": log lines, metrics prefix, <id>.snapshot */
+	const char *title;	 /* "TweetFeed": messages */
+	const char *url_setting; /* "TWEETFEED_URL": named when a URL does not fit */
 	/* The URL of the full (full != 0) or recent window at `now`. 0, or -1
 	 * when it does not fit. */
 	int (*url)(const char *base, double now, int full, char *out, size_t len);
@@ -48,6 +53,9 @@ struct feed_source {
 					size_t errlen);
 	void (*stream_free)(void *stream);
 	void *source_ctx;
+	/* Optional: called on the refresh thread after each good refresh has
+	 * been swapped in (tweettioc writes its snapshot there). */
+	void (*installed)(void *ctx, struct feed_engine *e, double started);
 };
 
 struct feed_engine_settings {
@@ -56,10 +64,6 @@ struct feed_engine_settings {
 	long full_refresh_seconds; /* the full window's period (<= 0: every time) */
 	long retention_days;	   /* history kept after the upstream stops listing */
 	size_t max_bytes;	   /* download cap, and cap of the kept copy */
-	const char *state_dir;	   /* NULL or "": memory only */
-	/* Without a snapshot: snapshots are tweettioc's file format and
-	 * tweettioc's file name until the snapshot layer takes a name. */
-	int snapshot;
 };
 
 struct feed_engine_status {
@@ -74,17 +78,55 @@ struct feed_engine_status {
 	int restored; /* the first copy came from the snapshot */
 };
 
-struct feed_engine;
+/* One engine. Its fields are the engine's own: read them only through the
+ * functions below. A static engine is set up with FEED_ENGINE_INITIALIZER
+ * (no allocation, so it can never fail); feed_engine_new() makes one on
+ * the heap. */
+struct feed_engine {
+	const struct feed_source *src;
+	struct feed_engine_settings set;
+	pthread_mutex_t lock; /* the pointer to the current copy, reader counts, status */
+	pthread_cond_t cond;
+	struct feed_index *current;
+	struct feed_index *retired; /* let go of by their last reader, for the thread */
+	int collector_running;
+	struct feed_engine_status status;
+	pthread_t thread;
+	int thread_running;
+	volatile int stop_requested; /* also read by libcurl's progress callback */
+	const struct relay_config *cfg;
+	sem_t wake; /* sem_post() may be called from a signal handler */
+	volatile sig_atomic_t wake_ready, reload_requested;
+	int need_full;	  /* the next download asks for the whole window */
+	double last_full; /* when the last full download succeeded */
+};
+
+#define FEED_ENGINE_INITIALIZER(source)                             \
+	{                                                           \
+		.src = (source), .lock = PTHREAD_MUTEX_INITIALIZER, \
+		.cond = PTHREAD_COND_INITIALIZER, .need_full = 1    \
+	}
 
 /* NULL when out of memory. */
 struct feed_engine *feed_engine_new(const struct feed_source *source,
 				    const struct feed_engine_settings *settings);
-/* Stops the thread (if any) and frees every copy. Safe on NULL. */
+/* feed_engine_stop(), then frees a feed_engine_new() engine. Safe on NULL. */
 void feed_engine_free(struct feed_engine *e);
 
-/* Loads the snapshot when there is one (before serving). 1 loaded, 0 not,
- * -1 out of memory. */
-int feed_engine_restore(struct feed_engine *e);
+/* The settings of the next refreshes (not while the thread runs). */
+void feed_engine_configure(struct feed_engine *e, const struct feed_engine_settings *settings);
+/* Stops and joins the thread (if any), drops every copy and resets the
+ * status; the engine can be started again. */
+void feed_engine_stop(struct feed_engine *e);
+/* Drops the current copy and resets the status (tests, shutdown). */
+void feed_engine_clear(struct feed_engine *e);
+
+/* Start-up: the next refresh asks for the whole window. */
+void feed_engine_restore(struct feed_engine *e);
+/* Marks the serving copy as restored from a snapshot (status.restored). */
+void feed_engine_set_restored(struct feed_engine *e);
+/* Set while the engine is stopping: long work (a snapshot write) gives up. */
+const volatile int *feed_engine_cancel_flag(struct feed_engine *e);
 /* Starts the refresh thread (first download at once). 0 or -1. */
 int feed_engine_start(struct feed_engine *e, const struct relay_config *cfg);
 /* Blocks until a first attempt ended or timeout_ms passed. */

@@ -23,25 +23,6 @@
 #include "modules/tweettioc/index.h"
 #include "net/upstream.h"
 
-struct feed_engine {
-	const struct feed_source *src;
-	struct feed_engine_settings set;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct feed_index *current;
-	struct feed_index *retired; /* let go of by their last reader, for the thread */
-	int collector_running;
-	struct feed_engine_status status;
-	pthread_t thread;
-	int thread_running;
-	volatile int stop_requested; /* also read by libcurl's progress callback */
-	const struct relay_config *cfg;
-	sem_t wake; /* sem_post() may be called from a signal handler */
-	volatile sig_atomic_t wake_ready, reload_requested;
-	int need_full;	  /* the next download asks for the whole window */
-	double last_full; /* when the last full download succeeded */
-};
-
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -60,9 +41,24 @@ struct feed_engine *feed_engine_new(const struct feed_source *source,
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->cond, NULL);
 	e->need_full = 1;
-	if (sem_init(&e->wake, 0, 0) == 0)
-		e->wake_ready = 1;
 	return e;
+}
+
+void feed_engine_configure(struct feed_engine *e, const struct feed_engine_settings *settings)
+{
+	e->set = *settings;
+}
+
+const volatile int *feed_engine_cancel_flag(struct feed_engine *e)
+{
+	return &e->stop_requested;
+}
+
+void feed_engine_set_restored(struct feed_engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->status.restored = 1;
+	pthread_mutex_unlock(&e->lock);
 }
 
 const struct feed_index *feed_engine_acquire(struct feed_engine *e)
@@ -207,7 +203,9 @@ enum relay_err feed_engine_refresh_once(struct feed_engine *e, const struct rela
 	int full = e->need_full || !st.loaded || e->set.full_refresh_seconds <= 0 ||
 		   started - e->last_full >= (double)e->set.full_refresh_seconds;
 	if (e->src->url(e->set.url, started, full, url, sizeof(url)) != 0) {
-		record_attempt(e, RELAY_ERR_INTERNAL, "the feed URL is too long", started, 0, full);
+		char why_url[128];
+		snprintf(why_url, sizeof(why_url), "%s is too long", e->src->url_setting);
+		record_attempt(e, RELAY_ERR_INTERNAL, why_url, started, 0, full);
 		return RELAY_ERR_INTERNAL;
 	}
 	const struct feed_index *old = feed_engine_acquire(e);
@@ -244,20 +242,21 @@ enum relay_err feed_engine_refresh_once(struct feed_engine *e, const struct rela
 		e->need_full = 0;
 		e->last_full = started;
 	}
+	if (e->src->installed)
+		e->src->installed(e->src->source_ctx, e, started);
 	return rc;
 }
 
-int feed_engine_restore(struct feed_engine *e)
+void feed_engine_restore(struct feed_engine *e)
 {
 	e->need_full = 1;
 	e->last_full = 0;
-	return 0;
 }
 
 void feed_engine_trigger(struct feed_engine *e)
 {
 	/* Only async-signal-safe calls: this may run in a signal handler. */
-	if (!e || !e->wake_ready || !e->thread_running)
+	if (!e || !e->wake_ready)
 		return;
 	e->reload_requested = 1;
 	sem_post(&e->wake);
@@ -316,8 +315,11 @@ static void *refresh_main(void *arg)
 
 int feed_engine_start(struct feed_engine *e, const struct relay_config *cfg)
 {
-	if (!e->wake_ready)
-		return -1;
+	if (!e->wake_ready) {
+		if (sem_init(&e->wake, 0, 0) != 0)
+			return -1;
+		e->wake_ready = 1;
+	}
 	e->cfg = cfg;
 	e->stop_requested = 0;
 	e->reload_requested = 0;
@@ -339,10 +341,17 @@ void feed_engine_wait_first(struct feed_engine *e, long timeout_ms)
 	pthread_mutex_unlock(&e->lock);
 }
 
-void feed_engine_free(struct feed_engine *e)
+void feed_engine_clear(struct feed_engine *e)
 {
-	if (!e)
-		return;
+	feed_engine_swap(e, NULL);
+	pthread_mutex_lock(&e->lock);
+	free_retired_locked(e);
+	memset(&e->status, 0, sizeof(e->status));
+	pthread_mutex_unlock(&e->lock);
+}
+
+void feed_engine_stop(struct feed_engine *e)
+{
 	if (e->thread_running) {
 		pthread_mutex_lock(&e->lock);
 		e->stop_requested = 1;
@@ -352,10 +361,14 @@ void feed_engine_free(struct feed_engine *e)
 		pthread_join(e->thread, NULL);
 		e->thread_running = 0;
 	}
-	feed_engine_swap(e, NULL);
-	pthread_mutex_lock(&e->lock);
-	free_retired_locked(e);
-	pthread_mutex_unlock(&e->lock);
+	feed_engine_clear(e);
+}
+
+void feed_engine_free(struct feed_engine *e)
+{
+	if (!e)
+		return;
+	feed_engine_stop(e);
 	if (e->wake_ready)
 		sem_destroy(&e->wake);
 	pthread_cond_destroy(&e->cond);

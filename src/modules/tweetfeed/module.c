@@ -75,6 +75,7 @@ static enum relay_err source_finish(void *ctx, void *s, struct feed **out, char 
 static const struct feed_source source = {
 	.id = "tweetfeed",
 	.title = "TweetFeed",
+	.url_setting = "TWEETFEED_URL",
 	.url = source_url,
 	.stream_new = source_new,
 	.stream_write = source_write,
@@ -98,18 +99,13 @@ static int tweetfeed_start(const struct relay_config *cfg, char *err, size_t err
 		.full_refresh_seconds = cfg->tweetfeed_full_refresh_seconds,
 		.retention_days = cfg->tweetfeed_retention_days,
 		.max_bytes = cfg->tweetfeed_max_bytes,
-		.state_dir = cfg->state_dir,
 	};
 	if (!(engine = feed_engine_new(&source, &set))) {
 		snprintf(err, errlen, "out of memory while starting the TweetFeed feed");
 		return -1;
 	}
 	cache = tweetfeed_cache_new(TWEETFEED_CACHE_CAPACITY, (double)cfg->tweetfeed_cache_seconds);
-	if (feed_engine_restore(engine) < 0) {
-		snprintf(err, errlen, "out of memory while loading the TweetFeed snapshot");
-		tweetfeed_stop();
-		return -1;
-	}
+	feed_engine_restore(engine);
 	if (feed_engine_start(engine, cfg) != 0) {
 		snprintf(err, errlen, "cannot start the TweetFeed refresh thread");
 		tweetfeed_stop();

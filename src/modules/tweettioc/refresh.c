@@ -1,57 +1,34 @@
-/* refresh.c: the current feed copy (reference counted) and its background refresh.
+/* refresh.c: the tweettioc feed on the indexed-feed engine (feeds/engine.h):
+ * its URLs and parser, its snapshot, and the refresh.h API over one engine.
  *
- * One mutex guards the pointer to the current index, each index's reader
- * count, and the status. Readers hold it for a pointer copy and an
- * increment, never across a lookup, so a swap never waits on a request and
- * a request never waits on a download.
- *
- * A refresh downloads the full 7-day window, or after a good full one only
- * yesterday..today; merges the download into the retained copy (history,
- * feed_merge); swaps the result in; and writes it to the state directory
- * (snapshot.h), from which the next start loads it before serving.
+ * The engine keeps the current copy (reference counted, swapped
+ * atomically), the refresh thread and the status. What is tweettioc's own
+ * stays here: the URL of the 7-day window or of yesterday..today, the
+ * stream parser (feed.h), and the snapshot in the state directory
+ * (snapshot.h), written after each good refresh and loaded at start
+ * before the first request is served.
  */
 #include "modules/tweettioc/refresh.h"
 
-#include <errno.h>
-#include <pthread.h>
-#include <semaphore.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "config.h"
+#include "feeds/engine.h"
 #include "modules/tweettioc/feed.h"
-#include "modules/tweettioc/feed_build.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/snapshot.h"
-#include "net/upstream.h"
 
-static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t store_cond = PTHREAD_COND_INITIALIZER;
-static struct feed_index *current;
-/* Copies let go of by their last reader, for the refresh thread to free:
- * freeing a million-IOC index takes a while, and a request thread must not
- * pay for it (it showed in the p99 during swaps). Without a refresh thread
- * (tests, one-shot CGI) the last reader frees the copy itself. */
-static struct feed_index *retired;
-static int collector_running;
-static struct feed_status status;
-static pthread_t refresh_thread;
-static int thread_running;
-static volatile int stop_requested; /* also read by libcurl's progress callback */
-static const struct relay_config *refresh_cfg;
-/* Wakes the refresh thread: a retired copy to free, a stop, a reload. A
- * semaphore because sem_post() may be called from a signal handler. */
-static sem_t wake;
-static volatile sig_atomic_t wake_ready, reload_requested;
-/* The refresh thread's own state (and start-up's, before it runs). */
+/* Settings until start() gives the configuration's (unit tests). */
+#define TWEETTIOC_DEFAULT_REFRESH_SECONDS 300
+#define TWEETTIOC_DEFAULT_FULL_SECONDS 86400
+#define TWEETTIOC_DEFAULT_RETENTION_DAYS 30
+#define TWEETTIOC_DEFAULT_MAX_BYTES ((size_t)268435456)
+
+/* The refresh thread's own (and start-up's, before it runs). */
 static char *snapshot_dir; /* NULL: memory-only */
-static int need_full = 1;  /* the next download asks for the whole window */
-static double last_full;   /* when the last full download succeeded */
 
 static double now_seconds(void)
 {
@@ -60,103 +37,118 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int source_url(const char *base, double now, int full, char *out, size_t len)
+{
+	return feed_url_days(base, now, full ? 7 : 1, out, len);
+}
+
+static void *source_new(const struct feed *reuse, double now)
+{
+	(void)now;
+	return feed_stream_new(reuse);
+}
+
+static int source_write(void *s, const char *data, size_t n)
+{
+	return feed_stream_write(s, data, n);
+}
+
+static enum relay_err source_finish(void *ctx, void *s, struct feed **out, char *err, size_t errlen)
+{
+	(void)ctx;
+	return feed_stream_finish(s, out, err, errlen);
+}
+
+static void source_free(void *s)
+{
+	feed_stream_free(s);
+}
+
+/* After each good refresh: the kept copy to the state directory. */
+static void write_snapshot(void *ctx, struct feed_engine *e, double last_success)
+{
+	(void)ctx;
+	if (!snapshot_dir)
+		return;
+	const struct feed_index *cur = feed_engine_acquire(e);
+	char err[512];
+	if (cur && snapshot_write(snapshot_dir, cur->feed, last_success, feed_engine_cancel_flag(e),
+				  err, sizeof(err)) != 0)
+		fprintf(stderr, "securex-relay: tweettioc: %s; the previous snapshot is kept\n",
+			err);
+	feed_engine_release(e, cur);
+}
+
+static const struct feed_source source = {
+	.id = "tweettioc",
+	.title = "Twitter IOC Hunter",
+	.url_setting = "TWEETTIOC_URL",
+	.url = source_url,
+	.stream_new = source_new,
+	.stream_write = source_write,
+	.stream_finish = source_finish,
+	.stream_free = source_free,
+	.installed = write_snapshot,
+};
+
+static struct feed_engine engine = FEED_ENGINE_INITIALIZER(&source);
+
+/* The engine's settings from the configuration (or the defaults). */
+static void configure(const struct relay_config *cfg)
+{
+	struct feed_engine_settings set = {
+		.url = cfg ? cfg->tweettioc_url : "",
+		.refresh_seconds =
+			cfg ? cfg->tweettioc_refresh_seconds : TWEETTIOC_DEFAULT_REFRESH_SECONDS,
+		.full_refresh_seconds =
+			cfg ? cfg->tweettioc_full_refresh_seconds : TWEETTIOC_DEFAULT_FULL_SECONDS,
+		.retention_days =
+			cfg ? cfg->tweettioc_retention_days : TWEETTIOC_DEFAULT_RETENTION_DAYS,
+		.max_bytes = cfg ? cfg->tweettioc_max_bytes : TWEETTIOC_DEFAULT_MAX_BYTES,
+	};
+	feed_engine_configure(&engine, &set);
+}
+
 const struct feed_index *feed_store_acquire(void)
 {
-	pthread_mutex_lock(&store_lock);
-	struct feed_index *idx = current;
-	if (idx)
-		idx->refs++;
-	pthread_mutex_unlock(&store_lock);
-	return idx;
+	return feed_engine_acquire(&engine);
 }
 
-void feed_store_release(const struct feed_index *cindex)
+void feed_store_release(const struct feed_index *index)
 {
-	struct feed_index *index = (struct feed_index *)cindex;
-	if (!index)
-		return;
-	pthread_mutex_lock(&store_lock);
-	int last = --index->refs == 0 && index != current;
-	if (last && collector_running) {
-		index->retired_next = retired;
-		retired = index;
-		last = 0;
-		if (wake_ready)
-			sem_post(&wake);
-	}
-	pthread_mutex_unlock(&store_lock);
-	if (last)
-		feed_index_free(index);
-}
-
-/* Frees the retired copies; called with store_lock held, returns with it. */
-static void free_retired_locked(void)
-{
-	while (retired) {
-		struct feed_index *list = retired;
-		retired = NULL;
-		pthread_mutex_unlock(&store_lock);
-		while (list) {
-			struct feed_index *next = list->retired_next;
-			feed_index_free(list);
-			list = next;
-		}
-		pthread_mutex_lock(&store_lock);
-	}
+	feed_engine_release(&engine, index);
 }
 
 void feed_store_swap(struct feed_index *index)
 {
-	pthread_mutex_lock(&store_lock);
-	struct feed_index *old = current;
-	current = index;
-	int free_old = old && old->refs == 0;
-	status.loaded = current != NULL;
-	if (index) {
-		status.last_success = index->loaded_at;
-		status.tweets = index->feed->n_tweets;
-		status.iocs = index->n_distinct_iocs;
-		status.skipped = index->feed->n_skipped;
-		status.bytes = index->feed->source_bytes;
-		status.memory = feed_index_memory(index);
-	}
-	pthread_cond_broadcast(&store_cond);
-	pthread_mutex_unlock(&store_lock);
-	if (free_old)
-		feed_index_free(old);
+	feed_engine_swap(&engine, index);
 }
 
 void feed_store_clear(void)
 {
-	feed_store_swap(NULL);
-	pthread_mutex_lock(&store_lock);
-	free_retired_locked();
-	memset(&status, 0, sizeof(status));
-	pthread_mutex_unlock(&store_lock);
+	feed_engine_clear(&engine);
 }
 
 void feed_store_status(struct feed_status *out)
 {
-	pthread_mutex_lock(&store_lock);
-	*out = status;
-	pthread_mutex_unlock(&store_lock);
-}
-
-static void record_attempt(enum relay_err err, const char *why, double started)
-{
-	pthread_mutex_lock(&store_lock);
-	status.refreshes++;
-	status.last_attempt = started;
-	status.last_err = err;
-	if (err == RELAY_OK) {
-		status.last_success = started;
-		status.last_error[0] = '\0';
-	} else {
-		status.failures++;
-		snprintf(status.last_error, sizeof(status.last_error), "%s", why);
-	}
-	pthread_cond_broadcast(&store_cond);
-	pthread_mutex_unlock(&store_lock);
+	struct feed_engine_status st;
+	feed_engine_status(&engine, &st);
+	memset(out, 0, sizeof(*out));
+	out->loaded = st.loaded;
+	out->last_success = st.last_success;
+	out->last_attempt = st.last_attempt;
+	out->last_err = st.last_err;
+	snprintf(out->last_error, sizeof(out->last_error), "%s", st.last_error);
+	out->refreshes = st.refreshes;
+	out->failures = st.failures;
+	out->tweets = st.tweets;
+	out->iocs = st.iocs;
+	out->skipped = st.skipped;
+	out->bytes = st.bytes;
+	out->memory = st.memory;
+	out->downloaded_bytes = st.downloaded_bytes;
+	out->full_refreshes = st.full_refreshes;
+	out->restored = st.restored;
 }
 
 int feed_url_days(const char *base, double now, int days, char *out, size_t outlen)
@@ -193,108 +185,10 @@ enum relay_err feed_load_json(const char *json, size_t len, char *err, size_t er
 	return RELAY_OK;
 }
 
-static int stream_sink(void *stream, const char *data, size_t n)
-{
-	return feed_stream_write(stream, data, n);
-}
-
-/* Ends the parse of a good download, merges it into the retained copy
- * `old` and swaps the result in. */
-static enum relay_err install_download(const struct relay_config *cfg, struct feed_stream *stream,
-				       const struct feed_index *old, size_t bytes, double started,
-				       char *why, size_t whylen)
-{
-	struct feed *fresh = NULL;
-	char err[256];
-	enum relay_err rc = feed_stream_finish(stream, &fresh, err, sizeof(err));
-	if (rc != RELAY_OK) {
-		snprintf(why, whylen, "%s", err);
-		return rc;
-	}
-	double cutoff = started - (double)cfg->tweettioc_retention_days * 86400.0;
-	struct feed *merged =
-		feed_merge(fresh, old ? old->feed : NULL, cutoff, cfg->tweettioc_max_bytes);
-	struct feed_index *index = merged ? feed_index_build(merged) : NULL;
-	if (!index) {
-		snprintf(why, whylen, "out of memory while merging or indexing the feed");
-		return RELAY_ERR_INTERNAL;
-	}
-	index->feed->source_bytes = bytes;
-	index->loaded_at = started;
-	feed_store_swap(index);
-	return RELAY_OK;
-}
-
-/* Writes the current copy to the state directory (refresh thread only). */
-static void write_snapshot(double last_success)
-{
-	if (!snapshot_dir)
-		return;
-	const struct feed_index *cur = feed_store_acquire();
-	char err[512];
-	if (cur && snapshot_write(snapshot_dir, cur->feed, last_success, &stop_requested, err,
-				  sizeof(err)) != 0)
-		fprintf(stderr, "securex-relay: tweettioc: %s; the previous snapshot is kept\n",
-			err);
-	feed_store_release(cur);
-}
-
 enum relay_err feed_refresh_once(const struct relay_config *cfg)
 {
-	char url[2048], why[320];
-	double started = now_seconds();
-	struct feed_status st;
-	feed_store_status(&st);
-	int full = need_full || !st.loaded || cfg->tweettioc_full_refresh_seconds <= 0 ||
-		   started - last_full >= (double)cfg->tweettioc_full_refresh_seconds;
-	if (feed_url_days(cfg->tweettioc_url, started, full ? 7 : 1, url, sizeof(url)) != 0) {
-		record_attempt(RELAY_ERR_INTERNAL, "TWEETTIOC_URL is too long", started);
-		return RELAY_ERR_INTERNAL;
-	}
-	/* The feed is parsed as it downloads, and tweets the serving copy
-	 * holds unchanged share its strings: a refresh adds to memory what
-	 * changed, never the download or a second whole copy (the refresh
-	 * peak, `make bench`). */
-	const struct feed_index *old = feed_store_acquire();
-	struct feed_stream *stream = feed_stream_new(old ? old->feed : NULL);
-	if (!stream) {
-		feed_store_release(old);
-		record_attempt(RELAY_ERR_INTERNAL, "out of memory before the download", started);
-		return RELAY_ERR_INTERNAL;
-	}
-	struct upstream_request req = {
-		.url = url, .max_bytes = cfg->tweettioc_max_bytes, .cancel = &stop_requested};
-	req.same_host_redirects = 1; /* CONTRACT 5: only to the same host and port */
-	req.sink = stream_sink;
-	req.sink_ctx = stream;
-	enum relay_err rc = upstream_get(cfg, &req);
-	size_t bytes = req.sunk + req.body.len;
-	if (rc != RELAY_OK)
-		snprintf(why, sizeof(why), "download failed: %s", req.detail);
-	else
-		rc = install_download(cfg, stream, old, bytes, started, why, sizeof(why));
-	upstream_request_free(&req);
-	feed_stream_free(stream);
-	feed_store_release(old);
-	pthread_mutex_lock(&store_lock);
-	status.downloaded_bytes += (double)bytes;
-	status.full_refreshes += full && rc == RELAY_OK;
-	pthread_mutex_unlock(&store_lock);
-	record_attempt(rc, rc == RELAY_OK ? "" : why, started);
-	if (rc != RELAY_OK) {
-		need_full = 1; /* a gap may have opened: the whole window next time */
-		fprintf(stderr,
-			"securex-relay: tweettioc: refresh failed (%s); keeping the "
-			"previous copy\n",
-			why);
-		return rc;
-	}
-	if (full) {
-		need_full = 0;
-		last_full = started;
-	}
-	write_snapshot(started);
-	return rc;
+	configure(cfg);
+	return feed_engine_refresh_once(&engine, cfg);
 }
 
 int feed_snapshot_restore(const struct relay_config *cfg)
@@ -302,8 +196,8 @@ int feed_snapshot_restore(const struct relay_config *cfg)
 	char err[512];
 	free(snapshot_dir);
 	snapshot_dir = NULL;
-	need_full = 1;
-	last_full = 0;
+	configure(cfg);
+	feed_engine_restore(&engine);
 	if (snapshot_dir_ready(cfg->state_dir, err, sizeof(err)) != 0) {
 		fprintf(stderr,
 			"securex-relay: tweettioc: state directory unusable (%s); running "
@@ -334,9 +228,7 @@ int feed_snapshot_restore(const struct relay_config *cfg)
 	}
 	index->loaded_at = last_success;
 	feed_store_swap(index);
-	pthread_mutex_lock(&store_lock);
-	status.restored = 1;
-	pthread_mutex_unlock(&store_lock);
+	feed_engine_set_restored(&engine);
 	fprintf(stderr,
 		"securex-relay: tweettioc: loaded the snapshot from %s: %zu tweets, last "
 		"refreshed %.0f s ago\n",
@@ -346,104 +238,24 @@ int feed_snapshot_restore(const struct relay_config *cfg)
 
 void feed_refresh_trigger(void)
 {
-	/* Only async-signal-safe calls: this may run in a signal handler. */
-	if (!wake_ready)
-		return;
-	reload_requested = 1;
-	sem_post(&wake);
-}
-
-/* After a failed refresh the next try comes sooner: 1 s, 2 s, 4 s, ... up
- * to the refresh period, so a relay that started while the upstream was
- * down does not stay without a copy for a whole period. */
-static void *refresh_main(void *arg)
-{
-	(void)arg;
-	/* Parsing a large feed takes a core for seconds; on Linux a thread has
-	 * its own nice value, and requests should win that core. */
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
-		fprintf(stderr, "securex-relay: tweettioc: cannot lower the refresh thread's "
-				"priority; continuing\n");
-	pthread_mutex_lock(&store_lock);
-	collector_running = 1;
-	pthread_mutex_unlock(&store_lock);
-	long backoff = 1;
-	for (;;) {
-		long wait = refresh_cfg->tweettioc_refresh_seconds;
-		if (feed_refresh_once(refresh_cfg) == RELAY_OK) {
-			backoff = 1;
-		} else {
-			if (backoff < wait)
-				wait = backoff;
-			backoff *= 2;
-		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += wait;
-		for (;;) {
-			pthread_mutex_lock(&store_lock);
-			free_retired_locked();
-			pthread_mutex_unlock(&store_lock);
-			if (stop_requested || reload_requested)
-				break;
-			if (sem_timedwait(&wake, &until) != 0 && errno == ETIMEDOUT)
-				break;
-		}
-		pthread_mutex_lock(&store_lock);
-		int stop = stop_requested;
-		if (stop)
-			collector_running = 0; /* from now on the last reader frees */
-		pthread_mutex_unlock(&store_lock);
-		if (stop)
-			return NULL;
-		if (reload_requested) {
-			reload_requested = 0;
-			need_full = 1; /* a reload asks for the whole window */
-			backoff = 1;
-		}
-	}
+	/* Async-signal-safe (feed_engine_trigger). */
+	feed_engine_trigger(&engine);
 }
 
 int feed_refresh_start(const struct relay_config *cfg)
 {
-	refresh_cfg = cfg;
-	stop_requested = 0;
-	reload_requested = 0;
-	if (!wake_ready) {
-		if (sem_init(&wake, 0, 0) != 0)
-			return -1;
-		wake_ready = 1;
-	}
-	if (pthread_create(&refresh_thread, NULL, refresh_main, NULL) != 0)
-		return -1;
-	thread_running = 1;
-	return 0;
+	configure(cfg);
+	return feed_engine_start(&engine, cfg);
 }
 
 void feed_refresh_stop(void)
 {
-	if (thread_running) {
-		pthread_mutex_lock(&store_lock);
-		stop_requested = 1;
-		pthread_cond_broadcast(&store_cond);
-		pthread_mutex_unlock(&store_lock);
-		sem_post(&wake);
-		pthread_join(refresh_thread, NULL);
-		thread_running = 0;
-	}
-	feed_store_clear();
+	feed_engine_stop(&engine);
 	free(snapshot_dir);
 	snapshot_dir = NULL;
 }
 
 void feed_refresh_wait_first(long timeout_ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000 + 1;
-	pthread_mutex_lock(&store_lock);
-	while (status.refreshes == 0 &&
-	       pthread_cond_timedwait(&store_cond, &store_lock, &until) != ETIMEDOUT)
-		;
-	pthread_mutex_unlock(&store_lock);
+	feed_engine_wait_first(&engine, timeout_ms);
 }
