@@ -53,9 +53,6 @@ struct feed_source {
 					size_t errlen);
 	void (*stream_free)(void *stream);
 	void *source_ctx;
-	/* Optional: called on the refresh thread after each good refresh has
-	 * been swapped in (tweettioc writes its snapshot there). */
-	void (*installed)(void *ctx, struct feed_engine *e, double started);
 };
 
 struct feed_engine_settings {
@@ -64,6 +61,8 @@ struct feed_engine_settings {
 	long full_refresh_seconds; /* the full window's period (<= 0: every time) */
 	long retention_days;	   /* history kept after the upstream stops listing */
 	size_t max_bytes;	   /* download cap, and cap of the kept copy */
+	const char *state_dir;	   /* RELAY_STATE_DIR: where the snapshot lives */
+	const char *snapshot_file; /* "<id>.snapshot"; NULL: memory only */
 };
 
 struct feed_engine_status {
@@ -97,8 +96,9 @@ struct feed_engine {
 	const struct relay_config *cfg;
 	sem_t wake; /* sem_post() may be called from a signal handler */
 	volatile sig_atomic_t wake_ready, reload_requested;
-	int need_full;	  /* the next download asks for the whole window */
-	double last_full; /* when the last full download succeeded */
+	int need_full;	    /* the next download asks for the whole window */
+	double last_full;   /* when the last full download succeeded */
+	char *snapshot_dir; /* the state directory in use; NULL: memory only */
 };
 
 #define FEED_ENGINE_INITIALIZER(source)                             \
@@ -121,12 +121,12 @@ void feed_engine_stop(struct feed_engine *e);
 /* Drops the current copy and resets the status (tests, shutdown). */
 void feed_engine_clear(struct feed_engine *e);
 
-/* Start-up: the next refresh asks for the whole window. */
-void feed_engine_restore(struct feed_engine *e);
-/* Marks the serving copy as restored from a snapshot (status.restored). */
-void feed_engine_set_restored(struct feed_engine *e);
-/* Set while the engine is stopping: long work (a snapshot write) gives up. */
-const volatile int *feed_engine_cancel_flag(struct feed_engine *e);
+/* Start-up, before the first request: the next refresh asks for the whole
+ * window; with a snapshot file, checks the state directory (memory-only
+ * with one log line when unusable) and swaps in the snapshot found there
+ * (snapshot.h's format), which is then written after each good refresh.
+ * Returns 1 when a snapshot was loaded, 0 when not, -1 when out of memory. */
+int feed_engine_restore(struct feed_engine *e);
 /* Starts the refresh thread (first download at once). 0 or -1. */
 int feed_engine_start(struct feed_engine *e, const struct relay_config *cfg);
 /* Blocks until a first attempt ended or timeout_ms passed. */

@@ -21,6 +21,7 @@
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/feed_build.h"
 #include "modules/tweettioc/index.h"
+#include "modules/tweettioc/snapshot.h"
 #include "net/upstream.h"
 
 static double now_seconds(void)
@@ -47,18 +48,6 @@ struct feed_engine *feed_engine_new(const struct feed_source *source,
 void feed_engine_configure(struct feed_engine *e, const struct feed_engine_settings *settings)
 {
 	e->set = *settings;
-}
-
-const volatile int *feed_engine_cancel_flag(struct feed_engine *e)
-{
-	return &e->stop_requested;
-}
-
-void feed_engine_set_restored(struct feed_engine *e)
-{
-	pthread_mutex_lock(&e->lock);
-	e->status.restored = 1;
-	pthread_mutex_unlock(&e->lock);
 }
 
 const struct feed_index *feed_engine_acquire(struct feed_engine *e)
@@ -157,6 +146,20 @@ static void record_attempt(struct feed_engine *e, enum relay_err err, const char
 	pthread_mutex_unlock(&e->lock);
 }
 
+/* Writes the current copy to the state directory (refresh thread only). */
+static void write_snapshot(struct feed_engine *e, double last_success)
+{
+	if (!e->snapshot_dir)
+		return;
+	const struct feed_index *cur = feed_engine_acquire(e);
+	char err[512];
+	if (cur && snapshot_write_file(e->snapshot_dir, e->set.snapshot_file, cur->feed,
+				       last_success, &e->stop_requested, err, sizeof(err)) != 0)
+		fprintf(stderr, "securex-relay: %s: %s; the previous snapshot is kept\n",
+			e->src->id, err);
+	feed_engine_release(e, cur);
+}
+
 struct sink_ctx {
 	const struct feed_source *src;
 	void *stream;
@@ -242,15 +245,61 @@ enum relay_err feed_engine_refresh_once(struct feed_engine *e, const struct rela
 		e->need_full = 0;
 		e->last_full = started;
 	}
-	if (e->src->installed)
-		e->src->installed(e->src->source_ctx, e, started);
+	write_snapshot(e, started);
 	return rc;
 }
 
-void feed_engine_restore(struct feed_engine *e)
+int feed_engine_restore(struct feed_engine *e)
 {
+	char err[512];
+	const char *id = e->src->id;
+	free(e->snapshot_dir);
+	e->snapshot_dir = NULL;
 	e->need_full = 1;
 	e->last_full = 0;
+	if (!e->set.snapshot_file)
+		return 0;
+	if (snapshot_dir_ready(e->set.state_dir, err, sizeof(err)) != 0) {
+		fprintf(stderr,
+			"securex-relay: %s: state directory unusable (%s); running memory-only: "
+			"the feed is not kept across restarts\n",
+			id, err);
+		return 0;
+	}
+	if (!(e->snapshot_dir = strdup(e->set.state_dir)))
+		return -1;
+	struct feed *feed = NULL;
+	double last_success = 0;
+	int rc = snapshot_load_file(e->snapshot_dir, e->set.snapshot_file, &feed, &last_success,
+				    err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr,
+			"securex-relay: %s: ignoring the snapshot in %s (%s); waiting for a "
+			"download\n",
+			id, e->snapshot_dir, err);
+		return 0;
+	}
+	if (rc == 0)
+		return 0;
+	size_t n = feed->n_tweets;
+	struct feed_index *index = feed_index_build(feed);
+	if (!index) {
+		fprintf(stderr,
+			"securex-relay: %s: out of memory while indexing the snapshot; waiting "
+			"for a download\n",
+			id);
+		return 0;
+	}
+	index->loaded_at = last_success;
+	feed_engine_swap(e, index);
+	pthread_mutex_lock(&e->lock);
+	e->status.restored = 1;
+	pthread_mutex_unlock(&e->lock);
+	fprintf(stderr,
+		"securex-relay: %s: loaded the snapshot from %s: %zu tweets, last refreshed %.0f "
+		"s ago\n",
+		id, e->snapshot_dir, n, now_seconds() - last_success);
+	return 1;
 }
 
 void feed_engine_trigger(struct feed_engine *e)
@@ -362,6 +411,8 @@ void feed_engine_stop(struct feed_engine *e)
 		e->thread_running = 0;
 	}
 	feed_engine_clear(e);
+	free(e->snapshot_dir);
+	e->snapshot_dir = NULL;
 }
 
 void feed_engine_free(struct feed_engine *e)

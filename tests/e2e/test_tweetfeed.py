@@ -13,11 +13,15 @@ RELAY_MODULES and TWEETFEED_* through extra_env().
 """
 
 import calendar
+import os
 import re
+import shutil
 import signal
+import tempfile
 import time
+import unittest
 
-from harness import RelayTestCase, wait_for
+from harness import Client, FakeTweettioc, Nginx, Relay, RelayTestCase, wait_for
 from fake_tweetfeed import FakeTweetFeed, ROW_CAP, stamp
 
 HEALTH = "/tweetfeed/health"
@@ -374,3 +378,63 @@ class TweetFeedTileTests(TweetFeedCase):
                      {"tile_id": "tweetfeed-summary", "period": "last_year"}):
             answer = self.envelope("/tweetfeed/tiles/tile-data", body)
             self.assertEqual(answer["errors"][0]["code"], "invalid argument", answer)
+
+
+class TweetFeedSnapshotTests(unittest.TestCase):
+    """The kept copy on disk: a restart with TweetFeed down answers from data at once,
+    history included."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="relay-tweetfeed-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.state = os.path.join(self.tmp, "state")
+        self.tweettioc = FakeTweettioc()
+        self.tweettioc.start()
+        self.addCleanup(self.tweettioc.stop)
+        self.tf = FakeTweetFeed(rows=base_rows())
+        self.tf.start()
+        self.addCleanup(self.tf.stop)
+        self.relay = None
+        self.start_relay()
+        self.nginx = Nginx(self.relay.upstream)
+        self.nginx.start()
+        self.addCleanup(self.nginx.stop)
+        self.client = Client(self.nginx.port)
+
+    def tearDown(self):
+        if self.relay is not None:
+            self.relay.stop()
+
+    def start_relay(self):
+        env = {"RELAY_AUTH": "none", "RELAY_MODULES": "tweettioc,tweetfeed",
+               "TWEETTIOC_URL": self.tweettioc.url, "TWEETFEED_URL": self.tf.url,
+               "TWEETFEED_LOOKUP": "off", "RELAY_STATE_DIR": self.state,
+               "RELAY_UPSTREAM_TIMEOUT_MS": "2000"}
+        self.relay = Relay(env)
+        self.relay.start(timeout=30, port=getattr(self, "port", None))
+        self.port = self.relay.port
+
+    def verdicts(self, kind, value):
+        status, body, _ = self.client.post(DELIBERATE, [{"type": kind, "value": value}])
+        self.assertEqual(status, 200, body)
+        return body.get("data", {}).get("verdicts", {}).get("count", 0)
+
+    def test_a_restart_with_tweetfeed_down_answers_from_the_snapshot(self):
+        snapshot = os.path.join(self.state, "tweetfeed.snapshot")
+        wait_for(lambda: self.verdicts("ip", "203.0.113.7") == 1, 30, what="the first copy")
+        wait_for(lambda: os.path.exists(snapshot), 30, what="tweetfeed.snapshot")
+        # A second window without the first one's tweets: history keeps them.
+        now = time.time() - 30
+        self.tf.set_rows([row(now, "carol", "md5", "c" * 32, "1860000000000000009")])
+        mtime = os.path.getmtime(snapshot)
+        self.relay.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: os.path.getmtime(snapshot) > mtime, 30, what="a newer snapshot")
+        self.tf.stop()
+        self.relay.stop()
+        self.start_relay()
+        # The first requests after the restart: data, the history included.
+        self.assertEqual(self.verdicts("ip", "203.0.113.7"), 1)
+        self.assertEqual(self.verdicts("md5", "c" * 32), 1)
+        self.assertEqual(self.client.post(HEALTH, {})[1], {"data": {"status": "ok"}})
+        self.assertIn("tweetfeed: loaded the snapshot", self.relay.stderr())
+        self.assertTrue(os.path.exists(os.path.join(self.state, "tweettioc.snapshot")))

@@ -47,4 +47,11 @@ int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, struct 
 int snapshot_load(const char *dir, struct feed **out, double *last_success, char *err,
 		  size_t errlen);
 
+/* The same for another feed's snapshot: the file `file` (e.g.
+ * "tweetfeed.snapshot") in `dir`, same format and rules. */
+int snapshot_write_file(const char *dir, const char *file, const struct feed *feed,
+			double last_success, const volatile int *cancel, char *err, size_t errlen);
+int snapshot_load_file(const char *dir, const char *file, struct feed **out, double *last_success,
+		       char *err, size_t errlen);
+
 #endif

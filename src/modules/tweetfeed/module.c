@@ -99,13 +99,20 @@ static int tweetfeed_start(const struct relay_config *cfg, char *err, size_t err
 		.full_refresh_seconds = cfg->tweetfeed_full_refresh_seconds,
 		.retention_days = cfg->tweetfeed_retention_days,
 		.max_bytes = cfg->tweetfeed_max_bytes,
+		.state_dir = cfg->state_dir,
+		.snapshot_file = "tweetfeed.snapshot",
 	};
 	if (!(engine = feed_engine_new(&source, &set))) {
 		snprintf(err, errlen, "out of memory while starting the TweetFeed feed");
 		return -1;
 	}
 	cache = tweetfeed_cache_new(TWEETFEED_CACHE_CAPACITY, (double)cfg->tweetfeed_cache_seconds);
-	feed_engine_restore(engine);
+	/* Before the first request: a restart answers from the snapshot. */
+	if (feed_engine_restore(engine) < 0) {
+		snprintf(err, errlen, "out of memory while loading the TweetFeed snapshot");
+		tweetfeed_stop();
+		return -1;
+	}
 	if (feed_engine_start(engine, cfg) != 0) {
 		snprintf(err, errlen, "cannot start the TweetFeed refresh thread");
 		tweetfeed_stop();

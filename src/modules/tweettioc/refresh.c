@@ -4,9 +4,9 @@
  * The engine keeps the current copy (reference counted, swapped
  * atomically), the refresh thread and the status. What is tweettioc's own
  * stays here: the URL of the 7-day window or of yesterday..today, the
- * stream parser (feed.h), and the snapshot in the state directory
- * (snapshot.h), written after each good refresh and loaded at start
- * before the first request is served.
+ * stream parser (feed.h), and its snapshot's file name (the engine writes
+ * it after each good refresh and loads it at start, before the first
+ * request is served).
  */
 #include "modules/tweettioc/refresh.h"
 
@@ -26,9 +26,6 @@
 #define TWEETTIOC_DEFAULT_FULL_SECONDS 86400
 #define TWEETTIOC_DEFAULT_RETENTION_DAYS 30
 #define TWEETTIOC_DEFAULT_MAX_BYTES ((size_t)268435456)
-
-/* The refresh thread's own (and start-up's, before it runs). */
-static char *snapshot_dir; /* NULL: memory-only */
 
 static double now_seconds(void)
 {
@@ -64,21 +61,6 @@ static void source_free(void *s)
 	feed_stream_free(s);
 }
 
-/* After each good refresh: the kept copy to the state directory. */
-static void write_snapshot(void *ctx, struct feed_engine *e, double last_success)
-{
-	(void)ctx;
-	if (!snapshot_dir)
-		return;
-	const struct feed_index *cur = feed_engine_acquire(e);
-	char err[512];
-	if (cur && snapshot_write(snapshot_dir, cur->feed, last_success, feed_engine_cancel_flag(e),
-				  err, sizeof(err)) != 0)
-		fprintf(stderr, "securex-relay: tweettioc: %s; the previous snapshot is kept\n",
-			err);
-	feed_engine_release(e, cur);
-}
-
 static const struct feed_source source = {
 	.id = "tweettioc",
 	.title = "Twitter IOC Hunter",
@@ -88,7 +70,6 @@ static const struct feed_source source = {
 	.stream_write = source_write,
 	.stream_finish = source_finish,
 	.stream_free = source_free,
-	.installed = write_snapshot,
 };
 
 static struct feed_engine engine = FEED_ENGINE_INITIALIZER(&source);
@@ -105,6 +86,8 @@ static void configure(const struct relay_config *cfg)
 		.retention_days =
 			cfg ? cfg->tweettioc_retention_days : TWEETTIOC_DEFAULT_RETENTION_DAYS,
 		.max_bytes = cfg ? cfg->tweettioc_max_bytes : TWEETTIOC_DEFAULT_MAX_BYTES,
+		.state_dir = cfg ? cfg->state_dir : NULL,
+		.snapshot_file = SNAPSHOT_FILE,
 	};
 	feed_engine_configure(&engine, &set);
 }
@@ -193,47 +176,8 @@ enum relay_err feed_refresh_once(const struct relay_config *cfg)
 
 int feed_snapshot_restore(const struct relay_config *cfg)
 {
-	char err[512];
-	free(snapshot_dir);
-	snapshot_dir = NULL;
 	configure(cfg);
-	feed_engine_restore(&engine);
-	if (snapshot_dir_ready(cfg->state_dir, err, sizeof(err)) != 0) {
-		fprintf(stderr,
-			"securex-relay: tweettioc: state directory unusable (%s); running "
-			"memory-only: the feed is not kept across restarts\n",
-			err);
-		return 0;
-	}
-	if (!(snapshot_dir = strdup(cfg->state_dir)))
-		return -1;
-	struct feed *feed = NULL;
-	double last_success = 0;
-	int rc = snapshot_load(snapshot_dir, &feed, &last_success, err, sizeof(err));
-	if (rc < 0) {
-		fprintf(stderr,
-			"securex-relay: tweettioc: ignoring the snapshot in %s (%s); waiting "
-			"for a download\n",
-			snapshot_dir, err);
-		return 0;
-	}
-	if (rc == 0)
-		return 0;
-	size_t n = feed->n_tweets;
-	struct feed_index *index = feed_index_build(feed);
-	if (!index) {
-		fprintf(stderr, "securex-relay: tweettioc: out of memory while indexing the "
-				"snapshot; waiting for a download\n");
-		return 0;
-	}
-	index->loaded_at = last_success;
-	feed_store_swap(index);
-	feed_engine_set_restored(&engine);
-	fprintf(stderr,
-		"securex-relay: tweettioc: loaded the snapshot from %s: %zu tweets, last "
-		"refreshed %.0f s ago\n",
-		snapshot_dir, n, now_seconds() - last_success);
-	return 1;
+	return feed_engine_restore(&engine);
 }
 
 void feed_refresh_trigger(void)
@@ -251,8 +195,6 @@ int feed_refresh_start(const struct relay_config *cfg)
 void feed_refresh_stop(void)
 {
 	feed_engine_stop(&engine);
-	free(snapshot_dir);
-	snapshot_dir = NULL;
 }
 
 void feed_refresh_wait_first(long timeout_ms)

@@ -201,9 +201,15 @@ static int write_file(struct writer *w, const struct feed *feed, double last_suc
 int snapshot_write(const char *dir, const struct feed *feed, double last_success,
 		   const volatile int *cancel, char *err, size_t errlen)
 {
-	char final[4096], tmp[4096], name[64];
-	snprintf(name, sizeof(name), "%s.tmp.%ld", SNAPSHOT_FILE, (long)getpid());
-	if (path_in(final, sizeof(final), dir, SNAPSHOT_FILE) != 0 ||
+	return snapshot_write_file(dir, SNAPSHOT_FILE, feed, last_success, cancel, err, errlen);
+}
+
+int snapshot_write_file(const char *dir, const char *file, const struct feed *feed,
+			double last_success, const volatile int *cancel, char *err, size_t errlen)
+{
+	char final[4096], tmp[4096], name[128];
+	snprintf(name, sizeof(name), "%s.tmp.%ld", file, (long)getpid());
+	if (path_in(final, sizeof(final), dir, file) != 0 ||
 	    path_in(tmp, sizeof(tmp), dir, name) != 0) {
 		snprintf(err, errlen, "the state directory path is too long");
 		return -1;
@@ -393,9 +399,15 @@ int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, struct 
 int snapshot_load(const char *dir, struct feed **out, double *last_success, char *err,
 		  size_t errlen)
 {
+	return snapshot_load_file(dir, SNAPSHOT_FILE, out, last_success, err, errlen);
+}
+
+int snapshot_load_file(const char *dir, const char *file, struct feed **out, double *last_success,
+		       char *err, size_t errlen)
+{
 	char path[4096];
 	*out = NULL;
-	if (path_in(path, sizeof(path), dir, SNAPSHOT_FILE) != 0)
+	if (path_in(path, sizeof(path), dir, file) != 0)
 		return refuse(err, errlen, "the state directory path is too long");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
