@@ -206,11 +206,15 @@ build/fuzz/obj/fuzz_common.o: fuzz/fuzz_common.c
 	@echo "  CC      $< (fuzz)"
 	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) $(DEPFLAGS) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
 
+# Libraries one target needs beyond the relay's: fuzz_markdown renders what
+# it checks with libcmark-gfm (GitHub's renderer and its extensions).
+build/fuzz/bin/fuzz_markdown build/asan/fuzz/fuzz_markdown: TARGET_LIBS := -lcmark-gfm-extensions -lcmark-gfm
+
 build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(WARN) $(FUZZ_SAN) $(DEPFLAGS) -MF $@.d -MT $@ -fsanitize=fuzzer -Iinclude -Ifuzz $(PKG_CFLAGS) -o $@ $< \
-		$(FUZZ_OBJS) $(PKG_LIBS)
+		$(FUZZ_OBJS) $(PKG_LIBS) $(TARGET_LIBS)
 
 # Kept between runs (make treats objects of pattern rules as intermediate).
 .SECONDARY: $(FUZZ_OBJS)
@@ -231,7 +235,7 @@ build/asan/fuzz/%: fuzz/%.c fuzz/fuzz_replay.c fuzz/fuzz_common.c $(SAN_LIB_OBJS
 	@mkdir -p $(dir $@)
 	@echo "  REPLAY  $@"
 	$(Q)$(CC) $(WARN) $(SAN_FLAGS) $(DEPFLAGS) -MF $@.d -MT $@ -Iinclude -Ifuzz $(PKG_CFLAGS) -o $@ $< fuzz/fuzz_replay.c \
-		fuzz/fuzz_common.c $(SAN_LIB_OBJS) $(PKG_LIBS)
+		fuzz/fuzz_common.c $(SAN_LIB_OBJS) $(PKG_LIBS) $(TARGET_LIBS)
 
 fuzz-replay: $(REPLAY_BINS)
 	@scripts/fuzz.sh replay $(FUZZ_TARGETS)

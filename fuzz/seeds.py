@@ -196,6 +196,30 @@ def cybercrime():
     write(t, "empty", "")
 
 
+def markdown():
+    """Issue 18: text GFM renderers link with no Markdown syntax. Each case
+    twice: as is (the target's budget, 1 + size % 300, cuts it) and padded
+    with spaces so that it is written whole."""
+    t = "fuzz_markdown"
+    cases = {
+        "www-userinfo-ipv4": "Check www.-a@2130706433/login now",
+        "www-cyrillic": "www.\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444/login",
+        "mailto-odd-domain": "mailto:a@b.-c",
+        "xmpp": "xmpp:a@b.-c/r xmpp:a@b.co",
+        "www-after-delimiters": "(www.-a) *www.-b* _www.-c_ ~www.-d~ WWW.-e wWw.-f",
+        "www-line-start": "www.x.y",
+        "email-bare": "a@b.co a@.bc x.y@z-w.q_r",
+        "malicious-reason": "Malicious: www.-a@2130706433/login",
+        "ipv4-integer": "http://2130706433/ https://0x7f000001/ www.017700000001.-x",
+        "soft-hyphen-scheme": "http:\u00ad//2130706433/ www\u200b.x",
+        "cut-after-www": "abc www.@@",  # budget 11: cut right after "www"
+        "pipe-in-code": "www.-a@2130706433|x",
+    }
+    for name, text in cases.items():
+        write(t, name, text)
+        write(t, name + "-uncut", text + " " * (2 * len(text.encode())))
+
+
 def snapshot_bytes(tweets, version=1, last_success=1764633600.0):
     """A feed snapshot as snapshot.h lays it out (little-endian x86-64)."""
     import struct
@@ -245,3 +269,4 @@ if __name__ == "__main__":
     jwt()
     jwks()
     cybercrime()
+    markdown()

@@ -31,10 +31,13 @@ nginx_pkg="nginx-light|nginx|nginx-full|nginx-core|nginx-extras"
 # (tests/e2e/test_apache.py); systemd: systemd-analyze verify of the units
 # (tests/e2e/test_deploy.py).
 # cmark-gfm and npm (marked, from tests/render/package-lock.json): the two
-# Markdown renderers of tests/e2e/test_render.py; python3-jsonschema: the
-# module-type check of tests/e2e/test_module_types.py.
+# Markdown renderers of tests/e2e/test_render.py; libcmark-gfm(-extensions)-dev:
+# fuzz/fuzz_markdown.c renders what it checks with the same library (fuzz and
+# corpus replay); python3-jsonschema: the module-type check of
+# tests/e2e/test_module_types.py.
 test_pkgs=("${build_pkgs[@]}" check "$nginx_pkg" python3 openssl curl ca-certificates wrk
-	apache2 systemd cmark-gfm "npm|nodejs" python3-jsonschema)
+	apache2 systemd cmark-gfm libcmark-gfm-dev libcmark-gfm-extensions-dev "npm|nodejs"
+	python3-jsonschema)
 # container: `make container-test` (podman kube play of deploy/kubernetes, base
 # image bootstrapped offline from Debian's packages with mmdebstrap).
 container_pkgs=(podman runc catatonit mmdebstrap debian-archive-keyring uidmap slirp4netns fuse-overlayfs python3 curl openssl)

@@ -3,10 +3,29 @@
  * One decoder (text_decode) feeds every function here, so a string is
  * judged the same way when it is measured, cut and escaped. The escaping
  * follows CommonMark 0.31 section 2.4 (any ASCII punctuation may be
- * backslash-escaped) and the GFM table extension (a cell ends at a pipe not
- * preceded by an odd number of backslashes). Defanging is what threat-intel
- * feeds themselves do: hxxp(s):// and [.] are never linked by cmark-gfm's
- * or marked's autolinker, which look for http(s)://, ftp:// and www.
+ * backslash-escaped, and shows as itself) and the GFM table extension (a
+ * cell ends at a pipe not preceded by an odd number of backslashes).
+ *
+ * GFM also links text with no Markdown syntax at all. The rules followed
+ * here are github/cmark-gfm extensions/autolink.c (www_match: "www." after
+ * a line start, a space or one of *_~( ; url_match: http/https/ftp at a
+ * ':' followed by "//"; postprocess_text: an e-mail address, found in the
+ * text *after* escapes are resolved, with a '.' followed by an ASCII
+ * letter or digit in its domain; 0.29.0.gfm.6, Debian's, and later also
+ * link mailto: and xmpp: addresses, reading an xmpp: resource after '/' as
+ * domain) and markedjs/marked src/rules.ts (inlineGfm.url: "www.",
+ * http(s):// and ftp://, mailto: and xmpp: addresses, bare addresses;
+ * tried at the start of every inline token, escapes included, on the raw
+ * source). So, in running text:
+ *  - every ':' and '@' is backslash-escaped: no scheme, mailto:/xmpp: or
+ *    address matches in marked or in cmark-gfm's url_match;
+ *  - a '.' between host characters (an ASCII letter, digit, '-' or '_',
+ *    or any non-ASCII character, or an '@' or '/' before it) is defanged to
+ *    [.], as threat-intel feeds do: cmark-gfm's address rule (mailto: and
+ *    xmpp: ones included, whose resource after a '/' it scans as domain)
+ *    needs such a dot in the resolved text, which no escape can hide;
+ *  - the dot of any other "www." (any case) is escaped, and http(s):// and
+ *    ftp:// are defanged to hxxp(s):// and fxp:// as well.
  */
 #include "ctim/text.h"
 
@@ -161,14 +180,27 @@ char *text_cut_utf16(const char *s, size_t max_units)
 	return out;
 }
 
+/* Characters that show nothing and would hide what the text really is
+ * ("http:<soft hyphen>//x" reads as a URL): soft hyphen, Mongolian vowel
+ * separator, zero-width space, word joiner and the invisible operators,
+ * zero-width no-break space. The zero-width (non-)joiners stay: emoji
+ * sequences and several scripts need them. */
+static int is_invisible(unsigned cp)
+{
+	return cp == 0x00AD || cp == 0x180E || cp == 0x200B || (cp >= 0x2060 && cp <= 0x2064) ||
+	       cp == 0xFEFF;
+}
+
 /* Characters that never reach Markdown output: C0/C1 controls, DEL, line
- * and paragraph separators and the bidi controls (they reorder what the
- * analyst reads). */
+ * and paragraph separators, the bidi controls (they reorder what the
+ * analyst reads) and the invisible characters above. */
 static int is_blank(unsigned cp)
 {
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
-	       cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
+	if (cp < 0x80)
+		return cp < 0x20 || cp == 0x7F;
+	return cp <= 0x9F || cp == 0x2028 || cp == 0x2029 || cp == 0x061C || cp == 0x200E ||
+	       cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       is_invisible(cp);
 }
 
 static int is_word(unsigned char c)
@@ -182,6 +214,17 @@ static int is_alnum(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/* A '.' at p[i] that some autolinker could read as part of a host name:
+ * after an ASCII word character, an '@', a '/' (cmark-gfm reads an xmpp:
+ * address's resource as part of its domain) or a non-ASCII character,
+ * before an ASCII letter or digit or a non-ASCII character. */
+static int is_host_dot(const unsigned char *p, size_t n, size_t i)
+{
+	unsigned char prev = i > 0 ? p[i - 1] : 0, next = i + 1 < n ? p[i + 1] : 0;
+	return (is_word(prev) || prev == '@' || prev == '/' || prev >= 0x80) &&
+	       (is_alnum(next) || next >= 0x80);
+}
+
 /* What one step of md_text writes. */
 struct md_token {
 	char bytes[16];
@@ -190,11 +233,12 @@ struct md_token {
 	size_t used;  /* source bytes consumed */
 };
 
-/* Inline Markdown and HTML syntax, the GFM cell separator and the escape
- * itself: \\ ` * _ [ ] ( ) < > | ~ ! & */
+/* Inline Markdown and HTML syntax, the GFM cell separator, the escape
+ * itself, and the two characters every extended autolink needs (a scheme's
+ * ':' and an address's '@'): \\ ` * _ [ ] ( ) < > | ~ ! & : @ */
 static const unsigned char md_special[128] = {
-	['\\'] = 1, ['`'] = 1, ['*'] = 1, ['_'] = 1, ['['] = 1, [']'] = 1, ['('] = 1,
-	[')'] = 1,  ['<'] = 1, ['>'] = 1, ['|'] = 1, ['~'] = 1, ['!'] = 1, ['&'] = 1};
+	['\\'] = 1, ['`'] = 1, ['*'] = 1, ['_'] = 1, ['['] = 1, [']'] = 1, ['('] = 1, [')'] = 1,
+	['<'] = 1,  ['>'] = 1, ['|'] = 1, ['~'] = 1, ['!'] = 1, ['&'] = 1, [':'] = 1, ['@'] = 1};
 
 /* How many bytes from i on md_next() would copy unchanged: printable ASCII
  * that is not special, not a '.', and does not start "ht"/"ft" (a scheme
@@ -214,11 +258,13 @@ static size_t md_plain_run(const unsigned char *p, size_t n, size_t i)
 
 static void md_next(const unsigned char *p, size_t n, size_t i, struct md_token *t)
 {
+	/* Defanged, and the ':' escaped like any other. */
 	static const struct {
 		const char *scheme, *defanged;
 		size_t len;
-	} schemes[] = {
-		{"https://", "hxxps://", 8}, {"http://", "hxxp://", 7}, {"ftp://", "fxp://", 6}};
+	} schemes[] = {{"https://", "hxxps\\://", 8},
+		       {"http://", "hxxp\\://", 7},
+		       {"ftp://", "fxp\\://", 6}};
 	/* Only an 'h' or an 'f' can start a scheme: the common case costs one
 	 * comparison (this runs once per character of every tweet). */
 	unsigned char c0 = p[i] | 0x20;
@@ -226,7 +272,7 @@ static void md_next(const unsigned char *p, size_t n, size_t i, struct md_token 
 	     k++) {
 		size_t len = schemes[k].len;
 		if (n - i >= len && strncasecmp((const char *)p + i, schemes[k].scheme, len) == 0) {
-			t->len = len; /* "hxxps://" is as long as "https://" */
+			t->len = strlen(schemes[k].defanged);
 			memcpy(t->bytes, schemes[k].defanged, t->len);
 			t->units = t->len;
 			t->used = len;
@@ -235,9 +281,13 @@ static void md_next(const unsigned char *p, size_t n, size_t i, struct md_token 
 	}
 	unsigned cp;
 	t->used = text_decode(p + i, n - i, &cp);
-	if (cp == '.' && i > 0 && is_word(p[i - 1]) && i + 1 < n && is_alnum(p[i + 1])) {
+	if (cp == '.' && is_host_dot(p, n, i)) {
 		memcpy(t->bytes, "\\[.\\]", 5); /* renders as [.] */
 		t->len = t->units = 5;
+	} else if (cp == '.' && i >= 3 && (p[i - 3] | 0x20) == 'w' && (p[i - 2] | 0x20) == 'w' &&
+		   (p[i - 1] | 0x20) == 'w') {
+		memcpy(t->bytes, "\\.", 2); /* "www\." is no www. autolink */
+		t->len = t->units = 2;
 	} else if (is_blank(cp)) {
 		t->bytes[0] = ' ';
 		t->len = t->units = 1;
@@ -291,10 +341,17 @@ int md_text(struct strbuf *sb, const char *s, size_t max_units)
 		if (strbuf_append(sb, t.bytes, t.len) != STRBUF_OK)
 			return -1;
 	}
+	/* "www" and the ellipsis would make "www...", which cmark-gfm links
+	 * to http://www: 'w's off until no "www" ends the text. */
+	while (sb->len - mark >= 3 && strncasecmp(sb->data + sb->len - 3, "www", 3) == 0)
+		sb->len--;
 	if (strbuf_append(sb, "...", max_units < 3 ? max_units : 3) != STRBUF_OK)
 		return -1;
 	return 0;
 }
+
+/* The longest code span fence every renderer reads. */
+#define MD_CODE_MAX_FENCE 80
 
 int md_code(struct strbuf *sb, const char *s, size_t max_units)
 {
@@ -309,6 +366,13 @@ int md_code(struct strbuf *sb, const char *s, size_t max_units)
 		run = cut[i] == '`' ? run + 1 : 0;
 		if (run > longest)
 			longest = run;
+	}
+	/* cmark-gfm opens no code span with a fence over 80 backticks
+	 * (MAXBACKTICKS, src/inlines.c): the value would be read as Markdown,
+	 * its URLs linked. Such a value is written as text instead. */
+	if (longest + 1 > MD_CODE_MAX_FENCE) {
+		free(cut);
+		return md_text(sb, s, max_units);
 	}
 	/* CommonMark 6.1: a fence longer than any backtick run inside;
 	 * padding spaces (stripped by the renderer) when the content touches

@@ -3,16 +3,21 @@
 The relay is fed fixtures/tweettioc-feed-hostile.json (phishing links,
 images, raw HTML, bare URLs and www. names that GFM autolinks, pipes and
 backslashes that break tables, backticks, control and bidi characters,
-javascript: links, bad percent-escapes, long emoji and multibyte text) and
-a CyberCrime Tracker fake whose family names are as hostile. Every
-Markdown-bearing field of observe (sighting description, short_description,
-the data table's markdown column, judgement reasons, indicator texts),
-refer (titles, descriptions) and every markdown tile is rendered with
+javascript: links, bad percent-escapes, long emoji and multibyte text, and
+the extended-autolink forms of issue 18: `www.-a@2130706433/login`, a
+www. name in Cyrillic, `mailto:`/`xmpp:` and bare e-mail addresses with odd
+domains, `www.` after `(`, `*`, `_`, `~`) and a CyberCrime Tracker fake
+whose family names are as hostile. Every Markdown-bearing field of observe
+(sighting description, short_description, the data table's markdown
+column, judgement reasons, indicator texts), refer (titles, descriptions)
+and every markdown tile is rendered with
 cmark-gfm (GitHub's renderer; GFM extensions table, autolink,
 strikethrough, tagfilter; --unsafe so raw HTML would show) and with marked
 (npm, GFM on). The HTML may hold only the tags the relay's own Markdown
-makes, every href must go to one of the relay's own link hosts, and tables
-keep their cells. Needs cmark-gfm and tests/render/node_modules
+makes, every href must go to one of the relay's own link hosts (the
+tweet's host, twitter.com or x.com, and tweettioc.com for the tweettioc
+module; the CyberCrime fake for the cybercrime module), and tables keep
+their cells. Needs cmark-gfm and tests/render/node_modules
 (scripts/deps.sh test installs both).
 """
 
@@ -38,16 +43,28 @@ RENDER_DIR = os.path.join(ROOT, "tests", "render")
 # The tags the relay's own Markdown produces: paragraphs, bold labels,
 # links, code spans, tables.
 ALLOWED_TAGS = {"p", "strong", "a", "code", "table", "thead", "tbody", "tr", "th", "td", "br"}
-# The relay's own links: tweets and searches, the feed's home, the
-# CyberCrime fake (loopback) for the search links.
-ALLOWED_HOSTS = {"twitter.com", "www.twitter.com", "mobile.twitter.com", "x.com", "www.x.com",
-                 "tweettioc.com", "127.0.0.1"}
+# The relay's own links, by module, compared with the whole netloc (a user
+# name in it, as in http://www.-a@2130706433/, is never ours): tweets and
+# searches and the feed's home for tweettioc; the CyberCrime fake's address
+# (added in setUpClass) for cybercrime.
+TWEETTIOC_HOSTS = {"twitter.com", "www.twitter.com", "mobile.twitter.com", "x.com", "www.x.com",
+                   "tweettioc.com"}
 
 HOSTILE_FAMILIES = {
     "203.0.113.70": "**[Click to verify](https://evil.example/login)** ![t](https://evil.example/p.gif)",
     "203.0.113.71": "<img src=x onerror=alert(1)> www.evil.example https://phish.example/x",
     "203.0.113.72": "Keitaro | pipe \\| back` tick <script>alert(1)</script> a@evil.example",
+    # Issue 18: GFM extended autolinks (www., e-mail, mailto:/xmpp:).
+    "203.0.113.73": "www.-a@2130706433/login mailto:a@b.-c www.\u043f\u0440\u0438\u043c"
+                    "\u0435\u0440.\u0440\u0444/login",
+    "203.0.113.74": "(www.-a@2130706433/x) a@.bc xmpp:a@b.-c/r WWW.-a@2130706433/x",
 }
+# The tweets of the hostile feed with the extended-autolink forms, and the
+# text each must still show, whatever escaping the relay adds.
+AUTOLINK_TWEETS = {"203.0.113.13": ["www.-a@2130706433/login", "WWW.-f@2130706433/x",
+                                    "(www.-b@2130706433/x)"],
+                   "203.0.113.14": ["www.-a@2130706433/start", "mailto:a@b.-c",
+                                    "xmpp:a@b.-c/r", "(a@[.]bc)"]}
 IOC_TYPES = {"ip": "ip", "md5": "md5", "sha1": "sha1", "sha256": "sha256", "mail": "email",
              "domain": "domain", "url": "url"}
 
@@ -70,8 +87,10 @@ def marked(documents):
 class _Html(html.parser.HTMLParser):
     """Collects what matters in rendered HTML: tags, hrefs, table rows."""
 
-    def __init__(self):
+    def __init__(self, allowed):
         super().__init__(convert_charrefs=True)
+        self.allowed = allowed  # netlocs a link may go to
+        self.text = ""    # the visible text
         self.problems = []
         self.tables = []  # per table: list of cell counts per row
         self.links = []   # (href, text)
@@ -90,7 +109,7 @@ class _Html(html.parser.HTMLParser):
         elif tag == "a":
             href = dict(attrs).get("href")
             u = urllib.parse.urlsplit(href or "")
-            if u.scheme not in ("http", "https") or u.hostname not in ALLOWED_HOSTS:
+            if u.scheme not in ("http", "https") or u.netloc.lower() not in self.allowed:
                 self.problems.append("foreign link %r" % href)
             self._a = [href, ""]
         for name, _ in attrs:
@@ -110,6 +129,7 @@ class _Html(html.parser.HTMLParser):
             self._a = None
 
     def handle_data(self, data):
+        self.text += data
         if self._a:
             self._a[1] += data
 
@@ -146,6 +166,7 @@ class RenderTests(RelayTestCase):
     def setUpClass(cls):
         cls.cc = FakeCybercrime()
         cls.cc.start()
+        cls.cybercrime_hosts = {urllib.parse.urlsplit(cls.cc.url).netloc}
         for value, family in HOSTILE_FAMILIES.items():
             cls.cc.malicious(value, family)
         # Class cleanups run even when setUpClass() fails.
@@ -172,6 +193,10 @@ class RenderTests(RelayTestCase):
         self.assertEqual(status, 200, answer)
         self.assertIn("data", answer, answer)
         return answer["data"]
+
+    def allowed(self, where):
+        """The netlocs a link in the field `where` may go to."""
+        return self.cybercrime_hosts if where.startswith("cybercrime") else TWEETTIOC_HOSTS
 
     def documents(self):
         """(where, markdown) for every Markdown-bearing field of every endpoint."""
@@ -214,10 +239,14 @@ class RenderTests(RelayTestCase):
                 docs.append(("tile %s/%s" % (tile["id"], period), "\n".join(d["data"])))
         return docs
 
-    def check_html(self, renderer, where, markdown, rendered):
-        parser = _Html()
+    def parse(self, where, rendered):
+        parser = _Html(self.allowed(where))
         parser.feed(rendered)
         parser.close()
+        return parser
+
+    def check_html(self, renderer, where, markdown, rendered):
+        parser = self.parse(where, rendered)
         problems = list(parser.problems)
         for t, rows in enumerate(parser.tables):
             if rows and any(n != rows[0] for n in rows):
@@ -242,6 +271,56 @@ class RenderTests(RelayTestCase):
             with self.subTest(where=where):
                 self.check_html("cmark-gfm", where, md, cmark_gfm(md))
                 self.check_html("marked", where, md, html_marked)
+
+    def autolink_documents(self):
+        """(where, markdown, texts it must show) for the fields issue 18 found
+        live links in: the sighting description and its hashtags line, the
+        recent-tweets tile, the CyberCrime judgement reason and indicator."""
+        docs = []
+        data = self.answer("/tweettioc/observe/observables",
+                           [{"type": "ip", "value": v} for v in AUTOLINK_TWEETS])
+        sightings = data["sightings"]["docs"]
+        self.assertEqual(len(sightings), len(AUTOLINK_TWEETS), data)
+        for s in sightings:
+            texts = next(t for ip, t in AUTOLINK_TWEETS.items()
+                         if s["observables"][0]["value"] == ip)
+            docs.append(("sighting %s description" % s["title"], s["description"], texts))
+            tags = [line for line in s["description"].split("\n")
+                    if line.startswith("**Hashtags:**")]
+            self.assertEqual(len(tags), 1, s["description"])
+            docs.append(("sighting %s hashtags" % s["title"], tags[0], []))
+        for period in ("last_24_hours", "last_7_days"):
+            d = self.answer("/tweettioc/tiles/tile-data",
+                            {"tile_id": "tweettioc-recent", "period": period})
+            tile = "\n".join(d["data"])
+            self.assertIn("autolink\\_www", tile)
+            docs.append(("tile tweettioc-recent/%s" % period, tile, []))
+        cc = [{"type": "ip", "value": v} for v in ("203.0.113.73", "203.0.113.74")]
+        data = self.answer("/cybercrime/observe/observables", cc)
+        self.assertEqual(data["judgements"]["count"], 2, data)
+        for i, j in enumerate(data["judgements"]["docs"]):
+            family = HOSTILE_FAMILIES[j["observable"]["value"]]
+            docs.append(("cybercrime judgement[%d].reason" % i, j["reason"],
+                         ["Malicious: " + family.split()[0]]))
+        self.assertEqual(data["indicators"]["count"], 2, data)
+        for i, ind in enumerate(data["indicators"]["docs"]):
+            for k in ("title", "short_description", "description"):
+                docs.append(("cybercrime indicator[%d].%s" % (i, k), ind[k], []))
+        return docs
+
+    def test_extended_autolinks_stay_text_in_cmark_gfm_and_marked(self):
+        """Issue 18: www., e-mail, mailto: and xmpp: forms make no link in
+        either renderer, and still read the same."""
+        docs = self.autolink_documents()
+        rendered = marked([md for _, md, _ in docs])
+        for (where, md, texts), html_marked in zip(docs, rendered):
+            for renderer, out in (("cmark-gfm", cmark_gfm(md)), ("marked", html_marked)):
+                with self.subTest(where=where, renderer=renderer):
+                    parser = self.parse(where, out)
+                    foreign = [p for p in parser.problems if p.startswith("foreign link")]
+                    self.assertEqual(foreign, [], "Markdown: %s\nHTML: %s" % (md, out))
+                    for text in texts:
+                        self.assertIn(text, parser.text, "Markdown: %s\nHTML: %s" % (md, out))
 
     def test_tile_tables_keep_their_cells_in_the_markdown(self):
         for period in ("last_24_hours", "last_7_days"):

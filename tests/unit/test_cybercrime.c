@@ -317,7 +317,7 @@ START_TEST(a_hostile_family_is_escaped_wherever_it_lands)
 	response_init(&res);
 	ck_assert_int_eq(cybercrime_emit(BASE, &o, &r, 1, NOW, &bundle, &res), 0);
 	const cJSON *j = only_doc(bundle.judgements), *ind = only_doc(bundle.indicators);
-	ck_assert_str_eq(str(j, "reason"), "Malicious: \\[x\\]\\(hxxps://evil\\[.\\]example\\) "
+	ck_assert_str_eq(str(j, "reason"), "Malicious: \\[x\\]\\(hxxps\\://evil\\[.\\]example\\) "
 					   "\\<img src=x\\> www\\[.\\]evil\\[.\\]example");
 	ck_assert_ptr_null(strstr(str(ind, "description"), "https://"));
 	ck_assert_ptr_nonnull(strstr(str(ind, "title"), "\\<img"));

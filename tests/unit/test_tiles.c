@@ -745,9 +745,9 @@ START_TEST(recent_table_escapes_what_would_break_a_cell)
 	ck_assert_ptr_nonnull(strstr(row, "[open](https://twitter.com/bad_user/status/10)"));
 	/* An IOC with a pipe cannot be a code span in every renderer: escaped
 	 * and defanged text. */
-	ck_assert_ptr_nonnull(strstr(row, "hxxp://evil\\[.\\]example/a\\|b\\`c"));
+	ck_assert_ptr_nonnull(strstr(row, "hxxp\\://evil\\[.\\]example/a\\|b\\`c"));
 	ck_assert_ptr_nonnull(strstr(row, "`1.2.3.4`"));
-	ck_assert_ptr_nonnull(strstr(row, "\\[x\\]\\(javascript:alert\\(1\\)\\)"));
+	ck_assert_ptr_nonnull(strstr(row, "\\[x\\]\\(javascript\\:alert\\(1\\)\\)"));
 	ck_assert_ptr_nonnull(strstr(row, "\\<script\\>"));
 	ck_assert_ptr_nonnull(strstr(row, "#tag\\|x #ok"));
 	/* A javascript: link is never used; a plain handle and id give the link. */

@@ -371,12 +371,12 @@ START_TEST(markdown_text_is_escaped_and_defanged)
 			"~d~ &amp; 1.2 e.g. end.\n# h\x01\xe2\x80\xae!",
 			1000),
 		0);
-	ck_assert_str_eq(
-		sb.data,
-		"\\*\\*\\[a\\]\\(hxxps://evil\\[.\\]example/x\\)\\*\\* "
-		"\\!\\[i\\]\\(hxxp://e\\[.\\]example/p\\[.\\]gif\\) \\<img src=x\\> "
-		"www\\[.\\]evil\\[.\\]example hxxps://A\\[.\\]B fxp://f\\[.\\]example a\\|b \\\\ "
-		"\\`c\\` \\~d\\~ \\&amp; 1\\[.\\]2 e\\[.\\]g. end. # h  \\!");
+	ck_assert_str_eq(sb.data,
+			 "\\*\\*\\[a\\]\\(hxxps\\://evil\\[.\\]example/x\\)\\*\\* "
+			 "\\!\\[i\\]\\(hxxp\\://e\\[.\\]example/p\\[.\\]gif\\) \\<img src=x\\> "
+			 "www\\[.\\]evil\\[.\\]example hxxps\\://A\\[.\\]B fxp\\://f\\[.\\]example "
+			 "a\\|b \\\\ "
+			 "\\`c\\` \\~d\\~ \\&amp; 1\\[.\\]2 e\\[.\\]g. end. # h  \\!");
 	/* Cut in output units, before a whole escape, with an ellipsis. */
 	sb.len = 0;
 	ck_assert_int_eq(md_text(&sb, "ab|cd", 5), 0);

@@ -94,6 +94,16 @@ static int bundle_has(const cJSON *list, const char *id)
 	return 0;
 }
 
+/* The judgement's reason: the "Malicious:" the answer starts with (lookup.c
+ * checked it) as written, then the upstream's own words as inert Markdown
+ * (ctim/text.h escapes every ':' of them). NULL when out of memory. */
+static char *reason_of(const char *message)
+{
+	static const char verdict[] = "Malicious:";
+	size_t head = strncmp(message, verdict, sizeof(verdict) - 1) == 0 ? sizeof(verdict) - 1 : 0;
+	return md_line(head ? verdict : "", message + head, "", CTIM_TITLE_MAX - head);
+}
+
 /* The Indicator for the family the answer names, and the Relationship
  * judgement -> indicator. "based-on" is the type Cisco's CTIM bundle
  * builder relates a judgement to its indicator with
@@ -178,7 +188,7 @@ int cybercrime_emit(const char *base_url, const struct observable *o,
 		char *source_uri =
 			cybercrime_search_url(base_url, cybercrime_query_value(o->type, o->value));
 		/* The upstream's message is feed text: escaped like any other. */
-		char *reason = md_line("", r->answer.message, "", CTIM_TITLE_MAX);
+		char *reason = reason_of(r->answer.message);
 		if (!source_uri || !reason) {
 			free(source_uri);
 			free(reason);
