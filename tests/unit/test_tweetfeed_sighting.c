@@ -56,7 +56,7 @@ START_TEST(tweet_description_names_account_tags_iocs_and_link)
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(d, "**Account:** [@phisher](https://twitter.com/phisher) on Twitter, "
 			    "2025-11-22 13:05 UTC\n\n"
-			    "**Tags:** \\#phishing \\#\\[x\\]\\(javascript:alert\\(1\\)\\)\n\n"
+			    "**Tags:** \\#phishing \\#\\[x\\]\\(javascript\\:alert\\(1\\)\\)\n\n"
 			    "**IOCs:** ip `203.0.113.7`, url `https://evil.example/login`\n\n"
 			    "**Link:** [open the tweet](https://twitter.com/phisher/status/1)");
 	free(d);
