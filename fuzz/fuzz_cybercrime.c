@@ -5,7 +5,7 @@
  * cybercrime_emit() as deliberate and observe would use it, so the message
  * reaches the CTIM builders; the same bytes, as an observable value, go
  * through the query and search URL builders and the error wording, and as
- * the Location of a redirect through upstream_redirect_allowed() (any bytes:
+ * the Location of a redirect through redirect_allowed() (any bytes:
  * a redirect's target is the upstream's).
  */
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include "fuzz_common.h"
 #include "http/observables.h"
 #include "http/response.h"
+#include "net/redirect.h"
 #include "net/upstream.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -78,7 +79,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	memcpy(value, data, size);
 	value[size] = '\0';
 	/* The rule never lets a target leave the host it came from. */
-	if (upstream_redirect_allowed("http://cybercrime.example/query.php?url=x", value, 0) &&
+	if (redirect_allowed("http://cybercrime.example/query.php?url=x", value, 0) &&
 	    strncasecmp(value, "http://cybercrime.example", 25) != 0 &&
 	    strncasecmp(value, "https://cybercrime.example", 26) != 0)
 		fuzz_fail("a redirect to another host was allowed");

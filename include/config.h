@@ -1,8 +1,11 @@
 /* config.h: the environment, read once at start-up into one immutable struct.
  *
- * config_load() validates every variable of CONTRACT section 6. A bad value
- * is refused with a message that names the variable; the relay never starts
- * half-configured. After start-up the struct is only read.
+ * config_load() validates every variable of CONTRACT section 6: the shared
+ * ones (RELAY_*, CTR_ENTITIES_LIMIT) here, and each compiled module's own
+ * through the settings table the module declares (struct relay_module,
+ * lib/settings.h). A bad value is refused with a message that names the
+ * variable; the relay never starts half-configured. After start-up the
+ * struct is only read.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -36,24 +39,9 @@ struct relay_config {
 	size_t max_answer_bytes;  /* RELAY_MAX_ANSWER_BYTES */
 	char *state_dir; /* RELAY_STATE_DIR, else $STATE_DIRECTORY, else /var/lib/securex-relay */
 
-	char *tweettioc_url;		     /* TWEETTIOC_URL, no trailing slash */
-	long tweettioc_refresh_seconds;	     /* TWEETTIOC_REFRESH_SECONDS */
-	size_t tweettioc_max_bytes;	     /* TWEETTIOC_MAX_BYTES */
-	long tweettioc_retention_days;	     /* TWEETTIOC_RETENTION_DAYS */
-	long tweettioc_full_refresh_seconds; /* TWEETTIOC_FULL_REFRESH_SECONDS */
-
-	char *tweetfeed_url;		     /* TWEETFEED_URL, no trailing slash */
-	long tweetfeed_refresh_seconds;	     /* TWEETFEED_REFRESH_SECONDS */
-	long tweetfeed_full_refresh_seconds; /* TWEETFEED_FULL_REFRESH_SECONDS */
-	long tweetfeed_retention_days;	     /* TWEETFEED_RETENTION_DAYS */
-	size_t tweetfeed_max_bytes;	     /* TWEETFEED_MAX_BYTES */
-	int tweetfeed_lookup;		     /* TWEETFEED_LOOKUP: 1 on, 0 off */
-	long tweetfeed_max_lookups;	     /* TWEETFEED_MAX_LOOKUPS */
-	long tweetfeed_cache_seconds;	     /* TWEETFEED_CACHE_SECONDS */
-
-	char *cybercrime_url;	       /* CYBERCRIME_URL, no trailing slash */
-	long cybercrime_cache_seconds; /* CYBERCRIME_CACHE_SECONDS */
-	long cybercrime_max_lookups;   /* CYBERCRIME_MAX_LOOKUPS */
+	/* Each compiled module's own settings (its settings table), in
+	 * modules_all() order: see config_module_settings(). */
+	void *module_settings[CONFIG_MAX_MODULES];
 };
 
 /* Reads the environment through `get` (getenv in production, a table in
@@ -69,6 +57,14 @@ void config_free(struct relay_config *cfg);
 /* The process-wide config set by main after config_load; NULL before. */
 const struct relay_config *config_get(void);
 void config_set(const struct relay_config *cfg);
+
+struct settings_table;
+
+/* The settings block config_load() filled for the module whose settings
+ * table is `table` (cast it to the module's own struct), or NULL when `cfg`
+ * is NULL or was not filled by config_load() (a zeroed struct in a test). */
+const void *config_module_settings(const struct relay_config *cfg,
+				   const struct settings_table *table);
 
 /* Parses a CTR_ENTITIES_LIMIT value (from the environment or a JWT claim):
  * a positive decimal integer. Returns `fallback` for anything else. */

@@ -3,7 +3,8 @@
  * A module is a table of function pointers. The router validates the request
  * (route, auth, body) and calls the matching hook; a NULL hook means the
  * module does not offer that endpoint (404). Adding a feed means adding one
- * folder under src/modules/ and one line in modules_all() (modules.c).
+ * folder under src/modules/ (its hooks, and its settings table) and one line
+ * in modules_all() (modules.c); config.h names no module.
  *
  * Hooks never fail silently: they add data and/or errors to `res`.
  */
@@ -17,12 +18,17 @@
 
 struct relay_config;
 struct module_type_info;
+struct settings_table;
 
 struct relay_module {
 	const char *id;	   /* path segment and RELAY_MODULES name, e.g. "tweettioc" */
 	const char *title; /* human name used in messages, e.g. "Twitter IOC Hunter" */
 	/* The texts of its Cisco XDR module type (module_type.h). */
 	const struct module_type_info *type_info;
+	/* The module's own environment variables (src/modules/<id>/settings.c):
+	 * config_load() reads them into a block of table->size bytes that the
+	 * module gets back with config_module_settings(). NULL: none. */
+	const struct settings_table *settings;
 
 	/* Start background work (feed refresh). Returns 0, or -1 with a message in err. */
 	int (*start)(const struct relay_config *cfg, char *err, size_t errlen);

@@ -13,6 +13,8 @@
 #    "lint: broken link: file:line: target: why" line per broken link.
 # 4. docs/securex-relay.8 renders without a warning: groff -man -ww -z, and
 #    mandoc -T lint when mandoc is installed (both are in the lint packages).
+# 5. No include cycles between units (scripts/include-cycles.py): prints
+#    each cycle and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -85,12 +87,16 @@ if command -v mandoc >/dev/null 2>&1; then
 		status=1
 	fi
 fi
+if ! cycles=$(python3 scripts/include-cycles.py 2>&1); then
+	echo "$cycles" >&2
+	status=1
+fi
 
 if [ $status -eq 0 ]; then
 	if [ -n "$skipped" ]; then
 		echo "lint: the other checks ok; $skipped"
 	else
-		echo "lint: ok (clang-format, banned functions, doc links, man page)"
+		echo "lint: ok (clang-format, banned functions, doc links, man page, include cycles)"
 	fi
 fi
 exit $status

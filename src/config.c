@@ -1,12 +1,13 @@
 /* config.c: the environment (CONTRACT section 6) into one immutable config.
  *
- * Every variable is validated here; a bad value stops start-up with a
- * message naming the variable, so the relay never runs half-configured.
+ * Every variable is validated here, the shared ones by the parsers and the
+ * table below and each module's by the settings table it declares; a bad
+ * value stops start-up with a message naming the variable, so the relay
+ * never runs half-configured.
  */
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/settings.h"
 #include "module.h"
 
 #define DEFAULT_JWKS_HOSTS \
@@ -57,9 +59,11 @@ void config_free(struct relay_config *cfg)
 	free(cfg->ca_file);
 	free(cfg->public_url);
 	free(cfg->state_dir);
-	free(cfg->tweettioc_url);
-	free(cfg->tweetfeed_url);
-	free(cfg->cybercrime_url);
+	const struct relay_module *const *all = modules_all();
+	for (size_t i = 0; i < CONFIG_MAX_MODULES && all[i]; i++) {
+		settings_free(all[i]->settings, cfg->module_settings[i]);
+		free(cfg->module_settings[i]);
+	}
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -75,31 +79,10 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* Parses a decimal integer in [min, max]; the whole string must be used. */
-static int parse_long(const char *text, long min, long max, long *out)
-{
-	if (!text || !*text)
-		return -1;
-	const char *p = text;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p == '\0' || *p == '+')
-		return -1;
-	char *end;
-	errno = 0;
-	long v = strtol(p, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (errno || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 long config_parse_entities_limit(const char *text, long fallback)
 {
 	long v;
-	if (parse_long(text, 1, LONG_MAX, &v) != 0)
+	if (settings_parse_long(text, 1, LONG_MAX, &v) != 0)
 		return fallback;
 	return v;
 }
@@ -139,31 +122,10 @@ static char *dup_url(const char *text)
 	return strndup(text, len);
 }
 
-static int url_ok(const char *url)
-{
-	return (strncmp(url, "http://", 7) == 0 && url[7]) ||
-	       (strncmp(url, "https://", 8) == 0 && url[8]);
-}
-
 static const char *value_or(const char *(*get)(const char *), const char *name, const char *dflt)
 {
 	const char *v = get(name);
 	return (v && *v) ? v : dflt;
-}
-
-static int load_number(const char *(*get)(const char *), const char *name, long dflt, long min,
-		       long max, long *out, char *err, size_t errlen)
-{
-	const char *v = get(name);
-	if (!v || !*v) {
-		*out = dflt;
-		return 0;
-	}
-	if (parse_long(v, min, max, out) != 0)
-		return fail(err, errlen,
-			    "%s: expected a whole number from %ld to %ld, got \"%.64s\"", name, min,
-			    max, v);
-	return 0;
 }
 
 static int load_modules(struct relay_config *cfg, const char *(*get)(const char *), char *err,
@@ -238,7 +200,7 @@ static int load_auth(struct relay_config *cfg, const char *(*get)(const char *),
 		if (!(cfg->public_url = dup_url(pub)))
 			return fail(err, errlen, "out of memory");
 		/* Checked without its trailing slashes: "https:///" is no base URL. */
-		if (!url_ok(cfg->public_url) || strpbrk(pub, "?# \t") ||
+		if (!settings_url_ok(cfg->public_url) || strpbrk(pub, "?# \t") ||
 		    strlen(cfg->public_url) > CONFIG_MAX_PUBLIC_URL)
 			return fail(
 				err, errlen,
@@ -249,18 +211,6 @@ static int load_auth(struct relay_config *cfg, const char *(*get)(const char *),
 
 	const char *ca = get("RELAY_CA_FILE");
 	if (ca && *ca && !(cfg->ca_file = strdup(ca)))
-		return fail(err, errlen, "out of memory");
-	return 0;
-}
-
-static int load_url(const char *(*get)(const char *), const char *name, const char *dflt,
-		    char **out, char *err, size_t errlen)
-{
-	const char *v = value_or(get, name, dflt);
-	if (!url_ok(v))
-		return fail(err, errlen, "%s: expected an http:// or https:// URL, got \"%.64s\"",
-			    name, v);
-	if (!(*out = dup_url(v)))
 		return fail(err, errlen, "out of memory");
 	return 0;
 }
@@ -291,85 +241,63 @@ static int load_state_dir(struct relay_config *cfg, const char *(*get)(const cha
 	return 0;
 }
 
+/* The shared numeric settings; the other RELAY_* variables have parsers of
+ * their own above. Modules declare theirs in src/modules/<module>/settings.c. */
+static const struct setting core_items[] = {
+	SETTING_SIZE("RELAY_MAX_BODY", struct relay_config, max_body, 1048576, 1, 1L << 30),
+	SETTING_LONG("RELAY_UPSTREAM_TIMEOUT_MS", struct relay_config, upstream_timeout_ms, 10000,
+		     1, 600000),
+	SETTING_LONG("RELAY_REQUEST_DEADLINE_MS", struct relay_config, request_deadline_ms, 20000,
+		     100, 600000),
+	SETTING_SIZE("RELAY_MAX_ANSWER_BYTES", struct relay_config, max_answer_bytes, 8388608, 4096,
+		     1L << 31),
+};
+static const struct settings_table core_settings = {
+	core_items, sizeof(core_items) / sizeof(core_items[0]), sizeof(struct relay_config)};
+
+/* Each compiled module's settings table into a block of its own (also for
+ * modules RELAY_MODULES leaves out: a bad value is refused either way). */
+static int load_module_settings(struct relay_config *cfg, const char *(*get)(const char *),
+				char *err, size_t errlen)
+{
+	const struct relay_module *const *all = modules_all();
+	for (size_t i = 0; all[i]; i++) {
+		const struct settings_table *t = all[i]->settings;
+		if (!t)
+			continue;
+		if (i >= CONFIG_MAX_MODULES)
+			return fail(err, errlen, "more than %d modules compiled in",
+				    CONFIG_MAX_MODULES);
+		if (!(cfg->module_settings[i] = calloc(1, t->size)))
+			return fail(err, errlen, "out of memory");
+		if (settings_load(t, cfg->module_settings[i], get, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+const void *config_module_settings(const struct relay_config *cfg,
+				   const struct settings_table *table)
+{
+	const struct relay_module *const *all = modules_all();
+	for (size_t i = 0; cfg && table && i < CONFIG_MAX_MODULES && all[i]; i++)
+		if (all[i]->settings == table)
+			return cfg->module_settings[i];
+	return NULL;
+}
+
 int config_load(struct relay_config *cfg, const char *(*get)(const char *name), char *err,
 		size_t errlen)
 {
-	long n;
 	memset(cfg, 0, sizeof(*cfg));
 	if (load_modules(cfg, get, err, errlen) || load_auth(cfg, get, err, errlen))
 		goto failed;
-	if (load_number(get, "RELAY_MAX_BODY", 1048576, 1, 1L << 30, &n, err, errlen))
+	if (settings_load(&core_settings, cfg, get, err, errlen))
 		goto failed;
-	cfg->max_body = (size_t)n;
-	if (load_number(get, "RELAY_UPSTREAM_TIMEOUT_MS", 10000, 1, 600000,
-			&cfg->upstream_timeout_ms, err, errlen))
-		goto failed;
-	{
-		/* CONTRACT 4: an invalid or <= 0 CTR_ENTITIES_LIMIT means the default,
-		 * which is the one variable that does not stop start-up. */
-		const char *v = get("CTR_ENTITIES_LIMIT");
-		cfg->entities_limit = config_parse_entities_limit(v, 100);
-	}
-	if (load_number(get, "RELAY_REQUEST_DEADLINE_MS", 20000, 100, 600000,
-			&cfg->request_deadline_ms, err, errlen))
-		goto failed;
-	if (load_number(get, "RELAY_MAX_ANSWER_BYTES", 8388608, 4096, 1L << 31, &n, err, errlen))
-		goto failed;
-	cfg->max_answer_bytes = (size_t)n;
-	if (load_state_dir(cfg, get, err, errlen))
-		goto failed;
-	if (load_url(get, "TWEETTIOC_URL", "http://www.tweettioc.com", &cfg->tweettioc_url, err,
-		     errlen))
-		goto failed;
-	if (load_number(get, "TWEETTIOC_REFRESH_SECONDS", 300, 1, 86400 * 7,
-			&cfg->tweettioc_refresh_seconds, err, errlen))
-		goto failed;
-	if (load_number(get, "TWEETTIOC_MAX_BYTES", 268435456, 1024, 1L << 32, &n, err, errlen))
-		goto failed;
-	cfg->tweettioc_max_bytes = (size_t)n;
-	if (load_number(get, "TWEETTIOC_RETENTION_DAYS", 30, 1, 3650,
-			&cfg->tweettioc_retention_days, err, errlen))
-		goto failed;
-	if (load_number(get, "TWEETTIOC_FULL_REFRESH_SECONDS", 86400, 60, 86400 * 30,
-			&cfg->tweettioc_full_refresh_seconds, err, errlen))
-		goto failed;
-	if (load_url(get, "TWEETFEED_URL", "https://api.tweetfeed.live", &cfg->tweetfeed_url, err,
-		     errlen))
-		goto failed;
-	if (load_number(get, "TWEETFEED_REFRESH_SECONDS", 900, 1, 86400 * 7,
-			&cfg->tweetfeed_refresh_seconds, err, errlen))
-		goto failed;
-	if (load_number(get, "TWEETFEED_FULL_REFRESH_SECONDS", 86400, 60, 86400 * 30,
-			&cfg->tweetfeed_full_refresh_seconds, err, errlen))
-		goto failed;
-	if (load_number(get, "TWEETFEED_RETENTION_DAYS", 30, 1, 3650,
-			&cfg->tweetfeed_retention_days, err, errlen))
-		goto failed;
-	if (load_number(get, "TWEETFEED_MAX_BYTES", 67108864, 1024, 1L << 32, &n, err, errlen))
-		goto failed;
-	cfg->tweetfeed_max_bytes = (size_t)n;
-	{
-		const char *v = value_or(get, "TWEETFEED_LOOKUP", "on");
-		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
-			fail(err, errlen, "TWEETFEED_LOOKUP: must be on or off");
-			goto failed;
-		}
-		cfg->tweetfeed_lookup = strcmp(v, "on") == 0;
-	}
-	if (load_number(get, "TWEETFEED_MAX_LOOKUPS", 50, 1, 100000, &cfg->tweetfeed_max_lookups,
-			err, errlen))
-		goto failed;
-	if (load_number(get, "TWEETFEED_CACHE_SECONDS", 3600, 0, 86400 * 30,
-			&cfg->tweetfeed_cache_seconds, err, errlen))
-		goto failed;
-	if (load_url(get, "CYBERCRIME_URL", "http://cybercrime-tracker.net", &cfg->cybercrime_url,
-		     err, errlen))
-		goto failed;
-	if (load_number(get, "CYBERCRIME_CACHE_SECONDS", 3600, 0, 86400 * 30,
-			&cfg->cybercrime_cache_seconds, err, errlen))
-		goto failed;
-	if (load_number(get, "CYBERCRIME_MAX_LOOKUPS", 200, 1, 100000, &cfg->cybercrime_max_lookups,
-			err, errlen))
+	/* CONTRACT 4: an invalid or <= 0 CTR_ENTITIES_LIMIT means the default,
+	 * which is the one variable that does not stop start-up. */
+	cfg->entities_limit = config_parse_entities_limit(get("CTR_ENTITIES_LIMIT"), 100);
+	if (load_state_dir(cfg, get, err, errlen) || load_module_settings(cfg, get, err, errlen))
 		goto failed;
 	/* CONTRACT 3.4 step 5: in jwt mode the audience is what binds a token to
 	 * this relay (every SecureX tenant gets tokens signed by the same keys,

@@ -21,44 +21,13 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 
+#include "ctim/values.h"
 #include "lib/json_print.h"
 
 #define CTIM_SCHEMA_VERSION "1.3.7"
 #define CTIM_TITLE_MAX 1024
 #define CTIM_DESCRIPTION_MAX 5000
 #define CTIM_SHORT_DESCRIPTION_MAX 2048
-#define CTIM_TIME_LEN 32
-#define CTIM_ID_LEN 64
-#define CTIM_VALID_SECONDS (7 * 24 * 3600)
-
-enum ctim_disposition {
-	CTIM_CLEAN = 1,
-	CTIM_MALICIOUS = 2,
-	CTIM_SUSPICIOUS = 3,
-	CTIM_COMMON = 4,
-	CTIM_UNKNOWN = 5
-};
-
-/* "Clean", "Malicious", ...; "Unknown" for an out-of-range value. */
-const char *ctim_disposition_name(int disposition);
-
-/* Writes "transient:<kind>-<uuid4>" into buf (CTIM_ID_LEN). Returns 0, -1 if
- * no randomness was available. */
-int ctim_transient_id(const char *kind, char *buf, size_t len);
-
-/* Writes t (seconds, fractions kept to the millisecond) as 2025-11-22T13:05:09.000Z. */
-void ctim_format_time(double t, char buf[CTIM_TIME_LEN]);
-
-/* A copy of s cut to at most max_units UTF-16 units, ending in "..." when
- * cut, never inside a character; invalid UTF-8 becomes U+FFFD. NULL when
- * out of memory. */
-char *ctim_truncate(const char *s, size_t max_units);
-
-/* 1 when an observable can be carried by a valid entity: a type and a
- * value that are valid UTF-8 (an observable is always sent as it came, so
- * one that is not cannot be repaired; its entities are left out). */
-int ctim_observable_ok(const char *type, const char *value);
-
 cJSON *ctim_observable(const char *type, const char *value);
 cJSON *ctim_valid_time(double start, double end);
 /* {"count": n, "docs": docs}; takes ownership of docs. */
@@ -133,7 +102,7 @@ struct ctim_refer_in {
 	const char *title, *description, *url;
 	const char *category;	   /* "Search" or "Browse" */
 	const char *source_name;   /* second category, e.g. "Twitter IOC Hunter" */
-	const char *value_escaped; /* upstream_escape(value) when the caller has it, or NULL */
+	const char *value_escaped; /* uri_escape(value) when the caller has it, or NULL */
 };
 /* id = ref-<module>-<kind>-<type>-<urlencoded value>. NULL also when `url`
  * is not a valid URI (the caller leaves the refer out). */

@@ -1,4 +1,5 @@
-/* uri.h: the strict check every URI the relay emits passes, and tweet links.
+/* uri.h: the strict check every URI the relay emits passes, percent-encoding
+ * of the values put into one, and tweet links.
  *
  * CTIM's URI type is java.net.URI.create and at most 2,048 characters; the
  * relay is stricter: an absolute http or https URI per RFC 3986 (ASCII only,
@@ -11,6 +12,12 @@
 #include <stddef.h>
 
 #define URI_MAX 2048
+
+/* Percent-encodes `s` for a URI query or path component: every byte but
+ * RFC 3986's unreserved ALPHA / DIGIT / "-" / "." / "_" / "~" becomes %XX
+ * (libcurl's curl_easy_escape). Returns a new string (free() it), or NULL
+ * when out of memory. */
+char *uri_escape(const char *s);
 
 /* 1 when s is such a URI, 0 otherwise (NULL included). */
 int uri_valid_http(const char *s);

@@ -2,7 +2,7 @@
 #ifndef METRICS_H
 #define METRICS_H
 
-#include "http/router.h"
+#include "http/route_endpoint.h"
 #include "lib/strbuf.h"
 
 struct relay_config;

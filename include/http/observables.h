@@ -14,7 +14,8 @@
 #include <cjson/cJSON.h>
 
 #include "http/relay_error.h"
-#include "lib/utf8.h" /* utf8_valid(), used with the parsers */
+#include "lib/json_get.h" /* json_find_nul_escape(), used with the parsers */
+#include "lib/utf8.h"	  /* utf8_valid(), used with the parsers */
 
 struct observable {
 	char *type;  /* lowercased type, e.g. "ip" */
@@ -42,11 +43,5 @@ void observables_free(struct observable_list *list);
 /* Parses a JSON body (tiles parameters). Same failures as above: the
  * caller checks the type of *out. */
 enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *err, size_t errlen);
-
-/* Offset of the first \u0000 escape in JSON text `s` (len bytes), or -1.
- * cJSON decodes that escape into a NUL byte, which silently cuts its string
- * short ("1.2.3.4\u0000x" would read as "1.2.3.4"), so parsers of untrusted
- * JSON look for it first. */
-long json_find_nul_escape(const char *s, size_t len);
 
 #endif

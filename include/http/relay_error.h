@@ -1,9 +1,29 @@
 /* relay_error.h: the one error enum of the relay and its table.
  *
- * Every fallible path ends in one of these values. relay_error_info() maps a
- * value to what the client sees: the SecureX error code string, the entry
- * type (fatal or warning), the default message and the HTTP status. Append
- * new values before RELAY_ERR__MAX; never reorder.
+ * Owned by src/http/relay_error.c. relay_error_info() maps a value to what
+ * the client sees: the SecureX error code string, the entry type (fatal or
+ * warning), the default message and the HTTP status. Append new values
+ * before RELAY_ERR__MAX; never reorder.
+ *
+ * The error model. Every fallible path of a request ends in one value of
+ * enum relay_err, and the one table in relay_error.c decides what the
+ * client sees. A function that can fail returns enum relay_err; or a small
+ * enum of its own when its caller must tell more than success and failure
+ * apart (jwt_status, jwks_status, json_get_status, strbuf_status), which
+ * that caller maps to relay_err; or 0 / -1 when the only failure is running
+ * out of memory or a refusal already worded into the caller's `err`
+ * buffer. A plain int never carries three meanings from one file to
+ * another, and 1 / 0 only ever means true / false. Functions do not print
+ * their failures; they word them into a buffer the caller passes, and the
+ * caller decides. In an answer, an application error becomes an entry of
+ * "errors" (response_add_error()) beside the data already built, so one
+ * failed observable never costs the others their answer; a non-application
+ * failure (response_fail(): 404, 405, 413, 500, 503) replaces the answer.
+ * Running out of memory is always RELAY_ERR_INTERNAL, a 500, never an error
+ * the client would take for its own. Start-up is the one place that stops
+ * the process: a bad setting is one line naming the variable and exit
+ * status 1. A module hook never fails silently: it adds data, errors, or
+ * both.
  */
 #ifndef RELAY_ERROR_H
 #define RELAY_ERROR_H

@@ -1,6 +1,6 @@
 /* request.h: one incoming request, independent of how it arrived.
  *
- * The FastCGI and CGI front ends (fcgi_server.c) fill this struct from the
+ * The FastCGI and CGI front ends (server/serve.c) fill this struct from the
  * request's parameters and its bounded body; handlers and tests only ever see
  * this struct, so unit tests build one by hand without a socket.
  *

@@ -11,21 +11,7 @@
 
 #include "http/request.h"
 #include "http/response.h"
-
-enum route_endpoint {
-	ROUTE_HEALTH,
-	ROUTE_DELIBERATE,
-	ROUTE_OBSERVE,
-	ROUTE_REFER,
-	ROUTE_TILES,
-	ROUTE_TILE,
-	ROUTE_TILE_DATA,
-	ROUTE_VERSION,
-	ROUTE_WATCHDOG,
-	ROUTE_METRICS,
-	ROUTE_READY,
-	ROUTE__MAX
-};
+#include "http/route_endpoint.h"
 
 struct route_match {
 	enum route_endpoint endpoint;
@@ -56,9 +42,6 @@ const char *router_request_id(const char *from_server, const char *from_header);
 /* `header` (X-Module-Instance-ID) when it is 1 to ROUTER_REQUEST_ID_MAX
  * printable ASCII characters without spaces, else NULL. */
 const char *router_module_instance_id(const char *header);
-
-/* The endpoint's name in logs and metrics ("deliberate", "tile_data"). */
-const char *route_endpoint_name(enum route_endpoint ep);
 
 /* Writes the request's one log line to stderr (a single write): UTC time,
  * request id, module instance id, module, endpoint, HTTP status, error codes, number of

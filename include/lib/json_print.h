@@ -4,7 +4,7 @@
  * strlen of what it just wrote) and copies strings a byte at a time; on an
  * observe answer of a few hundred sightings it was half of the relay's CPU
  * time (`make bench`, perf). This printer makes one pass and copies runs of
- * plain bytes with memcpy. tests/unit/test_json.c and the fuzz
+ * plain bytes with memcpy. tests/unit/test_json_print.c and the fuzz
  * targets compare its output with cJSON_PrintUnformatted's.
  */
 #ifndef JSON_PRINT_H

@@ -1,4 +1,5 @@
-/* uri.c: strict RFC 3986 checking of emitted http(s) URIs, and tweet links.
+/* uri.c: strict RFC 3986 checking of emitted http(s) URIs, percent-encoding,
+ * and tweet links.
  *
  * The grammar is RFC 3986 section 3 restricted to what a relay emits:
  * scheme "://" host [":" port] path-abempty ["?" query] ["#" fragment],
@@ -10,8 +11,21 @@
 #include "ctim/uri.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <curl/curl.h>
+
+char *uri_escape(const char *s)
+{
+	char *enc = curl_easy_escape(NULL, s, 0);
+	if (!enc)
+		return NULL;
+	char *out = strdup(enc);
+	curl_free(enc);
+	return out;
+}
 
 static int is_alpha(char c)
 {

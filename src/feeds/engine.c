@@ -18,18 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/now.h"
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/feed_build.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/snapshot.h"
 #include "net/upstream.h"
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct feed_engine *feed_engine_new(const struct feed_source *source,
 				    const struct feed_engine_settings *settings)

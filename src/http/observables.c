@@ -8,7 +8,6 @@
 #include "http/observables.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,20 +16,6 @@
 
 /* At most this many per-item messages are kept; the rest are counted. */
 #define OBSERVABLES_MAX_PROBLEMS 10
-
-long json_find_nul_escape(const char *s, size_t len)
-{
-	/* A backslash only ever appears inside a string, where it starts a
-	 * two-character escape ("\\\\" included), so pairs can be skipped. */
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (s[i] != '\\')
-			continue;
-		if (s[i + 1] == 'u' && len - i >= 6 && memcmp(s + i + 2, "0000", 4) == 0)
-			return (long)i;
-		i++;
-	}
-	return -1;
-}
 
 enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *err, size_t errlen)
 {
@@ -44,26 +29,23 @@ enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *
 			 "Invalid JSON payload received. The body is not valid UTF-8 text.");
 		return RELAY_ERR_INVALID_ARGUMENT;
 	}
-	long nul = json_find_nul_escape(body, len);
-	if (nul >= 0) {
+	size_t at = 0;
+	switch (json_get_document(body, len, out, &at)) {
+	case JSON_GET_OK: return RELAY_OK;
+	case JSON_GET_NOMEM: snprintf(err, errlen, "out of memory"); return RELAY_ERR_INTERNAL;
+	case JSON_GET_NUL_ESCAPE:
 		snprintf(err, errlen,
 			 "Invalid JSON payload received. A string holds a NUL character "
-			 "(\\u0000) at byte %ld.",
-			 nul);
+			 "(\\u0000) at byte %zu.",
+			 at);
 		return RELAY_ERR_INVALID_ARGUMENT;
-	}
-	const char *end = NULL;
-	/* cJSON answers NULL for bad JSON and for a failed allocation alike;
-	 * malloc's ENOMEM tells them apart (an internal fault, not the
-	 * client's). */
-	errno = 0;
-	cJSON *json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!json && errno == ENOMEM) {
-		snprintf(err, errlen, "out of memory");
-		return RELAY_ERR_INTERNAL;
-	}
-	if (!json) {
-		size_t at = end && end >= body ? (size_t)(end - body) : 0;
+	case JSON_GET_TRAILING:
+		snprintf(err, errlen,
+			 "Invalid JSON payload received. Unexpected data after the JSON "
+			 "value at byte %zu.",
+			 at);
+		return RELAY_ERR_INVALID_ARGUMENT;
+	default:
 		snprintf(
 			err, errlen,
 			"Invalid JSON payload received. The body is not valid JSON (near byte %zu; "
@@ -71,19 +53,6 @@ enum relay_err json_parse_body(const char *body, size_t len, cJSON **out, char *
 			at, CJSON_NESTING_LIMIT);
 		return RELAY_ERR_INVALID_ARGUMENT;
 	}
-	/* Only white space may follow the value. */
-	for (const char *p = end; p && p < body + len; p++) {
-		if (!isspace((unsigned char)*p)) {
-			cJSON_Delete(json);
-			snprintf(err, errlen,
-				 "Invalid JSON payload received. Unexpected data after the JSON "
-				 "value at byte %zu.",
-				 (size_t)(p - body));
-			return RELAY_ERR_INVALID_ARGUMENT;
-		}
-	}
-	*out = json;
-	return RELAY_OK;
 }
 
 void observables_free(struct observable_list *list)
@@ -115,16 +84,14 @@ static int add_problem(struct observable_list *list, size_t *dropped, const char
 	return 0;
 }
 
-static const char *check_field(const cJSON *item, const char *field)
+/* Why item.field is unusable, or NULL with *out set to its text. */
+static const char *check_field(const cJSON *item, const char *field, const char **out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, field);
-	if (!v)
-		return "is required";
-	if (!cJSON_IsString(v) || !v->valuestring)
-		return "must be a string";
-	if (v->valuestring[0] == '\0')
-		return "must be a non-empty string";
-	return NULL;
+	switch (json_get_string_field(item, field, out)) {
+	case JSON_GET_OK: return **out ? NULL : "must be a non-empty string";
+	case JSON_GET_ABSENT: return "is required";
+	default: return "must be a string";
+	}
 }
 
 static char *lowercase_dup(const char *s)
@@ -190,8 +157,9 @@ static int collect(const cJSON *array, struct observable_list *list)
 				goto out;
 			continue;
 		}
-		const char *why_type = check_field(item, "type");
-		const char *why_value = check_field(item, "value");
+		const char *type, *value;
+		const char *why_type = check_field(item, "type", &type);
+		const char *why_value = check_field(item, "value", &value);
 		if (why_type || why_value) {
 			char what[64];
 			snprintf(what, sizeof(what), "%s: %s", why_type ? ".type" : ".value",
@@ -202,8 +170,6 @@ static int collect(const cJSON *array, struct observable_list *list)
 				goto out;
 			continue;
 		}
-		const char *type = cJSON_GetObjectItemCaseSensitive(item, "type")->valuestring;
-		const char *value = cJSON_GetObjectItemCaseSensitive(item, "value")->valuestring;
 		struct observable *o = &list->items[list->count];
 		if (!(o->type = lowercase_dup(type)) || !(o->value = strdup(value))) {
 			free(o->type);

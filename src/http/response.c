@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/json_get.h"
 #include "lib/json_print.h"
 #include "lib/utf8.h"
 
@@ -140,8 +141,8 @@ int response_has_fatal(const struct relay_response *res)
 {
 	const cJSON *e;
 	cJSON_ArrayForEach (e, res->errors) {
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "type");
-		if (cJSON_IsString(t) && strcmp(t->valuestring, "fatal") == 0)
+		const char *t = json_get_string(e, "type");
+		if (t && strcmp(t, "fatal") == 0)
 			return 1;
 	}
 	return 0;

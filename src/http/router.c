@@ -20,6 +20,8 @@
 #include "http/metrics.h"
 #include "module.h"
 #include "http/observables.h"
+#include "lib/json_get.h"
+#include "lib/now.h"
 #include "lib/utf8.h"
 #include "version.h"
 
@@ -193,25 +195,25 @@ static void handle_tile(const struct relay_request *req, const struct route_matc
 		response_add_error(res, rc, "%s", err);
 		return;
 	}
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(json, "tile_id");
-	const cJSON *period = cJSON_GetObjectItemCaseSensitive(json, "period");
+	const char *id = NULL, *period = NULL;
+	enum json_get_status id_rc = json_get_string_field(json, "tile_id", &id);
+	enum json_get_status period_rc = json_get_string_field(json, "period", &period);
 	if (!cJSON_IsObject(json)) {
 		response_add_error(res, RELAY_ERR_INVALID_ARGUMENT,
 				   "Invalid JSON payload received. Expected an object with "
 				   "tile_id (and period for tile-data).");
-	} else if (!cJSON_IsString(id) || !id->valuestring[0]) {
+	} else if (id_rc != JSON_GET_OK || !id[0]) {
 		response_add_error(res, RELAY_ERR_INVALID_ARGUMENT,
 				   "Invalid JSON payload received. tile_id: must be a non-empty "
 				   "string");
 	} else if (match->endpoint == ROUTE_TILE) {
-		match->module->tile(req, id->valuestring, res);
-	} else if (period && (!cJSON_IsString(period) || !period->valuestring[0])) {
+		match->module->tile(req, id, res);
+	} else if (period_rc == JSON_GET_WRONG_TYPE || (period && !period[0])) {
 		response_add_error(res, RELAY_ERR_INVALID_ARGUMENT,
 				   "Invalid JSON payload received. period: must be a non-empty "
 				   "string");
 	} else {
-		match->module->tile_data(req, id->valuestring, period ? period->valuestring : NULL,
-					 res);
+		match->module->tile_data(req, id, period, res);
 	}
 	cJSON_Delete(json);
 }
@@ -261,22 +263,6 @@ static void handle_metrics(const struct relay_request *req, struct relay_respons
 	res->content_type = "text/plain; version=0.0.4";
 	if (!res->text)
 		response_fail(res, RELAY_ERR_INTERNAL, NULL);
-}
-
-static const char *const endpoint_names[ROUTE__MAX] = {
-	[ROUTE_HEALTH] = "health",	 [ROUTE_DELIBERATE] = "deliberate",
-	[ROUTE_OBSERVE] = "observe",	 [ROUTE_REFER] = "refer",
-	[ROUTE_TILES] = "tiles",	 [ROUTE_TILE] = "tile",
-	[ROUTE_TILE_DATA] = "tile_data", [ROUTE_VERSION] = "version",
-	[ROUTE_WATCHDOG] = "watchdog",	 [ROUTE_METRICS] = "metrics",
-	[ROUTE_READY] = "ready",
-};
-
-const char *route_endpoint_name(enum route_endpoint ep)
-{
-	if ((int)ep < 0 || ep >= ROUTE__MAX)
-		return "-";
-	return endpoint_names[ep];
 }
 
 static int request_id_ok(const char *id)
@@ -330,16 +316,16 @@ void router_log_request(const struct relay_request *req, const struct route_matc
 	} else if (res) {
 		const cJSON *e;
 		cJSON_ArrayForEach (e, res->errors) {
-			const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
-			if (cJSON_IsString(code) && code->valuestring)
-				append_code(codes, &codes_len, sizeof(codes), code->valuestring);
+			const char *code = json_get_string(e, "code");
+			if (code)
+				append_code(codes, &codes_len, sizeof(codes), code);
 		}
 	}
-	struct timespec now;
+	double t = now_seconds();
+	time_t now = (time_t)t;
 	struct tm tm;
 	char stamp[32] = "-";
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (gmtime_r(&now.tv_sec, &tm))
+	if (gmtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	const char *module = match && match->module && match->endpoint != ROUTE_VERSION &&
 					     match->endpoint != ROUTE_WATCHDOG &&
@@ -350,7 +336,7 @@ void router_log_request(const struct relay_request *req, const struct route_matc
 	int n = snprintf(line, sizeof(line),
 			 "securex-relay: request time=%s.%03ldZ id=%s instance=%s module=%s "
 			 "endpoint=%s status=%d errors=\"%s\" observables=%zu ms=%.3f\n",
-			 stamp, (long)(now.tv_nsec / 1000000),
+			 stamp, (long)((t - (double)now) * 1000),
 			 req->request_id ? req->request_id : "-",
 			 req->module_instance_id ? req->module_instance_id : "-", module,
 			 match ? route_endpoint_name(match->endpoint) : "-", res ? res->status : 0,

@@ -15,9 +15,6 @@ come back answering deliberate with data. Prints one line per check.
 """
 
 import argparse
-import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -30,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from harness import FIXTURES, FakeTweettioc, load_feed  # noqa: E402
+from testkit import hs256_token  # noqa: E402
 
 ARGS = None
 
@@ -86,21 +84,15 @@ def wait(what, timeout, fn):
     fail("%s: not within %d s; last: %r" % (what, timeout, last))
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def hs256_token(module):
+def module_token(module):
+    """An HS256 token for `module` at the pod's public URL, ten minutes long."""
     now = int(time.time())
     payload = {"aud": ARGS.public_url.rstrip("/") + "/" + module, "iat": now, "exp": now + 600}
-    head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    signing_input = head + "." + b64url(json.dumps(payload).encode())
-    sig = hmac.new(ARGS.secret.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + b64url(sig)
+    return hs256_token(ARGS.secret, payload)
 
 
 def auth():
-    return {"Authorization": "Bearer " + hs256_token("tweettioc")}
+    return {"Authorization": "Bearer " + module_token("tweettioc")}
 
 
 def relay_pid():

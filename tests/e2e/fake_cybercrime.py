@@ -8,41 +8,33 @@ its `url` parameter decoded, so tests can check what reached the upstream.
 Python standard library only; loopback only.
 """
 
-import errno
-import http.server
 import json
 import threading
 import time
 import urllib.parse
 
-from harness import free_port
+from testkit import FakeHandler, FakeUpstream
 
 # What the fake answers for a value without a rule.
 DEFAULT_MESSAGE = "Not found"
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    # One request per connection, as in the tweettioc fake: concurrency shows
-    # up as concurrent connections.
-    protocol_version = "HTTP/1.0"
+class _Handler(FakeHandler):
     server_version = "FakeCybercrime/1.0"
-
-    def log_message(self, fmt, *args):
-        pass
 
     def do_GET(self):
         fake = self.server.fake
         path, _, query = self.path.partition("?")
         if path != "/query.php":
             fake._record(path, None)
-            self._send(404, b'{"error": "not found"}')
+            self.send(404, b'{"error": "not found"}')
             return
         params = urllib.parse.parse_qs(query, keep_blank_values=True)
         value = params.get("url", [None])[0]
         fake._record(path, value)
         moved = fake._redirect_for(value)
         if moved:
-            self._send(moved[0], b"{}", {"Location": moved[1]})
+            self.send(moved[0], b"{}", {"Location": moved[1]})
             return
         status, body, delay = fake._rule_for(value)
         with fake._lock:
@@ -55,28 +47,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             # Before the answer goes out: once the relay has it, it may ask again.
             with fake._lock:
                 fake._in_flight -= 1
-        self._send(status, body)
-
-    def _send(self, status, body, headers=None):
-        try:
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the relay gave up (its timeout); some tests want exactly that
+        self.send(status, body)
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-
-class FakeCybercrime:
+class FakeCybercrime(FakeUpstream):
     """cybercrime-tracker.net on 127.0.0.1:<port>.
 
     Rules are per decoded `url` value: malicious(), message(), status(),
@@ -84,8 +58,10 @@ class FakeCybercrime:
     a 3xx with a Location. queries() lists the
     decoded values asked so far, in arrival order."""
 
+    handler = _Handler
+
     def __init__(self, port=None):
-        self.port = port or free_port()
+        super().__init__(port)
         self._lock = threading.Lock()
         self._rules = {}
         self._redirects = {}
@@ -94,39 +70,6 @@ class FakeCybercrime:
         self._max_in_flight = 0
         self._queries = []
         self._paths = []
-        self._server = None
-        self._thread = None
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    # -- lifecycle
-    def start(self):
-        if self._server is not None:
-            return
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self._server = _Server(("127.0.0.1", self.port), _Handler)
-                break
-            except OSError as e:
-                if e.errno != errno.EADDRINUSE or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-        self._server = None
-        self._thread = None
 
     # -- behaviour per value
     def _set(self, value, status, body, delay):

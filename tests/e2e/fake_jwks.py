@@ -11,31 +11,16 @@ RSA). Nothing here is committed key material: every key dies with its temp
 dir.
 """
 
-import base64
-import hashlib
-import hmac
-import http.server
 import json
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import tempfile
 import threading
 import time
 
-
-def b64url(data):
-    if isinstance(data, str):
-        data = data.encode()
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _json_part(obj):
-    if isinstance(obj, (bytes, str)):
-        return b64url(obj)
-    return b64url(json.dumps(obj, separators=(",", ":")))
+from testkit import FakeHandler, FakeServer, FakeUpstream, b64url, json_part
 
 
 def openssl(*args, stdin=None):
@@ -75,22 +60,13 @@ def token_rs256(key, payload, kid="k1", header=None):
     hdr = header if header is not None else {"alg": "RS256", "typ": "JWT", "kid": kid}
     if header is None and kid is None:
         del hdr["kid"]
-    signing_input = "%s.%s" % (_json_part(hdr), _json_part(payload))
+    signing_input = "%s.%s" % (json_part(hdr), json_part(payload))
     return "%s.%s" % (signing_input, b64url(key.sign(signing_input.encode())))
-
-
-def token_hs256(secret, payload, header=None):
-    if isinstance(secret, str):
-        secret = secret.encode()
-    hdr = header if header is not None else {"alg": "HS256", "typ": "JWT"}
-    signing_input = "%s.%s" % (_json_part(hdr), _json_part(payload))
-    mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-    return "%s.%s" % (signing_input, b64url(mac))
 
 
 def token_unsigned(payload, header=None):
     hdr = header if header is not None else {"alg": "none", "typ": "JWT", "kid": "k1"}
-    return "%s.%s." % (_json_part(hdr), _json_part(payload))
+    return "%s.%s." % (json_part(hdr), json_part(payload))
 
 
 class Pki:
@@ -144,40 +120,21 @@ class Pki:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class _JwksHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
+class _JwksHandler(FakeHandler):
     server_version = "FakeJwks/1.0"
-
-    def log_message(self, fmt, *args):
-        pass
 
     def do_GET(self):
         fake = self.server.fake
         body = fake._record(self.path)
         if fake.redirect_to:
-            self._send(302, b"", {"Location": fake.redirect_to})
+            self.send(302, b"", {"Location": fake.redirect_to})
         elif self.path.split("?", 1)[0] != "/.well-known/jwks":
-            self._send(404, b'{"error": "not found"}')
+            self.send(404, b'{"error": "not found"}')
         else:
-            self._send(200, body)
-
-    def _send(self, status, body, headers=None):
-        try:
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-            pass
+            self.send(200, body)
 
 
-class _TlsServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _TlsServer(FakeServer):
     def get_request(self):
         sock, addr = self.socket.accept()
         self.fake._connected()
@@ -190,7 +147,7 @@ class _TlsServer(http.server.ThreadingHTTPServer):
         pass  # failed handshakes are expected in some tests
 
 
-class FakeJwks:
+class FakeJwks(FakeUpstream):
     """An HTTPS JWKS host on 127.0.0.1:<port> (reach it as localhost:<port>).
 
     `keys` is a list of JWK dicts served as {"keys": [...]} at
@@ -199,22 +156,27 @@ class FakeJwks:
     last_download() says when the key set was last asked for.
     With `redirect_to` (a URL) every request gets a 302 to it instead."""
 
+    handler = _JwksHandler
+    server_class = _TlsServer
+
     def __init__(self, cert, key, keys=(), port=None, redirect_to=None):
+        super().__init__(port)
         self.redirect_to = redirect_to
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
-        self.port = port or _free_port()
         self._lock = threading.Lock()
         self._connections = 0
         self._requests = {}
         self._last_download = None
-        self._server = None
-        self._thread = None
         self.set_keys(keys)
 
     @property
     def host(self):
         return "localhost:%d" % self.port
+
+    @property
+    def url(self):
+        return "https://%s" % self.host
 
     @property
     def jwks_url(self):
@@ -223,22 +185,6 @@ class FakeJwks:
     def set_keys(self, keys):
         with self._lock:
             self._body = json.dumps({"keys": list(keys)}).encode()
-
-    def start(self):
-        self._server = _TlsServer(("127.0.0.1", self.port), _JwksHandler)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-        self._server = None
 
     def _connected(self):
         with self._lock:
@@ -271,8 +217,3 @@ class FakeJwks:
         with self._lock:
             return self._last_download
 
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -9,9 +9,7 @@ only.
 
 import calendar
 import copy
-import errno
 import http.client
-import http.server
 import json
 import os
 import re
@@ -26,6 +24,7 @@ import unittest
 from pathlib import Path
 
 import ctim_check
+from testkit import FakeHandler, FakeUpstream, free_port  # noqa: F401 (tests import free_port from here)
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures"
@@ -37,13 +36,6 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer
 
 
 # ---------------------------------------------------------------- utilities
-
-def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def port_open(port, host="127.0.0.1"):
     try:
@@ -111,14 +103,8 @@ def load_feed(path=FEED_200, newest=None):
 FEED_PATH_RE = re.compile(r"^/v1/tweets/(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})/full$")
 
 
-class _FeedHandler(http.server.BaseHTTPRequestHandler):
-    # HTTP/1.0: one request per connection, so stopping the server really
-    # refuses the relay's next refresh instead of serving a kept-alive socket.
-    protocol_version = "HTTP/1.0"
+class _FeedHandler(FakeHandler):
     server_version = "FakeTweettioc/1.0"
-
-    def log_message(self, fmt, *args):  # keep test output clean
-        pass
 
     def do_GET(self):
         fake = self.server.fake
@@ -130,36 +116,21 @@ class _FeedHandler(http.server.BaseHTTPRequestHandler):
         if match and mode == "ok" and fake.date_ranges:
             body = fake.body_for_dates(match.group(1), match.group(2))
         if fake._redirect and "redirected=1" not in self.path:
-            self._send(302, b"{}", {"Location": fake._redirect})
+            self.send(302, b"{}", {"Location": fake._redirect})
         elif not match:
-            self._send(404, b'{"error": "not found"}')
+            self.send(404, b'{"error": "not found"}')
         elif mode == "status":
-            self._send(fake._status, b'{"error": "injected failure"}')
+            self.send(fake._status, b'{"error": "injected failure"}')
         elif mode == "broken":
-            self._send(200, b'[{"ip": ["1.2.3.4"], "tweet": {"id": "1", "user": "x",')
+            self.send(200, b'[{"ip": ["1.2.3.4"], "tweet": {"id": "1", "user": "x",')
         else:
-            self._send(200, body)
+            self.send(200, body)
 
-    def _send(self, status, body, headers=None):
-        try:
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.server.fake._served(len(body))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the relay gave up (timeout); that is what some tests want
+    def sent(self, n):
+        self.server.fake._served(n)
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class FakeTweettioc:
+class FakeTweettioc(FakeUpstream):
     """In-process tweettioc.com: serves GET /v1/tweets/<d>/<d>/full.
 
     The document served is `self.feed` (a Python list, rebased so the newest
@@ -167,13 +138,13 @@ class FakeTweettioc:
     behaviour at run time with set_document(), serve_broken(),
     serve_status(), set_delay(), stop() / start() (same port), reset()."""
 
+    handler = _FeedHandler
+
     def __init__(self, fixture=FEED_200, feed=None, port=None):
-        self.port = port or free_port()
+        super().__init__(port)
         self._lock = threading.Lock()
         self._counts = {}
         self._headers = []
-        self._server = None
-        self._thread = None
         self._status = 500
         self._delay = 0
         self._mode = "ok"
@@ -184,42 +155,6 @@ class FakeTweettioc:
         # UTC days (as tweettioc.com does), not the whole document.
         self.date_ranges = False
         self.set_document(feed if feed is not None else load_feed(fixture))
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    # -- lifecycle
-    def start(self):
-        if self._server is not None:
-            return
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self._server = _Server(("127.0.0.1", self.port), _FeedHandler)
-                break
-            except OSError as e:  # restart on the same port: TIME_WAIT, races
-                if e.errno != errno.EADDRINUSE or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        """Closes the listening socket: the relay then gets connection refused."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-        self._server = None
-        self._thread = None
-
-    @property
-    def running(self):
-        return self._server is not None
 
     # -- behaviour switches
     def set_document(self, doc, rebase=False):

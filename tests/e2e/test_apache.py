@@ -16,10 +16,7 @@ The relay runs with RELAY_AUTH=hs256 and RELAY_AUDIENCE behind the unix
 socket, as under systemd.
 """
 
-import base64
 import grp
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -33,6 +30,7 @@ import tempfile
 import time
 import unittest
 
+import testkit
 from harness import (REPO, FakeTweettioc, Relay, exchange, free_port, port_open,
                      read_logs, wait_for)
 
@@ -54,17 +52,9 @@ def apache_binary():
     return None
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def hs256_token(payload, header=None):
-    head = {"alg": "HS256", "typ": "JWT"}
-    head.update(header or {})
-    signing_input = "%s.%s" % (b64url(json.dumps(head).encode()),
-                               b64url(json.dumps(payload).encode()))
-    sig = hmac.new(SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + b64url(sig)
+    """A token signed with this test's SECRET; `header` adds to the usual one."""
+    return testkit.hs256_token(SECRET, payload, dict(testkit.HS256_HEADER, **(header or {})))
 
 
 def valid_token(**extra):

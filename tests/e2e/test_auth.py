@@ -20,8 +20,9 @@ import threading
 import time
 import unittest
 
-from fake_jwks import FakeJwks, Pki, b64url, token_hs256, token_rs256, token_unsigned
+from fake_jwks import FakeJwks, Pki, token_rs256, token_unsigned
 from harness import RelayTestCase, free_port, relay_bin
+from testkit import b64url, hs256_token as token_hs256
 from reference import FEED_LISTS, Reference
 
 PREFIX = "Authorization failed: "

@@ -17,11 +17,7 @@ dir with /usr/local/bin/securex-relay replaced by $RELAY_BIN; nothing else
 changes. verify needs no running systemd (it works in a container).
 """
 
-import base64
-import hashlib
-import hmac
 import http.client
-import json
 import time
 import os
 import re
@@ -32,6 +28,7 @@ import subprocess
 import tempfile
 import unittest
 
+import testkit
 from harness import (FIXTURES, REPO, Client, FakeTweettioc, Nginx, Relay, RelayTestCase,
                      exchange, free_port, nginx_binary, port_open, relay_bin,
                      wait_for)
@@ -42,15 +39,8 @@ HOST = "relay.example.com"
 SECRET = "deploy-test-secret-of-32-bytes-at-least"
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def hs256_token(payload):
-    signing_input = "%s.%s" % (b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()),
-                               b64url(json.dumps(payload).encode()))
-    sig = hmac.new(SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + b64url(sig)
+    return testkit.hs256_token(SECRET, payload)
 
 
 PUBLIC_URL = "https://%s" % HOST
@@ -255,12 +245,17 @@ def unit_values(path, section, key):
 
 
 def config_default(name):
-    """The default of a numeric setting, as src/config.c parses it."""
-    with open(REPO / "src" / "config.c") as f:
-        m = re.search(r'load_number\(get, "%s", (\d+),' % name, f.read())
-    if not m:
-        raise AssertionError("src/config.c: no load_number for %s" % name)
-    return int(m.group(1))
+    """The default of a numeric setting, from the settings table that declares
+    it: src/config.c (the shared RELAY_* ones) or src/modules/*/settings.c."""
+    tables = [REPO / "src" / "config.c"] + sorted((REPO / "src" / "modules").glob("*/settings.c"))
+    for path in tables:
+        with open(path) as f:
+            m = re.search(r'SETTING_(?:LONG|SIZE)\(\s*"%s",\s*[^,]+,\s*[^,]+,\s*(\d+)\s*,'
+                          % name, f.read())
+        if m:
+            return int(m.group(1))
+    raise AssertionError("no SETTING_LONG/SETTING_SIZE row for %s in %s"
+                         % (name, ", ".join(str(p) for p in tables)))
 
 
 class DeploySystemdUnitsTest(unittest.TestCase):

@@ -23,7 +23,7 @@ import unittest
 from harness import (Client, FakeTweettioc, Nginx, Relay, RelayTestCase, load_feed,
                      wait_for)
 
-# The relay's SERVER_IO_TIMEOUT_MS (src/server/fcgi_server.c).
+# The relay's SERVER_IO_TIMEOUT_MS (include/server/fcgi_io.h).
 IO_TIMEOUT = 10.0
 
 FCGI_BEGIN_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT = 1, 3, 4, 5, 6

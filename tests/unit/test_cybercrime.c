@@ -21,6 +21,7 @@
 #include "module.h"
 #include "http/response.h"
 #include "testutil.h"
+#include "lib/now.h"
 #include "net/upstream.h"
 
 extern const struct relay_module cybercrime_module;
@@ -703,7 +704,7 @@ START_TEST(lookup_many_answers_cached_values_without_the_upstream)
 {
 	struct cybercrime_cache *c = cybercrime_enrich_cache();
 	struct cybercrime_answer a = answer_of("Malicious: Keitaro");
-	ck_assert_int_eq(cybercrime_cache_put(c, "1.2.3.4", &a, cybercrime_now()), 0);
+	ck_assert_int_eq(cybercrime_cache_put(c, "1.2.3.4", &a, now_monotonic()), 0);
 	const char *queries[] = {"1.2.3.4", "5.6.7.8"};
 	struct cybercrime_result r[2];
 	ck_assert_int_eq(cybercrime_lookup_many(&cfg, c, queries, 2, r), 0);

@@ -2,9 +2,11 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "lib/json_arena.h"
@@ -15,18 +17,35 @@
 
 static const char *const *test_env;
 
-static const char *test_getenv(const char *name)
+void test_env_use(const char *const *env)
 {
-	if (strcmp(name, "RELAY_AUTH") == 0) {
-		for (const char *const *e = test_env; e && e[0]; e += 2)
-			if (strcmp(e[0], name) == 0)
-				return e[1];
-		return "none";
-	}
+	test_env = env;
+}
+
+const char *test_env_get(const char *name)
+{
 	for (const char *const *e = test_env; e && e[0]; e += 2)
 		if (strcmp(e[0], name) == 0)
 			return e[1];
 	return NULL;
+}
+
+/* test_env_get(), with RELAY_AUTH=none unless the test sets it. */
+static const char *test_getenv(const char *name)
+{
+	const char *v = test_env_get(name);
+	if (!v && strcmp(name, "RELAY_AUTH") == 0)
+		return "none";
+	return v;
+}
+
+int test_run_suite(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 void test_config_load(struct relay_config *cfg, const char *const *env)
@@ -154,4 +173,17 @@ char *test_stderr_release(void)
 	fclose(captured);
 	captured = NULL;
 	return text;
+}
+
+int test_silent_listener(char *url, size_t urllen)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 1024), 0); /* and never accept() */
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	snprintf(url, urllen, "http://127.0.0.1:%u", ntohs(a.sin_port));
+	return fd;
 }

@@ -2,10 +2,25 @@
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
 #include "config.h"
+
+/* The environment of a test: NULL-terminated name/value pairs (borrowed
+ * until the next call). test_env_get() is a getenv() over them, for
+ * config_load() and settings_load(); NULL for a name not listed. */
+void test_env_use(const char *const *env);
+const char *test_env_get(const char *name);
+
+/* Runs `suite` (Check, CK_NORMAL) and returns main()'s exit status. */
+int test_run_suite(Suite *suite);
+
+/* A loopback socket that listens and never accepts: an upstream that never
+ * answers (connections complete, requests wait). Writes its base URL
+ * (http://127.0.0.1:<port>) into `url`; returns the socket (close() it). */
+int test_silent_listener(char *url, size_t urllen);
 
 /* Loads a config from NULL-terminated name/value pairs (other variables
  * unset); RELAY_AUTH defaults to none here. Aborts the test on failure. */

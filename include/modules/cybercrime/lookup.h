@@ -119,9 +119,6 @@ size_t cybercrime_max_lookups(const struct relay_config *cfg);
  * touches the cache. */
 void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_result *r);
 
-/* Seconds on the monotonic clock, the time base of the cache (cannot fail). */
-double cybercrime_now(void);
-
 /* A snapshot of the counters (relaxed atomic loads; cannot fail). */
 void cybercrime_stats_get(struct cybercrime_stats *out);
 

@@ -10,10 +10,9 @@
 #include "http/observables.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "modules/tweettioc/sighting.h" /* TWEETTIOC_SOURCE */
 
 struct feed_index;
-
-#define TWEETTIOC_SOURCE "Twitter IOC Hunter"
 
 /* At most this many sightings in one response, over all observables; the
  * rest are reported in a too-many-entities warning. */

@@ -46,12 +46,6 @@ int tiles_md_url(struct strbuf *sb, const char *url);
  * characters), so https://twitter.com/<name> is safe to link. */
 int tiles_twitter_handle(const char *name);
 
-/* Appends the tweet's link (uri_tweet_link: the feed's when it is a valid
- * Twitter URI, else rebuilt from account and id) as a link destination.
- * Appends nothing and returns 1 when there is no usable link; 0 when
- * appended, -1 when the buffer refused. */
-int tiles_tweet_link(struct strbuf *sb, const struct feed_tweet *t);
-
 /* The lines of the recent-tweets tile: a heading naming the period
  * (`period_phrase`, e.g. "last 24 hours") and how many tweets it holds,
  * then a table of the newest `max_rows` tweets of the window (time, account

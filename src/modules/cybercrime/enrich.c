@@ -15,6 +15,8 @@
 #include "ctim/text.h"
 #include "ctim/uuid5.h"
 #include "http/metrics.h"
+#include "lib/now.h"
+#include "modules/cybercrime/settings.h"
 #include "lib/strbuf.h"
 #include "ctim/uri.h"
 
@@ -25,10 +27,10 @@ static struct cybercrime_cache *shared_cache;
 
 int cybercrime_enrich_start(const struct relay_config *cfg)
 {
-	if (cfg->cybercrime_cache_seconds <= 0)
+	long cache_seconds = cybercrime_settings(cfg)->cache_seconds;
+	if (cache_seconds <= 0)
 		return 0; /* CYBERCRIME_CACHE_SECONDS=0: every lookup asks the upstream */
-	shared_cache = cybercrime_cache_new(CYBERCRIME_CACHE_CAPACITY,
-					    (double)cfg->cybercrime_cache_seconds);
+	shared_cache = cybercrime_cache_new(CYBERCRIME_CACHE_CAPACITY, (double)cache_seconds);
 	return shared_cache ? 0 : -1;
 }
 
@@ -41,13 +43,6 @@ void cybercrime_enrich_stop(void)
 struct cybercrime_cache *cybercrime_enrich_cache(void)
 {
 	return shared_cache;
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The family a "Malicious: <family>" message names, without the spaces
@@ -287,7 +282,7 @@ static void enrich(const struct relay_request *req, const struct observable_list
 	}
 	if (!oom && cybercrime_lookup_many(req->cfg, shared_cache, queries, n, results) != 0)
 		oom = 1;
-	double now = wall_now();
+	double now = now_seconds();
 	size_t left_out = 0, asked = 0;
 	for (size_t i = 0; !oom && i < n; i++) {
 		if (results[i].left_out || results[i].late) {
@@ -296,8 +291,8 @@ static void enrich(const struct relay_request *req, const struct observable_list
 		}
 		asked++;
 		failed += results[i].err != RELAY_OK;
-		if (cybercrime_emit(req->cfg->cybercrime_url, which[i], &results[i], observe, now,
-				    &bundle, res) != 0)
+		if (cybercrime_emit(cybercrime_settings(req->cfg)->url, which[i], &results[i],
+				    observe, now, &bundle, res) != 0)
 			oom = 1;
 	}
 	if (!oom)
@@ -380,7 +375,7 @@ void cybercrime_refer(const struct relay_request *req, const struct observable_l
 		if (!cybercrime_supported_type(o->type) ||
 		    !cybercrime_query_value(o->type, o->value)[0])
 			continue;
-		if (refer_one(list, req->cfg->cybercrime_url, o) != 0) {
+		if (refer_one(list, cybercrime_settings(req->cfg)->url, o) != 0) {
 			cJSON_Delete(list);
 			list = NULL;
 		}

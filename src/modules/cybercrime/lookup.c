@@ -7,8 +7,6 @@
  */
 #include "modules/cybercrime/lookup.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,18 +17,15 @@
 
 #include "config.h"
 #include "ctim/entities.h"
+#include "ctim/uri.h"
 #include "http/observables.h"
+#include "lib/json_get.h"
+#include "lib/now.h"
+#include "modules/cybercrime/settings.h"
 
 static atomic_ulong n_lookups, n_cache_hits, n_upstream_requests, n_upstream_errors;
 static atomic_ulong n_late, n_left_out;
 static atomic_ulong n_errors[RELAY_ERR__MAX];
-
-double cybercrime_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int cybercrime_supported_type(const char *type)
 {
@@ -59,7 +54,7 @@ const char *cybercrime_query_value(const char *type, const char *value)
 /* <base><path><query escaped>, or NULL when out of memory. */
 static char *join_url(const char *base, const char *path, const char *query)
 {
-	char *enc = upstream_escape(query);
+	char *enc = uri_escape(query);
 	if (!enc)
 		return NULL;
 	size_t len = strlen(base) + strlen(path) + strlen(enc) + 1;
@@ -96,24 +91,14 @@ static void copy_utf8(char *out, size_t outlen, const char *s)
 enum relay_err cybercrime_parse_answer(const char *body, size_t len, struct cybercrime_answer *out)
 {
 	memset(out, 0, sizeof(*out));
-	/* A \u0000 would cut the message short ("Malicious: a\u0000b"). */
-	if (!body || len == 0 || json_find_nul_escape(body, len) >= 0)
-		return RELAY_ERR_KEY_ERROR;
-	const char *end = NULL;
-	errno = 0;
-	cJSON *json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!json && errno == ENOMEM) /* our fault, not the upstream's */
-		return RELAY_ERR_INTERNAL;
-	for (const char *p = end; json && p && p < body + len; p++)
-		if (!isspace((unsigned char)*p)) { /* trailing bytes: not one JSON value */
-			cJSON_Delete(json);
-			json = NULL;
-		}
-	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(json, "message");
+	/* A \u0000 would cut the message short ("Malicious: a\u0000b"):
+	 * json_get_document() refuses it, and trailing bytes. */
+	cJSON *json = NULL;
+	if (json_get_document(body, len, &json, NULL) == JSON_GET_NOMEM)
+		return RELAY_ERR_INTERNAL; /* our fault, not the upstream's */
+	const char *m = json_get_string(json, "message");
 	enum relay_err rc = RELAY_ERR_KEY_ERROR;
-	if (cJSON_IsObject(json) && cJSON_IsString(msg) && msg->valuestring &&
-	    utf8_valid(msg->valuestring, strlen(msg->valuestring))) {
-		const char *m = msg->valuestring;
+	if (m && utf8_valid(m, strlen(m))) {
 		/* "Malicious: <family>" (the Python relay: startswith("Malicious")). */
 		out->malicious = strncmp(m, "Malicious", 9) == 0 && (m[9] == '\0' || m[9] == ':');
 		copy_utf8(out->message, sizeof(out->message), m);
@@ -208,7 +193,7 @@ static int fetch_all(const struct relay_config *cfg, struct cybercrime_cache *ca
 	struct upstream_request *reqs = k ? calloc(k, sizeof(*reqs)) : NULL;
 	int rc = k && !reqs ? -1 : 0;
 	for (size_t j = 0; rc == 0 && j < k; j++) {
-		char *url = cybercrime_query_url(cfg->cybercrime_url, queries[idx[j]]);
+		char *url = cybercrime_query_url(cybercrime_settings(cfg)->url, queries[idx[j]]);
 		reqs[j].url = url;
 		reqs[j].max_bytes = CYBERCRIME_ANSWER_MAX;
 		reqs[j].same_host_redirects = 1;
@@ -221,7 +206,7 @@ static int fetch_all(const struct relay_config *cfg, struct cybercrime_cache *ca
 		size_t late = upstream_get_many(cfg, reqs, k, &lim);
 		atomic_fetch_add_explicit(&n_upstream_requests, k - late, memory_order_relaxed);
 		atomic_fetch_add_explicit(&n_late, late, memory_order_relaxed);
-		double now = cybercrime_now();
+		double now = now_monotonic();
 		for (size_t j = 0; j < k; j++) {
 			struct cybercrime_result *r = &results[idx[j]];
 			if (reqs[j].late) {
@@ -265,13 +250,13 @@ int cybercrime_lookup_many(const struct relay_config *cfg, struct cybercrime_cac
 	size_t n_miss = 0, n_lead = 0;
 	int rc = 0;
 	/* The deadline counts from here: parsing and auth before took microseconds. */
-	double deadline = upstream_now() + (double)cybercrime_deadline_ms(cfg) / 1000.0;
+	double deadline = now_monotonic() + (double)cybercrime_deadline_ms(cfg) / 1000.0;
 	size_t max_lookups = cybercrime_max_lookups(cfg);
 	if (n && (!miss || !lead)) {
 		rc = -1;
 		goto out;
 	}
-	double now = cybercrime_now();
+	double now = now_monotonic();
 	for (size_t i = 0; i < n; i++) {
 		memset(&results[i], 0, sizeof(results[i]));
 		atomic_fetch_add_explicit(&n_lookups, 1, memory_order_relaxed);
@@ -321,14 +306,14 @@ long cybercrime_deadline_ms(const struct relay_config *cfg)
 
 size_t cybercrime_max_lookups(const struct relay_config *cfg)
 {
-	return cfg && cfg->cybercrime_max_lookups > 0 ? (size_t)cfg->cybercrime_max_lookups
-						      : CYBERCRIME_DEFAULT_MAX_LOOKUPS;
+	const struct cybercrime_settings *cs = cybercrime_settings(cfg);
+	return cs && cs->max_lookups > 0 ? (size_t)cs->max_lookups : CYBERCRIME_DEFAULT_MAX_LOOKUPS;
 }
 
 void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_result *r)
 {
 	struct upstream_request req = {.max_bytes = CYBERCRIME_ANSWER_MAX};
-	char *url = cybercrime_query_url(cfg->cybercrime_url, CYBERCRIME_HEALTH_VALUE);
+	char *url = cybercrime_query_url(cybercrime_settings(cfg)->url, CYBERCRIME_HEALTH_VALUE);
 	if (!url) {
 		memset(r, 0, sizeof(*r));
 		r->err = RELAY_ERR_INTERNAL;
@@ -338,7 +323,7 @@ void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_
 	req.same_host_redirects = 1;
 	atomic_fetch_add_explicit(&n_upstream_requests, 1, memory_order_relaxed);
 	upstream_get(cfg, &req);
-	cybercrime_lookup_finish(NULL, CYBERCRIME_HEALTH_VALUE, &req, r, cybercrime_now());
+	cybercrime_lookup_finish(NULL, CYBERCRIME_HEALTH_VALUE, &req, r, now_monotonic());
 	upstream_request_free(&req);
 	free(url);
 }

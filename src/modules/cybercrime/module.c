@@ -5,6 +5,7 @@
 #include "modules/cybercrime/cache.h"
 #include "modules/cybercrime/enrich.h"
 #include "modules/cybercrime/lookup.h"
+#include "modules/cybercrime/settings.h"
 #include "module.h"
 
 static int cybercrime_start(const struct relay_config *cfg, char *err, size_t errlen)
@@ -99,6 +100,7 @@ const struct relay_module cybercrime_module = {
 	.id = "cybercrime",
 	.title = "CyberCrime Tracker",
 	.type_info = &cybercrime_module_type,
+	.settings = &cybercrime_settings_table,
 	.start = cybercrime_start,
 	.stop = cybercrime_enrich_stop,
 	.health = cybercrime_health,

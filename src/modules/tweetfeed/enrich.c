@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/now.h"
 #include "config.h"
 #include "ctim/entities.h"
 #include "ctim/uri.h"
@@ -23,17 +24,11 @@
 #include "lib/arena.h"
 #include "lib/json_print.h"
 #include "modules/tweetfeed/lookup.h"
+#include "modules/tweetfeed/settings.h"
 #include "modules/tweetfeed/sighting.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/normalize.h"
 #include "net/upstream.h"
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int tweetfeed_supported_type(const char *type)
 {
@@ -227,7 +222,8 @@ static void lookups(struct state *st, const struct observable **miss, size_t n,
 		    struct relay_response *res)
 {
 	const struct relay_config *cfg = st->req->cfg;
-	if (n == 0 || !cfg || !cfg->tweetfeed_lookup)
+	const struct tweetfeed_settings *set = tweetfeed_settings(cfg);
+	if (n == 0 || !set || !set->lookup)
 		return;
 	struct arena a;
 	arena_init(&a, 64 * 1024);
@@ -240,8 +236,8 @@ static void lookups(struct state *st, const struct observable **miss, size_t n,
 	for (size_t i = 0; i < n; i++)
 		values[i] = miss[i]->value;
 	struct tweetfeed_lookup_opts opts = {
-		.base_url = cfg->tweetfeed_url,
-		.max_lookups = (size_t)cfg->tweetfeed_max_lookups,
+		.base_url = set->url,
+		.max_lookups = (size_t)set->max_lookups,
 		.deadline_ms = cfg->request_deadline_ms,
 	};
 	if (tweetfeed_lookup_many(cfg, &opts, tweetfeed_lookup_cache(), values, n, &a, results) !=
@@ -266,7 +262,7 @@ static void lookups(struct state *st, const struct observable **miss, size_t n,
 				   "looked up: one request asks about at most %ld values "
 				   "(TWEETFEED_MAX_LOOKUPS).",
 				   left_out, left_out == 1 ? "" : "s",
-				   left_out == 1 ? "was" : "were", cfg->tweetfeed_max_lookups);
+				   left_out == 1 ? "was" : "were", set->max_lookups);
 out:
 	free(values);
 	free(results);
@@ -283,7 +279,8 @@ static void enrich(const struct relay_request *req, const struct observable_list
 {
 	struct state st = {.req = req, .now = now_seconds(), .observe = observe};
 	st.index = feed_engine_acquire(tweetfeed_engine());
-	int lookup_on = req->cfg && req->cfg->tweetfeed_lookup;
+	const struct tweetfeed_settings *set = tweetfeed_settings(req->cfg);
+	int lookup_on = set && set->lookup;
 	if (!st.index && !lookup_on) {
 		char msg[512];
 		feed_engine_ready(tweetfeed_engine(), 3, msg, sizeof(msg));

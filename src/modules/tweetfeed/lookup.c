@@ -9,7 +9,9 @@
 
 #include <glib.h>
 
+#include "ctim/uri.h"
 #include "lib/arena.h"
+#include "lib/now.h"
 #include "net/upstream.h"
 
 static atomic_ulong n_lookups, n_cache_hits, n_upstream, n_upstream_errors, n_late, n_left_out;
@@ -19,7 +21,7 @@ static atomic_ulong n_lookups, n_cache_hits, n_upstream, n_upstream_errors, n_la
 struct cache_entry {
 	char *body; /* the answer's bytes, NUL-terminated */
 	size_t len;
-	double stored; /* upstream_now() */
+	double stored; /* now_monotonic() */
 };
 
 struct tweetfeed_cache {
@@ -130,7 +132,7 @@ static void cache_put(struct tweetfeed_cache *c, const char *key, const char *bo
 
 char *tweetfeed_ioc_url(const char *base, const char *value)
 {
-	char *esc = upstream_escape(value);
+	char *esc = uri_escape(value);
 	char *url = esc ? g_strdup_printf("%s/v1/ioc?value=%s", base, esc) : NULL;
 	free(esc);
 	if (!url)
@@ -185,7 +187,7 @@ static int fetch(const struct relay_config *cfg, const struct tweetfeed_lookup_o
 	}
 	struct upstream_limits lim = {.parallel = TWEETFEED_LOOKUP_PARALLEL, .deadline = deadline};
 	upstream_get_many(cfg, reqs, n, &lim);
-	double now = upstream_now();
+	double now = now_monotonic();
 	for (size_t j = 0; j < n; j++) {
 		struct tweetfeed_lookup_result *r = &res[lead[j]];
 		const struct upstream_request *q = &reqs[j];
@@ -225,13 +227,13 @@ int tweetfeed_lookup_many(const struct relay_config *cfg, const struct tweetfeed
 	size_t *lead = n ? malloc(n * sizeof(*lead)) : NULL;
 	size_t n_miss = 0, n_lead = 0;
 	int rc = 0;
-	double deadline = upstream_now() +
+	double deadline = now_monotonic() +
 			  (double)(opts->deadline_ms > 0 ? opts->deadline_ms : 20000) / 1000.0;
 	if (n && (!miss || !lead)) {
 		rc = -1;
 		goto out;
 	}
-	double now = upstream_now();
+	double now = now_monotonic();
 	for (size_t i = 0; i < n; i++) {
 		memset(&results[i], 0, sizeof(results[i]));
 		atomic_fetch_add_explicit(&n_lookups, 1, memory_order_relaxed);

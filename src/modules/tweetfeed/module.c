@@ -10,6 +10,7 @@
 #include "modules/tweetfeed/enrich.h"
 #include "modules/tweetfeed/lookup.h"
 #include "modules/tweetfeed/parse.h"
+#include "modules/tweetfeed/settings.h"
 #include "modules/tweetfeed/tiles.h"
 
 /* /health turns into an error once the copy is older than this many refresh periods. */
@@ -93,12 +94,17 @@ static void tweetfeed_stop(void)
 
 static int tweetfeed_start(const struct relay_config *cfg, char *err, size_t errlen)
 {
+	const struct tweetfeed_settings *t = tweetfeed_settings(cfg);
+	if (!t) {
+		snprintf(err, errlen, "the TweetFeed settings were not loaded");
+		return -1;
+	}
 	struct feed_engine_settings set = {
-		.url = cfg->tweetfeed_url,
-		.refresh_seconds = cfg->tweetfeed_refresh_seconds,
-		.full_refresh_seconds = cfg->tweetfeed_full_refresh_seconds,
-		.retention_days = cfg->tweetfeed_retention_days,
-		.max_bytes = cfg->tweetfeed_max_bytes,
+		.url = t->url,
+		.refresh_seconds = t->refresh_seconds,
+		.full_refresh_seconds = t->full_refresh_seconds,
+		.retention_days = t->retention_days,
+		.max_bytes = t->max_bytes,
 		.state_dir = cfg->state_dir,
 		.snapshot_file = "tweetfeed.snapshot",
 	};
@@ -106,7 +112,7 @@ static int tweetfeed_start(const struct relay_config *cfg, char *err, size_t err
 		snprintf(err, errlen, "out of memory while starting the TweetFeed feed");
 		return -1;
 	}
-	cache = tweetfeed_cache_new(TWEETFEED_CACHE_CAPACITY, (double)cfg->tweetfeed_cache_seconds);
+	cache = tweetfeed_cache_new(TWEETFEED_CACHE_CAPACITY, (double)t->cache_seconds);
 	/* Before the first request: a restart answers from the snapshot. */
 	if (feed_engine_restore(engine) < 0) {
 		snprintf(err, errlen, "out of memory while loading the TweetFeed snapshot");
@@ -198,6 +204,7 @@ const struct relay_module tweetfeed_module = {
 	.id = "tweetfeed",
 	.title = "TweetFeed",
 	.type_info = &tweetfeed_module_type,
+	.settings = &tweetfeed_settings_table,
 	.start = tweetfeed_start,
 	.wait_ready = tweetfeed_wait_ready,
 	.stop = tweetfeed_stop,

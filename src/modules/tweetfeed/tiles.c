@@ -18,7 +18,9 @@
 #include "config.h"
 #include "ctim/entities.h"
 #include "feeds/engine.h"
+#include "lib/now.h"
 #include "modules/tweetfeed/enrich.h"
+#include "modules/tweetfeed/settings.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/tiles_charts.h"
 #include "modules/tweettioc/tiles_stats.h"
@@ -72,8 +74,8 @@ static const char *const tile_tags[] = {"twitter", "tweetfeed", "ioc"};
 /* last_30_days only while the history reaches back 30 days. */
 static size_t periods_offered(const struct relay_request *req)
 {
-	return req && req->cfg && req->cfg->tweetfeed_retention_days < 30 ? N_PERIODS - 1
-									  : N_PERIODS;
+	const struct tweetfeed_settings *set = tweetfeed_settings(req ? req->cfg : NULL);
+	return set && set->retention_days < 30 ? N_PERIODS - 1 : N_PERIODS;
 }
 
 static const struct tile_def *tile_find(const char *id)
@@ -281,10 +283,9 @@ void tweetfeed_tile_data(const struct relay_request *req, const char *tile_id, c
 		response_add_error(res, RELAY_ERR_UNAVAILABLE, "%s", err);
 		return;
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	double refresh = req && req->cfg ? (double)req->cfg->tweetfeed_refresh_seconds : 900;
+	double now = now_seconds();
+	const struct tweetfeed_settings *set = tweetfeed_settings(req ? req->cfg : NULL);
+	double refresh = set ? (double)set->refresh_seconds : 900;
 	cJSON *data = NULL;
 	rc = tweetfeed_tiles_data_json(req, index, tile_id, period, now, refresh, &data, err,
 				       sizeof(err));

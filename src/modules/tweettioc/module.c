@@ -6,6 +6,7 @@
 #include "module.h"
 #include "modules/tweettioc/enrich.h"
 #include "modules/tweettioc/refresh.h"
+#include "modules/tweettioc/settings.h"
 #include "modules/tweettioc/tiles.h"
 
 /* /health turns into an error once the copy is older than this many refresh periods. */
@@ -15,8 +16,8 @@ static long refresh_seconds = 300;
 
 static int tweettioc_start(const struct relay_config *cfg, char *err, size_t errlen)
 {
-	refresh_seconds = cfg->tweettioc_refresh_seconds;
-	tiles_set_retention_days(cfg->tweettioc_retention_days);
+	refresh_seconds = tweettioc_settings(cfg)->refresh_seconds;
+	tiles_set_retention_days(tweettioc_settings(cfg)->retention_days);
 	/* Before the first request: the first answer after a restart comes
 	 * from the snapshot's data, not "not loaded yet". */
 	if (feed_snapshot_restore(cfg) < 0) {
@@ -107,6 +108,7 @@ const struct relay_module tweettioc_module = {
 	.id = "tweettioc",
 	.title = "Twitter IOC Hunter",
 	.type_info = &tweettioc_module_type,
+	.settings = &tweettioc_settings_table,
 	.start = tweettioc_start,
 	.wait_ready = feed_refresh_wait_first,
 	.stop = feed_refresh_stop,

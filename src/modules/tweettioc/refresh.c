@@ -17,8 +17,10 @@
 
 #include "config.h"
 #include "feeds/engine.h"
+#include "lib/now.h"
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/index.h"
+#include "modules/tweettioc/settings.h"
 #include "modules/tweettioc/snapshot.h"
 
 /* Settings until start() gives the configuration's (unit tests). */
@@ -26,13 +28,6 @@
 #define TWEETTIOC_DEFAULT_FULL_SECONDS 86400
 #define TWEETTIOC_DEFAULT_RETENTION_DAYS 30
 #define TWEETTIOC_DEFAULT_MAX_BYTES ((size_t)268435456)
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int source_url(const char *base, double now, int full, char *out, size_t len)
 {
@@ -77,15 +72,14 @@ static struct feed_engine engine = FEED_ENGINE_INITIALIZER(&source);
 /* The engine's settings from the configuration (or the defaults). */
 static void configure(const struct relay_config *cfg)
 {
+	const struct tweettioc_settings *t = tweettioc_settings(cfg);
 	struct feed_engine_settings set = {
-		.url = cfg ? cfg->tweettioc_url : "",
-		.refresh_seconds =
-			cfg ? cfg->tweettioc_refresh_seconds : TWEETTIOC_DEFAULT_REFRESH_SECONDS,
+		.url = t ? t->url : "",
+		.refresh_seconds = t ? t->refresh_seconds : TWEETTIOC_DEFAULT_REFRESH_SECONDS,
 		.full_refresh_seconds =
-			cfg ? cfg->tweettioc_full_refresh_seconds : TWEETTIOC_DEFAULT_FULL_SECONDS,
-		.retention_days =
-			cfg ? cfg->tweettioc_retention_days : TWEETTIOC_DEFAULT_RETENTION_DAYS,
-		.max_bytes = cfg ? cfg->tweettioc_max_bytes : TWEETTIOC_DEFAULT_MAX_BYTES,
+			t ? t->full_refresh_seconds : TWEETTIOC_DEFAULT_FULL_SECONDS,
+		.retention_days = t ? t->retention_days : TWEETTIOC_DEFAULT_RETENTION_DAYS,
+		.max_bytes = t ? t->max_bytes : TWEETTIOC_DEFAULT_MAX_BYTES,
 		.state_dir = cfg ? cfg->state_dir : NULL,
 		.snapshot_file = SNAPSHOT_FILE,
 	};

@@ -14,9 +14,11 @@
 
 #include "config.h"
 #include "ctim/entities.h"
+#include "lib/now.h"
 #include "modules/tweettioc/enrich.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/refresh.h"
+#include "modules/tweettioc/settings.h"
 #include "modules/tweettioc/tiles_charts.h"
 #include "modules/tweettioc/tiles_markdown.h"
 #include "modules/tweettioc/tiles_stats.h"
@@ -343,13 +345,6 @@ enum relay_err tiles_data_json(const struct feed_index *index, const char *tile_
 
 /* ---- module hooks */
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void tweettioc_tiles(const struct relay_request *req, struct relay_response *res)
 {
 	(void)req;
@@ -389,8 +384,8 @@ void tweettioc_tile_data(const struct relay_request *req, const char *tile_id, c
 	const struct feed_index *index = tweettioc_acquire_or_fail(res);
 	if (!index)
 		return;
-	double refresh = req && req->cfg ? (double)req->cfg->tweettioc_refresh_seconds
-					 : TILES_FALLBACK_REFRESH_SECONDS;
+	const struct tweettioc_settings *ts = tweettioc_settings(req ? req->cfg : NULL);
+	double refresh = ts ? (double)ts->refresh_seconds : TILES_FALLBACK_REFRESH_SECONDS;
 	cJSON *data = NULL;
 	rc = tiles_data_json(index, tile_id, period, now_seconds(), refresh, &data, err,
 			     sizeof(err));

@@ -18,7 +18,6 @@
 
 #include "ctim/entities.h"
 #include "modules/tweettioc/tiles_markdown.h"
-#include "net/upstream.h"
 #include "ctim/uri.h"
 
 #define TWITTER_BASE "https://twitter.com"
@@ -207,7 +206,7 @@ int tiles_chart_activity(cJSON *tile, const struct tiles_day *days, size_t n)
  * result would not be a valid URI (uri.h). */
 static int add_link(cJSON *bar, const char *base, const char *name)
 {
-	char *escaped = upstream_escape(name);
+	char *escaped = uri_escape(name);
 	if (!escaped)
 		return -1;
 	size_t len = strlen(base) + strlen(escaped) + 1;

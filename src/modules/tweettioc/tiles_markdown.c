@@ -44,7 +44,11 @@ int tiles_twitter_handle(const char *name)
 	return uri_twitter_handle(name);
 }
 
-int tiles_tweet_link(struct strbuf *sb, const struct feed_tweet *t)
+/* Appends the tweet's link (uri_tweet_link: the feed's when it is a valid
+ * Twitter URI, else rebuilt from account and id) as a link destination.
+ * Appends nothing and returns 1 when there is no usable link; 0 when
+ * appended, -1 when the buffer refused. */
+static int tweet_link(struct strbuf *sb, const struct feed_tweet *t)
 {
 	char buf[URI_MAX + 1];
 	const char *link;
@@ -95,7 +99,7 @@ static int link_cell(struct strbuf *sb, const struct feed_tweet *t)
 	size_t mark = sb->len;
 	if (strbuf_appends(sb, "[open](") != STRBUF_OK)
 		return -1;
-	int rc = tiles_tweet_link(sb, t);
+	int rc = tweet_link(sb, t);
 	if (rc < 0)
 		return -1;
 	if (rc == 1) { /* no usable link: an empty cell */
