@@ -29,6 +29,10 @@
  * parsing the feed; a refresh peaks at most at 2.5x the feed's bytes. */
 #define REFRESH_PEAK_TARGET 2.5
 
+/* TWEETTIOC_MAX_BYTES's default: the refresh runs under its item size
+ * limit and memory budget, as the relay's does. */
+#define RELAY_CAP ((size_t)268435456)
+
 #define LOOKUP_SAMPLES 4096
 #define LOOKUP_ROUNDS 200
 
@@ -98,8 +102,9 @@ static char *read_all(const char *path, size_t *len)
 /* A relay restarted from the snapshot in `dir` refreshes from `feed_path`
  * (len bytes): returns the peak RSS in MB. Mirrors refresh.c's order: the
  * download is parsed as it arrives (16 KiB at a time, as libcurl hands it
- * over), sharing the strings of unchanged tweets with the old copy; then
- * merge, index, and the old copy freed after the swap. Without `share`,
+ * over), sharing the strings of unchanged tweets with the old copy, under
+ * the default cap's item limit and memory budget; then merge, index, and
+ * the old copy freed after the swap. Without `share`,
  * as if every tweet had changed (the worst case, for MemoryMax): nothing
  * is shared and, each id being in the download, nothing retained. */
 static double refresh_peak(const char *dir, const char *feed_path, size_t len, int share,
@@ -120,6 +125,7 @@ static double refresh_peak(const char *dir, const char *feed_path, size_t len, i
 	struct feed_stream *stream = old ? feed_stream_new(share ? old->feed : NULL) : NULL;
 	if (!f || !stream)
 		return -1;
+	feed_stream_limit(stream, RELAY_CAP);
 	size_t n, total = 0;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		total += n;
@@ -130,7 +136,7 @@ static double refresh_peak(const char *dir, const char *feed_path, size_t len, i
 	if (total != len || feed_stream_finish(stream, &fresh, err, sizeof(err)) != RELAY_OK)
 		return -1;
 	feed_stream_free(stream);
-	struct feed *merged = feed_merge(fresh, old->feed, 0, 0);
+	struct feed *merged = feed_merge(fresh, old->feed, 0, RELAY_CAP);
 	struct feed_index *idx = merged ? feed_index_build(merged) : NULL;
 	feed_index_free(old);
 	if (!idx)

@@ -11,10 +11,14 @@ feed-scaling numbers and the p99 during feed swaps, and writes everything to
 build/bench.json.
 
 `run_bench.py auth` runs only the authentication pair; `run_bench.py memory`
-only the relay process's memory during a refresh of the largest feed;
-`run_bench.py tweetfeed` only the TweetFeed cases (deliberate x10 and
-observe x10 next to tweettioc's, each against the nginx ceiling in the same
-run) and the relay's memory during a refresh of a large TweetFeed answer.
+only the relay process's memory: during a refresh of the largest feed, and
+during a refresh of each hostile feed (one big item of tiny strings, many
+tiny IOCs; tools/gen_feed.py --hostile) next to the byte cap and the memory
+rule (memory_rule() below, as deploy/systemd states it); `run_bench.py
+hostile` only the hostile feeds; `run_bench.py tweetfeed` only the TweetFeed
+cases (deliberate x10 and observe x10 next to tweettioc's, each against the
+nginx ceiling in the same run) and the relay's memory during a refresh of a
+large TweetFeed answer.
 
 Environment: BENCH_SECONDS (per relay case, default 6), BENCH_CONNECTIONS
 (default 16), BENCH_THREADS (relay worker threads, default 2: one per core),
@@ -411,10 +415,85 @@ def relay_memory(tmp, big_feed):
         upstream.stop()
     out = {"feed_bytes": size, "first_download_peak_mb": first_peak, "serving_rss_mb": serving,
            "refresh_peak_mb": peak, "refresh_peak_to_feed": peak * 1048576 / size}
+    cap = 268435456  # TWEETTIOC_MAX_BYTES's default, which start_stack keeps
     print("  first download: peak RSS %.0f MB = %.2fx the feed; serving: %.0f MB; one refresh "
-          "(SIGHUP): peak %.0f MB = %.2fx the feed's bytes"
-          % (first_peak, first_peak * 1048576 / size, serving, peak, out["refresh_peak_to_feed"]),
-          flush=True)
+          "(SIGHUP): peak %.0f MB = %.2fx the feed's bytes (MemoryMax rule for the default "
+          "cap: %.0f MiB)"
+          % (first_peak, first_peak * 1048576 / size, serving, peak, out["refresh_peak_to_feed"],
+             memory_rule(cap) / 1048576.0), flush=True)
+    return out
+
+
+# The memory rule of deploy/systemd/securex-relay.service, in bytes:
+# MemoryMax = 4 x TWEETTIOC_MAX_BYTES + 64 MiB (two copies at the memory
+# budget, 2 x cap + 2 MiB each, plus one item's parse and the process).
+def memory_rule(cap):
+    return 4 * cap + 64 * 1048576
+
+
+def metric(base, name):
+    text = fetch(base + "/metrics", None)[1].decode()
+    m = re.search(r"^%s (\d+)" % name, text, re.M)
+    return int(m.group(1)) if m else -1
+
+
+# (byte cap, hostile feed size): the worst case a cap lets through (a feed
+# just under it), and the sizes of the review at the default cap.
+HOSTILE_CASES = ((16 * 1048576, 16 * 1048576 - 65536), (268435456, 8400000))
+
+
+def hostile_memory(tmp, cases=HOSTILE_CASES):
+    """Peak RSS of the relay process during one refresh (SIGHUP) to each
+    hostile feed, a small ordinary copy serving, next to the byte cap: the
+    item over the size limit is skipped, a feed whose parsed form is over
+    the memory budget is refused (the copy kept)."""
+    end = int(time.time()) - 60
+    small = tmp / "hostile-small.json"
+    generate(small, tweets=200, end=end, seed=3)
+    out = []
+    for cap, size in cases:
+        for shape in ("big-item", "tiny-iocs"):
+            path = tmp / ("hostile-%s-%d.json" % (shape, size))
+            generate(path, hostile=shape, bytes=size, end=end)
+            # A relay of its own per feed: freed memory is not always given
+            # back to the system, so an earlier peak would hide this one.
+            upstream, relay, nginx, base = start_stack(small, tmp,
+                                                       {"TWEETTIOC_MAX_BYTES": str(cap)})
+            try:
+                pid = relay.proc.pid
+                serving = proc_status_mb(pid, "VmRSS")
+                failures = metric(base, "tweettioc_refresh_failures_total")
+                upstream.path = str(path)
+                with open("/proc/%d/clear_refs" % pid, "w") as f:
+                    f.write("5")  # VmHWM starts again from VmRSS
+                before = metric(base, "tweettioc_refreshes_total")
+                os.kill(pid, signal.SIGHUP)
+                harness.wait_for(lambda: metric(base, "tweettioc_refreshes_total") > before,
+                                 180, interval=0.2, what="the refresh of the hostile feed")
+                peak = proc_status_mb(pid, "VmHWM")
+                refused = metric(base, "tweettioc_refresh_failures_total") > failures
+                row = {"shape": shape, "cap": cap, "feed_bytes": os.path.getsize(path),
+                       "serving_rss_mb": serving, "peak_mb": peak,
+                       "rule_mb": memory_rule(cap) / 1048576.0, "refused": refused,
+                       "tweets": metric(base, "tweettioc_feed_tweets"),
+                       "skipped": metric(base, "tweettioc_feed_skipped_items"),
+                       "over_budget": metric(base, "tweettioc_refresh_over_budget_total")}
+            finally:
+                nginx.stop()
+                relay.stop()
+                upstream.stop()
+                os.unlink(path)
+            row["within_rule"] = peak <= row["rule_mb"]
+            out.append(row)
+            print("  cap %3.0f MiB (budget 2 x cap + 2 MiB = %.0f MiB; MemoryMax rule 4 x cap "
+                  "+ 64 MiB = %.0f MiB), %-9s feed of %.1f MB: peak RSS %5.1f MB = %.2fx the "
+                  "cap, %.1fx the feed (%s; %.0f MB before); %s, %d tweets, %d skipped items"
+                  % (cap / 1048576.0, (2 * cap + 2097152) / 1048576.0, row["rule_mb"], shape,
+                     row["feed_bytes"] / 1e6, peak, peak * 1048576 / cap,
+                     peak * 1048576 / row["feed_bytes"],
+                     "within the rule" if row["within_rule"] else "OVER THE RULE", serving,
+                     "refused, previous copy kept" if refused else "accepted",
+                     row["tweets"], row["skipped"]), flush=True)
     return out
 
 
@@ -539,6 +618,13 @@ def main():
         generate(feed, iocs=1000000, end=int(time.time()) - 60, seed=7)
         print("== the relay process's memory (largest feed)", flush=True)
         relay_memory(tmp, feed)
+        print("== the relay process's memory (hostile feeds)", flush=True)
+        hostile_memory(tmp)
+        subprocess.run(["rm", "-rf", str(tmp)])
+        return
+    if sys.argv[1:] == ["hostile"]:  # only the hostile feeds
+        print("== the relay process's memory (hostile feeds)", flush=True)
+        hostile_memory(tmp)
         subprocess.run(["rm", "-rf", str(tmp)])
         return
     if sys.argv[1:] == ["tweetfeed"]:  # only the TweetFeed cases and memory
@@ -569,13 +655,15 @@ def main():
     refresh = refresh_under_load(tmp, big)
     print("== the relay process's memory (largest feed)", flush=True)
     memory = relay_memory(tmp, big)
+    print("== the relay process's memory (hostile feeds)", flush=True)
+    hostile = hostile_memory(tmp)
     print("== TweetFeed next to tweettioc", flush=True)
     tf_cases = tweetfeed_cases(tmp)
     print("== the relay process's memory (a large TweetFeed answer)", flush=True)
     tf_memory = tweetfeed_memory(tmp)
     report = {"cases": cases, "auth": auth, "feed_scaling": scaling,
+              "refresh_under_load": refresh, "relay_memory": memory, "hostile_memory": hostile,
               "tweetfeed_cases": tf_cases, "tweetfeed_memory": tf_memory,
-              "refresh_under_load": refresh, "relay_memory": memory,
               "downloads_per_day": downloads_per_day,
               "seconds": round(time.monotonic() - started, 1)}
     BUILD.mkdir(exist_ok=True)

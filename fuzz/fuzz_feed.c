@@ -7,9 +7,16 @@
  * stream parser in pieces (their size taken from the input), once on their
  * own and once sharing with the whole parse as a refresh does: each must
  * give the same answer, tweet for tweet.
+ *
+ * The scan that splits the array (feed_scan.h) is checked against cJSON:
+ * it ends an array where a whole-document parse does, with as many items;
+ * and with a small item limit (taken from the input) it hands over the
+ * same items, those over the limit unread, never keeping more than the
+ * limit.
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -17,6 +24,7 @@
 #include "fuzz_common.h"
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/feed_build.h"
+#include "modules/tweettioc/feed_scan.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/tiles.h"
 
@@ -122,12 +130,98 @@ static void check_pieces(const unsigned char *data, size_t size, size_t step,
 	feed_free(merged);
 }
 
+/* The items a scan handed over: each one's length, and whether it came
+ * unread (over the limit); whether cJSON took the last one for invalid. */
+struct scan_log {
+	size_t n, *lens;
+	unsigned char *unread;
+	size_t limit;
+	int last_invalid;
+};
+
+static enum feed_scan_next log_item(void *ctx, const char *p, size_t n)
+{
+	struct scan_log *log = ctx;
+	if (p ? n > log->limit : n <= log->limit)
+		fuzz_fail("the scan handed over an item on the wrong side of its limit");
+	log->lens[log->n] = n;
+	log->unread[log->n++] = p == NULL;
+	if (!p)
+		return FEED_SCAN_GO;
+	const char *end = NULL;
+	cJSON *v = n ? cJSON_ParseWithLengthOpts(p, n, &end, 0) : NULL;
+	log->last_invalid = !v || end != p + n;
+	cJSON_Delete(v);
+	return log->last_invalid ? FEED_SCAN_INVALID : FEED_SCAN_GO;
+}
+
+/* Scans data in pieces of `step` with an item limit; returns the state. */
+static enum feed_scan_state scan(const unsigned char *data, size_t size, size_t step,
+				 struct scan_log *log)
+{
+	struct feed_scan sc;
+	feed_scan_init(&sc, log->limit);
+	for (size_t at = 0; at < size; at += step) {
+		if (feed_scan_write(&sc, (const char *)data + at,
+				    size - at < step ? size - at : step, log_item, log))
+			fuzz_fail("the scan stopped without an allocation failure");
+		if (sc.pending_len > log->limit)
+			fuzz_fail("the scan kept more than its limit");
+	}
+	enum feed_scan_state state = sc.state;
+	feed_scan_free(&sc);
+	return state;
+}
+
+static void check_scan(const unsigned char *data, size_t size, size_t step)
+{
+	size_t cap = size + 1;
+	struct scan_log whole = {
+		.lens = calloc(cap, sizeof(size_t)), .unread = calloc(cap, 1), .limit = size + 1};
+	struct scan_log small = {.lens = calloc(cap, sizeof(size_t)),
+				 .unread = calloc(cap, 1),
+				 .limit = 1 + (size ? data[0] % 48 : 0)};
+	if (!whole.lens || !whole.unread || !small.lens || !small.unread)
+		fuzz_fail("out of memory without an allocation failure");
+	enum feed_scan_state s_whole = scan(data, size, size ? size : 1, &whole);
+	enum feed_scan_state s_small = scan(data, size, step, &small);
+	/* Against a whole-document parse: the same array, item for item (a
+	 * byte-order mark, which cJSON skips, and nesting near cJSON's limit,
+	 * one level deeper for the document, aside). */
+	cJSON *doc = cJSON_ParseWithLengthOpts((const char *)data, size, NULL, 0);
+	size_t opens = 0;
+	for (size_t i = 0; i < size; i++)
+		opens += data[i] == '[' || data[i] == '{';
+	int bom = size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0;
+	int array = s_whole == FEED_SCAN_END && !whole.last_invalid;
+	if (!bom && opens < CJSON_NESTING_LIMIT - 1 &&
+	    (array != cJSON_IsArray(doc) || (array && (size_t)cJSON_GetArraySize(doc) != whole.n)))
+		fuzz_fail("the scan and cJSON disagree on the array");
+	cJSON_Delete(doc);
+	/* A small limit: the same items, those over it unread; where the
+	 * whole scan found its last item invalid, the small one may have
+	 * skipped it unread and gone on. */
+	size_t common = whole.n < small.n ? whole.n : small.n;
+	for (size_t i = 0; i < common; i++)
+		if (whole.lens[i] != small.lens[i] ||
+		    small.unread[i] != (whole.lens[i] > small.limit))
+			fuzz_fail("a small item limit changed where items end");
+	if ((whole.n != small.n || s_whole != s_small) &&
+	    !(whole.last_invalid && whole.n <= small.n && small.unread[whole.n - 1]))
+		fuzz_fail("a small item limit changed how the array ends");
+	free(whole.lens);
+	free(whole.unread);
+	free(small.lens);
+	free(small.unread);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct feed *feed = NULL;
 	char err[256];
 	enum relay_err rc = feed_parse((const char *)data, size, &feed, err, sizeof(err));
 	size_t step = size ? 1 + data[size - 1] % 97 : 1;
+	check_scan(data, size, step);
 	if (rc != RELAY_OK) {
 		if (feed)
 			fuzz_fail("feed_parse failed but returned a feed");

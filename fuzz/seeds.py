@@ -117,6 +117,16 @@ def feed():
                              b'"link":"l","timestamp":1}}]')
     write(t, "nul-escape", '[{"domain":["a\\u0000b.com"],"tweet":{"id":"1","user":"u\\u0000v",'
                            '"tweet":"t\\u0000","link":"l","timestamp":1}}]')
+    # Where an item ends: brackets and escaped quotes inside strings, strings
+    # and scalars as items, and an item of tiny strings (skipped unread
+    # once over the item size limit).
+    write(t, "scan-strings", '[{"ip":["1.2.3.4"],"tweet":{"id":"1","user":"u",'
+                             '"tweet":"a\\"]},[{\\\\","link":"l","timestamp":1}},'
+                             '"]\\"",12,-1.5e3,true,null,[[]],{"a":{"b":[1,"}"]}}]')
+    write(t, "tiny-strings", '[{"ip":["2.2.2.2"' + ',"a"' * 400 + '],"tweet":{"id":"2",'
+                             '"user":"u","tweet":"t","link":"l","timestamp":2}},'
+                             '{"ip":["3.3.3.3"],"tweet":{"id":"3","user":"u","tweet":"t",'
+                             '"link":"l","timestamp":3}}]')
 
 
 def b64url(data):

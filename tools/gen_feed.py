@@ -9,6 +9,15 @@ The same --seed always gives the same bytes.
 
   tools/gen_feed.py --iocs 100000 --seed 3 > feed.json
   tools/gen_feed.py --tweets 2000 --end 1763856000 > feed.json
+
+--hostile writes, about --bytes long, one of the shapes a hostile upstream
+(or anyone on a plain-HTTP path) can send to blow up the relay's memory
+(`make bench`, the relay process's memory):
+  big-item   one item whose "ip" list is --bytes of tiny strings ("a","a",...),
+             between two ordinary items: parsed whole, each 4-byte string
+             is a cJSON node of ~100 bytes
+  tiny-iocs  tweets of 1,024 distinct short domains each (~9 bytes of JSON
+             per IOC): the parsed copy and its index take ~12x the bytes
 """
 import argparse
 import hashlib
@@ -47,6 +56,45 @@ def defang(value):
     return value.replace("http", "hxxp").replace(".", "[.]").replace("@", "[at]")
 
 
+def ordinary_item(n, ts, iocs):
+    tid = 1690000000000000000 + n  # not an id of the ordinary feeds above
+    item = {"tweet": {"id": str(tid), "user": "hostile", "tweet": "t%d" % n, "hashtags": [],
+                      "link": "https://twitter.com/hostile/status/%d" % tid,
+                      "timestamp": int(ts)}}
+    item.update(iocs)
+    return json.dumps(item, separators=(",", ":"))
+
+
+def base36(i):
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        i, r = divmod(i, 36)
+        out = digits[r] + out
+        if not i:
+            return out
+
+
+def hostile(shape, size, end, out):
+    if shape == "big-item":
+        first = ordinary_item(0, end, {"ip": ["1.1.1.1"]})
+        last = ordinary_item(2, end - 2, {"ip": ["3.3.3.3"]})
+        head, tail = ordinary_item(1, end - 1, {"ip": ["@"]}).split('"@"')
+        n = max(1, (size - len(first) - len(last) - len(head) - len(tail)) // 4)
+        out.write("[%s,%s%s%s,%s]\n" % (first, head, ",".join(['"a"'] * n), tail, last))
+        return
+    written, n, ioc = 1, 0, 0
+    out.write("[")
+    while written < size:
+        values = [base36(ioc + j) + ".io" for j in range(1024)]
+        ioc += 1024
+        text = ("," if n else "") + ordinary_item(n, end - n, {"domain": values})
+        out.write(text)
+        written += len(text)
+        n += 1
+    out.write("]\n")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tweets", type=int, help="number of tweets")
@@ -54,7 +102,12 @@ def main():
     p.add_argument("--days", type=int, default=7)
     p.add_argument("--end", type=int, default=1763856000, help="newest tweet, epoch seconds")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--hostile", choices=["big-item", "tiny-iocs"])
+    p.add_argument("--bytes", type=int, default=8400000, help="size of a --hostile feed")
     a = p.parse_args()
+    if a.hostile:
+        hostile(a.hostile, a.bytes, a.end, sys.stdout)
+        return
     if not a.tweets and not a.iocs:
         a.tweets = 2000
     rnd = random.Random(a.seed)

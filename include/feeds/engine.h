@@ -45,13 +45,21 @@ struct feed_source {
 	/* The URL of the full (full != 0) or recent window at `now`. 0, or -1
 	 * when it does not fit. */
 	int (*url)(const char *base, double now, int full, char *out, size_t len);
-	/* A parse that shares the strings of equal tweets of `reuse`; NULL on OOM. */
-	void *(*stream_new)(const struct feed *reuse, double now);
+	/* A parse that shares the strings of equal tweets of `reuse`, under
+	 * the limits that follow from `max_bytes` (the download cap); NULL on
+	 * OOM. */
+	void *(*stream_new)(const struct feed *reuse, double now, size_t max_bytes);
 	int (*stream_write)(void *stream, const char *data, size_t n); /* 0 or -1 (OOM) */
 	/* The copy (RELAY_OK) or why not; `ctx` is source_ctx. Called once. */
 	enum relay_err (*stream_finish)(void *ctx, void *stream, struct feed **out, char *err,
 					size_t errlen);
 	void (*stream_free)(void *stream);
+	/* Optional: 1 when the parse itself stopped the download (a copy over
+	 * its memory budget); stream_finish() then says why. */
+	int (*stream_stopped)(void *stream);
+	/* Optional: after every download, good or not (log what the parse
+	 * skipped). */
+	void (*stream_report)(void *stream, size_t max_bytes);
 	void *source_ctx;
 };
 
@@ -74,7 +82,8 @@ struct feed_engine_status {
 	unsigned long refreshes, failures, full_refreshes;
 	size_t tweets, iocs, skipped, bytes, memory;
 	double downloaded_bytes;
-	int restored; /* the first copy came from the snapshot */
+	int restored;		   /* the first copy came from the snapshot */
+	unsigned long over_budget; /* downloads the parse stopped (stream_stopped) */
 };
 
 /* One engine. Its fields are the engine's own: read them only through the

@@ -206,7 +206,8 @@ enum relay_err feed_engine_refresh_once(struct feed_engine *e, const struct rela
 		return RELAY_ERR_INTERNAL;
 	}
 	const struct feed_index *old = feed_engine_acquire(e);
-	struct sink_ctx sink = {e->src, e->src->stream_new(old ? old->feed : NULL, started)};
+	struct sink_ctx sink = {
+		e->src, e->src->stream_new(old ? old->feed : NULL, started, e->set.max_bytes)};
 	if (!sink.stream) {
 		feed_engine_release(e, old);
 		record_attempt(e, RELAY_ERR_INTERNAL, "out of memory before the download", started,
@@ -220,10 +221,19 @@ enum relay_err feed_engine_refresh_once(struct feed_engine *e, const struct rela
 	req.sink_ctx = &sink;
 	enum relay_err rc = upstream_get(cfg, &req);
 	size_t bytes = req.sunk + req.body.len;
-	if (rc != RELAY_OK)
-		snprintf(why, sizeof(why), "download failed: %s", req.detail);
-	else
+	/* A parse that stopped the download (over its budget) says why itself. */
+	int stopped = e->src->stream_stopped && e->src->stream_stopped(sink.stream);
+	if (rc == RELAY_OK || stopped)
 		rc = install(e, sink.stream, old, bytes, started, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "download failed: %s", req.detail);
+	if (e->src->stream_report)
+		e->src->stream_report(sink.stream, e->set.max_bytes);
+	if (stopped) {
+		pthread_mutex_lock(&e->lock);
+		e->status.over_budget++;
+		pthread_mutex_unlock(&e->lock);
+	}
 	upstream_request_free(&req);
 	e->src->stream_free(sink.stream);
 	feed_engine_release(e, old);

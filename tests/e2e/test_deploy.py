@@ -375,6 +375,31 @@ class DeploySystemdUnitsTest(unittest.TestCase):
                 [(k, v) for s, k, v in unit_entries(SYSTEMD / b) if s == "Socket"
                  and k != "ListenStream"])
 
+    def test_memory_max_follows_from_the_byte_cap(self):
+        """MemoryMax = 4 x TWEETTIOC_MAX_BYTES + 64M, the one rule: each copy
+        with its index is held to the memory budget 2 x cap + 2 MiB
+        (include/modules/tweettioc/feed_copy.h), two copies during a refresh,
+        plus one item's parse and the process. The units apply it to the
+        default cap, the Kubernetes limit to the ConfigMap's cap."""
+        mib = 1 << 20
+        cap = config_default("TWEETTIOC_MAX_BYTES")
+        for unit in ("securex-relay.service", "securex-relay@.service"):
+            with self.subTest(unit=unit):
+                self.assertEqual(unit_values(SYSTEMD / unit, "Service", "MemoryMax"),
+                                 ["%dM" % ((4 * cap + 64 * mib) // mib)])
+                with open(SYSTEMD / unit) as f:
+                    self.assertIn("# MemoryMax = 4 x TWEETTIOC_MAX_BYTES + 64M.", f.read())
+        kube = REPO / "deploy" / "kubernetes"
+        with open(kube / "configmap.yaml") as f:
+            kube_cap = int(re.search(r'^\s*TWEETTIOC_MAX_BYTES: "(\d+)"', f.read(), re.M).group(1))
+        with open(kube / "deployment.yaml") as f:
+            text = f.read()
+        limit = re.search(r"- name: relay\n.*?limits:\n(?:\s+cpu: \S+\n)?\s+memory: (\d+)Mi\n",
+                          text, re.S)
+        self.assertIsNotNone(limit, "no memory limit for the relay container")
+        self.assertEqual(int(limit.group(1)), (4 * kube_cap + 64 * mib) // mib)
+        self.assertIn("limit = 4 x TWEETTIOC_MAX_BYTES + 64 MiB", text)
+
     def test_exec_start_serves_the_socket_it_inherits(self):
         """The service's ExecStart, run the way the socket unit runs it: the
         listening socket (ListenStream, in a temp dir) handed over as fd 0 by

@@ -260,6 +260,63 @@ class TweettiocFaultTest(FaultCase):
         skipped = re.search(r"^tweettioc_feed_skipped_items (\d+)", metrics, re.M)
         self.assertEqual(int(skipped.group(1)), 2, metrics)
 
+    def metric(self, name, missing=None):
+        status, text, _ = self.get("/metrics")
+        m = re.search(r"^%s (\d+)" % name, text, re.M)
+        if not m and missing is not None:
+            return missing
+        self.assertIsNotNone(m, "no %s in /metrics" % name)
+        return int(m.group(1))
+
+    def test_an_item_over_the_size_limit_is_skipped_unread(self):
+        # Items over max(TWEETTIOC_MAX_BYTES / 16, 64 KiB) = 64 KiB are
+        # skipped without being parsed (docs/operations.md): this one of
+        # tiny strings was parsed whole by cJSON and served cut to 1,024 IOCs.
+        feed = load_feed()
+        newest = feed[0]["tweet"]
+        big = {"ip": ["7.7.7.71"] + ["a"] * 15000,
+               "tweet": dict(newest, id="900000000000000071")}
+        marker = {"md5": ["5eed0071" * 4], "tweet": dict(newest, id="900000000000000072")}
+        body = json.dumps([marker, big] + feed).encode()
+        self.assertLess(len(body), MAX_BYTES)
+        self.assertGreater(len(json.dumps(big)), 65536)
+        skipped = self.metric("tweettioc_feed_skipped_items")
+        self.faults.set_mode(ff.ok(body))
+        wait_for(lambda: self.deliberate(DELIBERATE_TT, [("md5", "5eed0071" * 4)])[1]
+                 .get("data", {}).get("verdicts"), 10, interval=0.2,
+                 what="the feed with the big item to be loaded")
+        _, answer = self.deliberate(DELIBERATE_TT, [("ip", "7.7.7.71")])
+        self.assertEqual(answer, {"data": {}}, "the item over the size limit was read")
+        self.assertEqual(self.metric("tweettioc_feed_skipped_items"), skipped + 1)
+        _report("one item of %d bytes among %d: skipped unread, the other items served"
+                % (len(json.dumps(big)), len(feed) + 2))
+
+    def test_a_feed_over_the_memory_budget_keeps_the_copy(self):
+        # 1,024 distinct short domains a tweet: ~11 bytes of JSON an IOC,
+        # ~14 times that parsed and indexed. Under the byte cap, but its
+        # parsed form passes the budget, 2 x TWEETTIOC_MAX_BYTES + 2 MiB:
+        # the download is refused and the copy kept (it used to be served).
+        newest = self.feed_doc[0]["tweet"]
+        items, size, n = [], 2, 0
+        while True:
+            item = {"md5": ["5eed0b0b" * 4] if n == 0 else [],
+                    "domain": ["%x.io" % (n * 1024 + i) for i in range(1024)],
+                    "tweet": dict(newest, id="91000000000000%04d" % n)}
+            size += len(json.dumps(item)) + 2
+            if size > MAX_BYTES - 1000:
+                break
+            items.append(item)
+            n += 1
+        body = json.dumps(items).encode()
+        refused = self.metric("tweettioc_refresh_over_budget_total", missing=0)
+        budget = 2 * MAX_BYTES + 2 * 1048576
+        self.keeps_copy("over the budget", lambda: self.faults.set_mode(ff.ok(body)),
+                        r"memory budget of %d bytes" % budget)
+        _, answer = self.deliberate(DELIBERATE_TT, [("md5", "5eed0b0b" * 4)])
+        self.assertEqual(answer, {"data": {}}, "the feed over the budget was served")
+        self.assertGreater(self.metric("tweettioc_refresh_over_budget_total"), refused)
+        _report("%d tweets x 1,024 IOCs, %d bytes (cap %d): refused" % (n, len(body), MAX_BYTES))
+
 
 class CybercrimeFaultTest(FaultCase):
     """One deliberate request, one fault per observable: each gets its own

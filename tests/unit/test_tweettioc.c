@@ -12,7 +12,9 @@
 #include "ctim/text.h"
 #include "testutil.h"
 #include "modules/tweettioc/enrich.h"
+#include "lib/json_arena.h"
 #include "modules/tweettioc/feed.h"
+#include "modules/tweettioc/feed_build.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/normalize.h"
 #include "modules/tweettioc/refresh.h"
@@ -738,8 +740,8 @@ START_TEST(a_copy_packs_strings_shares_keys_and_parses_as_it_downloads)
 	ck_assert_str_eq(f->tweets[0].iocs[0].value, "7.7.7.7");
 	feed_free(f);
 	feed_stream_free(st);
-	/* One item of 3 MB in 512-byte writes: read once whole (its text is
-	 * over the field limit, so skipped), then the next item as usual. */
+	/* One item of 3 MB in 512-byte writes: over the item size limit, so
+	 * skipped unread, then the next item as usual. */
 	size_t big = 3u << 20, blen = 0;
 	char *huge = malloc(big + 512);
 	ck_assert_ptr_nonnull(huge);
@@ -782,6 +784,308 @@ START_TEST(a_copy_packs_strings_shares_keys_and_parses_as_it_downloads)
 }
 END_TEST
 
+/* ---- memory that follows from the byte cap (issue 18) ---- */
+
+static size_t cjson_allocs;
+
+static void *counting_malloc(size_t n)
+{
+	cjson_allocs++;
+	return malloc(n);
+}
+
+/* Appends the "tweet" member of item `id` (its text full of what would
+ * end an item if strings were not followed: "]},[{ and an escaped quote). */
+static size_t put_tweet(char *out, size_t room, int id)
+{
+	int n = snprintf(out, room,
+			 "\"tweet\":{\"id\":\"%d\",\"user\":\"u\",\"tweet\":\"t \\\"]},[{\\\\\","
+			 "\"link\":\"https://x/%d\",\"timestamp\":%d}}",
+			 id, id, 1700000000 + id);
+	ck_assert(n > 0 && (size_t)n < room);
+	return (size_t)n;
+}
+
+/* [item 1, item 2: an IP then about `big` bytes of tiny strings, item 3];
+ * every item a valid tweet. */
+static char *big_item_feed(size_t big, size_t *len)
+{
+	size_t cap = big + 4096, n = 0;
+	char *json = malloc(cap);
+	ck_assert_ptr_nonnull(json);
+	n += (size_t)snprintf(json, cap, "[{\"ip\":[\"1.1.1.1\"],");
+	n += put_tweet(json + n, cap - n, 1);
+	n += (size_t)snprintf(json + n, cap - n, ",{\"ip\":[\"2.2.2.2\"");
+	while (n < big)
+		n += (size_t)snprintf(json + n, cap - n, ",\"a\"");
+	n += (size_t)snprintf(json + n, cap - n, "],");
+	n += put_tweet(json + n, cap - n, 2);
+	n += (size_t)snprintf(json + n, cap - n, ",{\"ip\":[\"3.3.3.3\"],");
+	n += put_tweet(json + n, cap - n, 3);
+	json[n++] = ']';
+	*len = n;
+	return json;
+}
+
+/* Finishes a stream that must succeed. */
+static struct feed *finish_ok(struct feed_stream *st)
+{
+	struct feed *f = NULL;
+	char err[256];
+	enum relay_err rc = feed_stream_finish(st, &f, err, sizeof(err));
+	ck_assert_msg(rc == RELAY_OK, "%s", err);
+	feed_stream_free(st);
+	return f;
+}
+
+/* One 3 MB item of tiny strings (cJSON would make a node of ~100 bytes of
+ * each 4-byte string: the review's 30x): skipped unread, never buffered
+ * whole nor given to cJSON, and the items around it kept. Once before the
+ * fix it was parsed whole, retried at doubling sizes, then kept cut to
+ * 1,024 IOCs. */
+START_TEST(an_item_over_the_size_limit_is_skipped_unread)
+{
+	size_t len;
+	char *json = big_item_feed(3u << 20, &len);
+	cJSON_Hooks counting = {.malloc_fn = counting_malloc, .free_fn = free};
+	cJSON_InitHooks(&counting);
+	cjson_allocs = 0;
+	struct feed *whole;
+	char err[256];
+	ck_assert_int_eq(feed_parse(json, len, &whole, err, sizeof(err)), RELAY_OK);
+	size_t allocs_whole = cjson_allocs;
+	/* In 4096-byte writes, as a download: never more than the limit kept. */
+	cjson_allocs = 0;
+	struct feed_stream *st = feed_stream_new(NULL);
+	size_t most = 0;
+	for (size_t at = 0; at < len; at += 4096) {
+		ck_assert_int_eq(
+			feed_stream_write(st, json + at, len - at < 4096 ? len - at : 4096), 0);
+		if (feed_stream_pending(st) > most)
+			most = feed_stream_pending(st);
+	}
+	size_t allocs_stream = cjson_allocs;
+	json_arena_install(); /* the relay's hooks, as the other tests expect */
+	struct feed *parts = finish_ok(st);
+	/* Two small items of about 20 nodes each: not the 800,000 strings. */
+	ck_assert_uint_lt(allocs_whole, 200);
+	ck_assert_uint_lt(allocs_stream, 200);
+	ck_assert_uint_le(most, FEED_ITEM_MAX);
+	const struct feed *feeds[] = {whole, parts};
+	for (int i = 0; i < 2; i++) {
+		ck_assert_uint_eq(feeds[i]->n_tweets, 2);
+		ck_assert_uint_eq(feeds[i]->n_skipped, 1);
+		ck_assert_str_eq(feeds[i]->tweets[0].id, "3");
+		ck_assert_str_eq(feeds[i]->tweets[1].id, "1");
+		ck_assert_str_eq(feeds[i]->tweets[1].text, "t \"]},[{\\");
+	}
+	feed_free(whole);
+	feed_free(parts);
+	free(json);
+}
+END_TEST
+
+/* A body that is not an array is kept only up to the item size limit to
+ * say what it is: before, it was kept whole (up to the byte cap) and
+ * parsed whole by cJSON, ~40 bytes of nodes for each "0,". */
+START_TEST(a_body_that_is_not_an_array_is_not_parsed_whole)
+{
+	size_t len = 2u << 20, n = 0;
+	char *json = malloc(len + 8);
+	ck_assert_ptr_nonnull(json);
+	n += (size_t)snprintf(json, 16, "{\"a\":[0");
+	while (n < len)
+		n += (size_t)snprintf(json + n, 8, ",0");
+	n += (size_t)snprintf(json + n, 8, "]}");
+	cJSON_Hooks counting = {.malloc_fn = counting_malloc, .free_fn = free};
+	cJSON_InitHooks(&counting);
+	cjson_allocs = 0;
+	struct feed_stream *st = feed_stream_new(NULL);
+	size_t most = 0;
+	for (size_t at = 0; at < n; at += 4096) {
+		ck_assert_int_eq(feed_stream_write(st, json + at, n - at < 4096 ? n - at : 4096),
+				 0);
+		if (feed_stream_pending(st) > most)
+			most = feed_stream_pending(st);
+	}
+	struct feed *f = NULL;
+	char err[256];
+	ck_assert_int_eq(feed_stream_finish(st, &f, err, sizeof(err)), RELAY_ERR_KEY_ERROR);
+	size_t allocs = cjson_allocs;
+	json_arena_install();
+	ck_assert_str_eq(err, "the feed is not a JSON array");
+	ck_assert_uint_le(most, FEED_ITEM_MAX);
+	ck_assert_uint_lt(allocs, 10);
+	feed_stream_free(st);
+	free(json);
+}
+END_TEST
+
+/* The limit follows from the byte cap: min(max(cap / 16, 64 KiB), 512 KiB);
+ * an item of exactly the limit is read, one byte more is skipped, in one
+ * write or split anywhere; bad JSON after a skipped item still refuses
+ * the feed. */
+START_TEST(the_item_size_limit_follows_from_the_byte_cap)
+{
+	ck_assert_uint_eq(feed_item_limit(0), FEED_ITEM_MAX);
+	ck_assert_uint_eq(feed_item_limit(1024), 64 * 1024);
+	ck_assert_uint_eq(feed_item_limit(4u << 20), 256 * 1024);
+	ck_assert_uint_eq(feed_item_limit(8u << 20), 512 * 1024);
+	ck_assert_uint_eq(feed_item_limit(256u << 20), 512 * 1024);
+	ck_assert_uint_eq(feed_memory_budget(0), 0);
+	ck_assert_uint_eq(feed_memory_budget(256u << 20), 514u << 20);
+
+	size_t cap = 1u << 20, limit = feed_item_limit(cap); /* 64 KiB */
+	char *json = malloc(2 * limit + 256);
+	ck_assert_ptr_nonnull(json);
+	for (size_t extra = 0; extra < 2; extra++) {
+		static const char head[] =
+			"[{\"ip\":[\"1.2.3.4\"],\"tweet\":{\"id\":\"9\",\"user\":"
+			"\"u\",\"link\":\"https://x/9\",\"timestamp\":9,"
+			"\"tweet\":\"";
+		static const char tail[] = "\"}}, 7 ]";
+		size_t item = limit + extra, n = strlen(head);
+		memcpy(json, head, n);
+		size_t text = item - (n - 1) - (strlen(tail) - strlen(", 7 ]"));
+		memset(json + n, 'x', text);
+		n += text;
+		memcpy(json + n, tail, strlen(tail));
+		n += strlen(tail);
+		static const size_t steps[] = {1 << 20, 1000, 7};
+		for (size_t k = 0; k < 3; k++) {
+			struct feed_stream *st = feed_stream_new(NULL);
+			feed_stream_limit(st, cap);
+			for (size_t at = 0; at < n; at += steps[k])
+				ck_assert_int_eq(
+					feed_stream_write(st, json + at,
+							  n - at < steps[k] ? n - at : steps[k]),
+					0);
+			ck_assert_uint_eq(feed_stream_oversized(st), extra);
+			struct feed *f = NULL;
+			char err[256];
+			enum relay_err rc = feed_stream_finish(st, &f, err, sizeof(err));
+			feed_stream_free(st);
+			if (extra) { /* only the "7" left: no item of the right shape */
+				ck_assert_int_eq(rc, RELAY_ERR_KEY_ERROR);
+				ck_assert_str_eq(
+					err, "none of the feed's 2 items has the expected shape");
+				continue;
+			}
+			ck_assert_msg(rc == RELAY_OK, "%s", err);
+			ck_assert_uint_eq(f->n_tweets, 1);
+			ck_assert_uint_eq(strlen(f->tweets[0].text), text);
+			feed_free(f);
+		}
+		/* After a skipped item the array must still be well formed. */
+		memcpy(json + n - 2, "x]", 2);
+		struct feed_stream *st = feed_stream_new(NULL);
+		feed_stream_limit(st, cap);
+		ck_assert_int_eq(feed_stream_write(st, json, n), 0);
+		struct feed *f = NULL;
+		char err[256];
+		ck_assert_int_eq(feed_stream_finish(st, &f, err, sizeof(err)), RELAY_ERR_KEY_ERROR);
+		ck_assert_str_eq(err, "the feed is not valid JSON");
+		feed_stream_free(st);
+	}
+	free(json);
+}
+END_TEST
+
+/* `tweets` tweets of 1,024 distinct short domains each (about 9 bytes of
+ * JSON per IOC, whose parsed form and index take about 14 times that). */
+static char *tiny_iocs_feed(int tweets, int first_id, size_t *len)
+{
+	size_t cap = (size_t)tweets * 12 * 1024 + 4096, n = 0;
+	char *json = malloc(cap);
+	ck_assert_ptr_nonnull(json);
+	json[n++] = '[';
+	for (int t = 0; t < tweets; t++) {
+		n += (size_t)snprintf(json + n, cap - n, "%s{\"domain\":[", t ? "," : "");
+		for (int i = 0; i < 1024; i++)
+			n += (size_t)snprintf(json + n, cap - n, "%s\"%x.io\"", i ? "," : "",
+					      (t + first_id) * 1024 + i);
+		n += (size_t)snprintf(json + n, cap - n, "],");
+		n += put_tweet(json + n, cap - n, first_id + t);
+	}
+	json[n++] = ']';
+	*len = n;
+	return json;
+}
+
+/* What a copy holds by the builder's count (feed_builder_memory()). */
+static size_t counted_memory(const struct feed *f)
+{
+	size_t n = feed_memory(f);
+	for (size_t i = 0; i < f->n_tweets; i++)
+		n += feed_index_estimate(f->tweets[i].iocs, f->tweets[i].n_iocs);
+	return n;
+}
+
+/* The review's many-tiny-IOCs feed took 12x its bytes: with the byte cap
+ * just over its size, its parsed form passes the budget (2 x cap + 2 MiB)
+ * partway, and the parse stops there and refuses it; the same bytes fit
+ * a cap 8 times larger. An honest feed up to its cap fits, and the history
+ * merged into a download stops at the budget (older tweets first). */
+START_TEST(a_feed_over_the_memory_budget_is_refused_as_it_is_parsed)
+{
+	size_t len;
+	char *json = tiny_iocs_feed(200, 0, &len); /* ~2 MB */
+	size_t cap = len + 1, at = 0;
+	struct feed_stream *st = feed_stream_new(NULL);
+	feed_stream_limit(st, cap);
+	int rc = 0;
+	for (; at < len && rc == 0; at += 16384)
+		rc = feed_stream_write(st, json + at, len - at < 16384 ? len - at : 16384);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(feed_stream_over_budget(st), 1);
+	ck_assert_uint_lt(at, len / 2); /* the download can stop early */
+	struct feed *f = NULL;
+	char err[256], want[256];
+	ck_assert_int_eq(feed_stream_finish(st, &f, err, sizeof(err)),
+			 RELAY_ERR_UPSTREAM_TOO_LARGE);
+	snprintf(want, sizeof(want),
+		 "the parsed feed would take more than its memory budget of %zu bytes "
+		 "(2 x TWEETTIOC_MAX_BYTES + 2 MiB)",
+		 feed_memory_budget(cap));
+	ck_assert_str_eq(err, want);
+	ck_assert_ptr_null(f);
+	feed_stream_free(st);
+
+	st = feed_stream_new(NULL);
+	feed_stream_limit(st, 8 * cap);
+	ck_assert_int_eq(feed_stream_write(st, json, len), 0);
+	struct feed *tiny = finish_ok(st);
+	ck_assert_uint_eq(tiny->n_tweets, 200);
+	ck_assert_uint_le(counted_memory(tiny), feed_memory_budget(8 * cap));
+	ck_assert_uint_gt(counted_memory(tiny), 10 * len); /* the blow-up the budget bounds */
+
+	size_t hlen;
+	char *honest = test_read_file("fixtures/tweettioc-feed-2000.json", &hlen);
+	st = feed_stream_new(NULL);
+	feed_stream_limit(st, hlen);
+	ck_assert_int_eq(feed_stream_write(st, honest, hlen), 0);
+	struct feed *h = finish_ok(st);
+	ck_assert_uint_eq(h->n_tweets, 2000);
+	feed_free(h);
+	free(honest);
+
+	/* History: the byte cap alone would keep ~199 of the 200 old tweets. */
+	size_t one_len;
+	char *one = tiny_iocs_feed(1, 1000, &one_len);
+	struct feed *fresh;
+	ck_assert_int_eq(feed_parse(one, one_len, &fresh, err, sizeof(err)), RELAY_OK);
+	struct feed *merged = feed_merge(fresh, tiny, 0, cap);
+	ck_assert_ptr_nonnull(merged);
+	ck_assert_uint_gt(merged->n_tweets, 1);
+	ck_assert_uint_lt(merged->n_tweets, 100);
+	ck_assert_uint_le(counted_memory(merged), feed_memory_budget(cap) + (1u << 20));
+	feed_free(merged);
+	feed_free(tiny);
+	free(one);
+	free(json);
+}
+END_TEST
+
 static Suite *tweettioc_suite(void)
 {
 	Suite *s = suite_create("tweettioc");
@@ -807,6 +1111,10 @@ static Suite *tweettioc_suite(void)
 	tcase_add_test(tc, a_reader_keeps_its_copy_across_a_swap);
 	tcase_add_test(tc, the_fixture_feed_indexes_every_mention);
 	tcase_add_test(tc, a_copy_packs_strings_shares_keys_and_parses_as_it_downloads);
+	tcase_add_test(tc, an_item_over_the_size_limit_is_skipped_unread);
+	tcase_add_test(tc, the_item_size_limit_follows_from_the_byte_cap);
+	tcase_add_test(tc, a_body_that_is_not_an_array_is_not_parsed_whole);
+	tcase_add_test(tc, a_feed_over_the_memory_budget_is_refused_as_it_is_parsed);
 	tcase_add_test(tc, limits_count_utf16_units_and_cut_whole_characters);
 	tcase_add_test(tc, markdown_text_is_escaped_and_defanged);
 	tcase_add_test(tc, emitted_uris_parse_strictly);

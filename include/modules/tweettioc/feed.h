@@ -1,118 +1,76 @@
-/* feed.h: one parsed copy of the Twitter IOC Hunter feed (CONTRACT 5).
+/* feed.h: the parser of the Twitter IOC Hunter feed (feed.c).
  *
  * feed_parse() turns the upstream's JSON array into tweets sorted newest
- * first, each with its IOCs refanged. Items of the wrong shape are skipped
- * and counted, never fatal; a body that is not a JSON array is.
+ * first, each with its IOCs refanged (the copy's types: feed_copy.h).
+ * Items of the wrong shape or over the item size limit are skipped and
+ * counted, never fatal; a body that is not a JSON array is.
  *
- * Ownership: a tweet's strings (id, text, link, hashtags, IOC values) live
- * in a segment: reference-counted storage that consecutive copies share, so
- * a refresh that finds a tweet unchanged points at the strings the serving
- * copy already holds instead of copying them (feed_build.c). Everything
- * else of a copy (tweet and IOC arrays, account names, extra keys) is its
- * own. feed_free() releases the copy and its references. A feed is
- * immutable once built.
+ * Ownership: the parser returns a feed the caller frees with feed_free();
+ * a stream owns its buffers until feed_stream_free().
  */
 #ifndef TWEETTIOC_FEED_H
 #define TWEETTIOC_FEED_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-#include "lib/arena.h"
 #include "http/relay_error.h"
+#include "modules/tweettioc/feed_copy.h"
 
-struct feed_posting;
-struct feed_segment;
+/* The item size limit: an item longer than this is skipped unread (only
+ * its strings and brackets are followed, to find where it ends), so no
+ * item is ever buffered or handed to cJSON past it. For a byte cap `c`
+ * (TWEETTIOC_MAX_BYTES):
+ *
+ *     limit = min(max(c / 16, FEED_ITEM_MIN), FEED_ITEM_MAX)
+ *
+ * FEED_ITEM_MAX (512 KiB) is a hundred times an item of the real feed (a
+ * few KB; a tweet with 1,024 URLs still fits), yet bounds what cJSON makes
+ * of one item: at most ~40 bytes of nodes per byte of JSON ("0,0,0,..."),
+ * so ~20 MiB, which the memory rule (feed_copy.h) counts once. c / 16: an
+ * item of a sixteenth of the feed is no tweet, and a small cap gets a
+ * proportionally small parse. FEED_ITEM_MIN, the longest string field: an
+ * ordinary item fits whatever the cap. */
+#define FEED_ITEM_MAX (512 * 1024)
+#define FEED_ITEM_MIN FEED_MAX_FIELD
+size_t feed_item_limit(size_t max_bytes);
 
-/* Longest string field kept from the feed; longer items are skipped. */
-#define FEED_MAX_FIELD (64 * 1024)
-
-/* Kept per tweet at most; the rest of a longer list is dropped. */
-#define FEED_MAX_HASHTAGS 64
-#define FEED_MAX_IOCS_PER_TWEET 1024
-
-enum feed_ioc_kind {
-	FEED_IOC_IP,
-	FEED_IOC_MD5,
-	FEED_IOC_SHA1,
-	FEED_IOC_SHA256,
-	FEED_IOC_MAIL,
-	FEED_IOC_DOMAIN,
-	FEED_IOC_URL,
-	FEED_IOC__MAX
-};
-
-/* The feed's list names: "ip", "md5", "sha1", "sha256", "mail", "domain", "url". */
-extern const char *const feed_ioc_list_names[FEED_IOC__MAX];
-
-struct feed_ioc {
-	enum feed_ioc_kind kind;
-	/* feed_build.c: 2 spare bytes precede `value`, so index.c can make the key
-	 * "<class>:<value>" share the value's bytes instead of a copy. */
-	unsigned char key_room;
-	const char *value;     /* refanged, otherwise as the feed wrote it */
-	const char *ctim_type; /* "ip", "ipv6", "md5", "sha1", "sha256", "email", "domain", "url" */
-	const char *key;       /* match key (normalize.h), NULL if the value has none */
-	const char *alt_key;   /* scheme-less URL key, or NULL */
-	const struct feed_posting *posting; /* index.c: the posting of `key`, NULL if none */
-};
-
-struct feed_tweet {
-	const char *id;
-	const char *user; /* interned: equal accounts share one pointer */
-	const char *text;
-	/* "" when it is https://twitter.com/<user>/status/<id>, which
-	 * uri_tweet_link() rebuilds: most links are, and that saves a copy's
-	 * largest string but the text. */
-	const char *link;
-	const char **hashtags; /* without a leading '#' */
-	uint32_t n_hashtags;
-	uint32_t segment; /* feed_build.c: the segment holding its strings */
-	double timestamp; /* epoch seconds */
-	struct feed_ioc *iocs;
-	size_t n_iocs;
-};
-
-struct feed {
-	struct feed_tweet *tweets; /* newest first */
-	size_t n_tweets;
-	size_t n_iocs;			/* IOC mentions over all tweets */
-	size_t n_accounts;		/* distinct users */
-	size_t n_skipped;		/* items of the wrong shape */
-	size_t source_bytes;		/* size of the JSON it came from */
-	struct arena arena;		/* this copy's own: IOC arrays, account names, keys */
-	struct feed_segment **segments; /* [0]: strings first stored by this copy */
-	size_t n_segments;
-};
-
-/* Parses `len` bytes of JSON. Returns RELAY_OK with *out set; or
- * RELAY_ERR_KEY_ERROR (not a JSON array) / RELAY_ERR_INTERNAL (out of
- * memory) with a message in err and *out NULL. */
+/* Parses `len` bytes of JSON (items up to FEED_ITEM_MAX, no budget).
+ * Returns RELAY_OK with *out set; or RELAY_ERR_KEY_ERROR (not a JSON
+ * array) / RELAY_ERR_INTERNAL (out of memory) with a message in err and
+ * *out NULL. */
 enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char *err,
 			  size_t errlen);
 
 /* The same parse as the bytes arrive (a download): each complete item is
- * read and stored at once, so only a partial item is ever buffered and the
- * download never exists whole. A tweet equal to one of `reuse` (the serving
- * copy, may be NULL, must outlive the stream) shares that tweet's strings,
- * so a refresh holds two copies of only what changed.
+ * read and stored at once, so only a partial item, never over the item
+ * size limit, is ever buffered and the download never exists whole. A
+ * tweet equal to one of `reuse` (the serving copy, may be NULL, must
+ * outlive the stream) shares that tweet's strings, so a refresh holds two
+ * copies of only what changed.
  *
- * feed_stream_new() returns NULL when out of memory. feed_stream_write()
- * returns 0, or -1 when out of memory (the stream is then only to free).
- * feed_stream_finish() answers as feed_parse() does for all bytes written;
- * call it once. feed_stream_free() releases the stream (not the feed). */
+ * feed_stream_new() returns NULL when out of memory.
+ * feed_stream_limit() applies a byte cap (TWEETTIOC_MAX_BYTES): its item
+ * size limit (feed_item_limit()) and its memory budget
+ * (feed_memory_budget()); without it items are limited to FEED_ITEM_MAX
+ * and the copy is not. feed_stream_write() returns 0, or -1 when out of
+ * memory or over the budget (the stream is then only to finish and free:
+ * a download may stop there). feed_stream_finish() answers as feed_parse()
+ * does for all bytes written, or RELAY_ERR_UPSTREAM_TOO_LARGE when the
+ * copy went over its budget; call it once. feed_stream_free() releases
+ * the stream (not the feed). */
 struct feed_stream;
 struct feed_stream *feed_stream_new(const struct feed *reuse);
+void feed_stream_limit(struct feed_stream *s, size_t max_bytes);
 int feed_stream_write(struct feed_stream *s, const char *data, size_t n);
 enum relay_err feed_stream_finish(struct feed_stream *s, struct feed **out, char *err,
 				  size_t errlen);
 void feed_stream_free(struct feed_stream *s);
 /* Bytes the stream holds back, waiting for the rest of an item. */
 size_t feed_stream_pending(const struct feed_stream *s);
-
-void feed_free(struct feed *feed);
-
-/* The CTIM type of an IOC of this kind and (refanged) value. */
-const char *feed_ioc_ctim_type(enum feed_ioc_kind kind, const char *value);
+/* Items skipped so far for being over the item size limit (also counted
+ * in the feed's n_skipped). */
+size_t feed_stream_oversized(const struct feed_stream *s);
+/* Whether the copy went over its memory budget (the download is refused). */
+int feed_stream_over_budget(const struct feed_stream *s);
 
 #endif

@@ -27,6 +27,7 @@ struct feed_status {
 	double downloaded_bytes;      /* feed bytes downloaded so far */
 	unsigned long full_refreshes; /* good downloads of the whole window */
 	int restored;		      /* the first copy came from the snapshot */
+	unsigned long over_budget;    /* downloads refused: over the memory budget */
 };
 
 /* The current index with a reference held, or NULL when none is loaded. */

@@ -38,8 +38,9 @@ static int source_url(const char *base, double now, int full, char *out, size_t 
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-static void *source_new(const struct feed *reuse, double now)
+static void *source_new(const struct feed *reuse, double now, size_t max_bytes)
 {
+	(void)max_bytes; /* the download cap bounds the answer; rows are read one by one */
 	return tweetfeed_stream_new(reuse, now);
 }
 

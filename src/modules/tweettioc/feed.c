@@ -2,12 +2,16 @@
  *
  * The feed is untrusted: every field is type-checked, strings must be valid
  * UTF-8, and an item that fails is skipped and counted rather than failing
- * the whole copy. The parse is a stream: bytes go in as they download, each
- * complete item is read with cJSON and handed to the builder (feed_build.c),
- * and only a partial item waits for the next bytes.
+ * the whole copy. The parse is a stream: bytes go in as they download,
+ * the scan (feed_scan.c) hands over each complete item, which is read once
+ * with cJSON and given to the builder (feed_build.c); only a partial item
+ * waits for the next bytes. An item over the size limit (feed.h) is
+ * skipped unread, and a copy over its memory budget (feed_copy.h) stops
+ * the parse.
  */
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/feed_build.h"
+#include "modules/tweettioc/feed_scan.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,45 +25,17 @@
 #include "http/observables.h"
 #include "modules/tweettioc/normalize.h"
 
-const char *const feed_ioc_list_names[FEED_IOC__MAX] = {
-	[FEED_IOC_IP] = "ip",	      [FEED_IOC_MD5] = "md5",	[FEED_IOC_SHA1] = "sha1",
-	[FEED_IOC_SHA256] = "sha256", [FEED_IOC_MAIL] = "mail", [FEED_IOC_DOMAIN] = "domain",
-	[FEED_IOC_URL] = "url",
-};
-
-static const char *const kind_ctim_types[FEED_IOC__MAX] = {
-	[FEED_IOC_IP] = "ip",	      [FEED_IOC_MD5] = "md5",	 [FEED_IOC_SHA1] = "sha1",
-	[FEED_IOC_SHA256] = "sha256", [FEED_IOC_MAIL] = "email", [FEED_IOC_DOMAIN] = "domain",
-	[FEED_IOC_URL] = "url",
-};
-
-/* Where the stream is in the feed's one JSON array. */
-enum stream_state {
-	STREAM_START,	  /* before the '[' */
-	STREAM_FIRST,	  /* after '[': an item or ']' */
-	STREAM_ITEM,	  /* after ',': an item */
-	STREAM_AFTER,	  /* after an item: ',' or ']' */
-	STREAM_END,	  /* after ']': the rest is ignored */
-	STREAM_NOT_ARRAY, /* kept whole, to say what it is at the end */
-	STREAM_BROKEN,	  /* not valid JSON: the rest is ignored */
-};
-
-/* The parse: the builder that stores each tweet, a scratch arena for the
- * one item being read (its refanged values and arrays), and where the
- * bytes received so far leave it. */
+/* The parse: the scan that splits the array into items, the builder that
+ * stores each tweet, and a scratch arena for the one item being read (its
+ * refanged values and arrays). */
 struct feed_stream {
+	struct feed_scan scan;
 	struct feed_builder b;
 	struct arena scratch;
-	size_t skipped; /* items of the wrong shape */
-	enum stream_state state;
-	char *pending; /* bytes received but not parsed: at most a partial item */
-	size_t len, cap;
-	/* An item that did not parse yet is tried again once this many bytes
-	 * are pending: each try doubles what it sees, so an item split over
-	 * many writes costs at most twice its parse. */
-	size_t retry_at;
+	size_t skipped;	  /* items of the wrong shape or over the limit */
+	size_t oversized; /* of those, over the limit */
 	size_t items, total;
-	int oom;
+	int oom, over_budget;
 };
 
 static const char *str_field(const cJSON *obj, const char *name)
@@ -192,7 +168,7 @@ static int parse_item(struct arena *a, const cJSON *item, struct feed_tweet *t)
 	return 1;
 }
 
-/* Adds one feed item; 0, or -1 when out of memory. */
+/* Adds one feed item; 0, -1 when out of memory, FEED_OVER_BUDGET. */
 static int add_item(struct feed_stream *s, const cJSON *item)
 {
 	struct feed_tweet t;
@@ -201,15 +177,17 @@ static int add_item(struct feed_stream *s, const cJSON *item)
 	int rc = parse_item(&s->scratch, item, &t);
 	if (rc == 0)
 		s->skipped++;
-	return rc < 0 || (rc > 0 && feed_builder_put(&s->b, &t) < 0) ? -1 : 0;
+	if (rc > 0)
+		rc = feed_builder_put(&s->b, &t);
+	return rc < 0 ? rc : 0;
 }
 
-/* Whitespace as cJSON skips it. */
-static const char *skip_space(const char *p, const char *end)
+size_t feed_item_limit(size_t max_bytes)
 {
-	while (p < end && (unsigned char)*p <= 32)
-		p++;
-	return p;
+	size_t limit = max_bytes ? max_bytes / 16 : FEED_ITEM_MAX;
+	if (limit < FEED_ITEM_MIN)
+		limit = FEED_ITEM_MIN;
+	return limit > FEED_ITEM_MAX ? FEED_ITEM_MAX : limit;
 }
 
 struct feed_stream *feed_stream_new(const struct feed *reuse)
@@ -218,6 +196,7 @@ struct feed_stream *feed_stream_new(const struct feed *reuse)
 	if (!s)
 		return NULL;
 	arena_init(&s->scratch, 64 * 1024);
+	feed_scan_init(&s->scan, FEED_ITEM_MAX);
 	if (feed_builder_init(&s->b, NULL) != 0) {
 		free(s);
 		return NULL;
@@ -229,13 +208,19 @@ struct feed_stream *feed_stream_new(const struct feed *reuse)
 	return s;
 }
 
+void feed_stream_limit(struct feed_stream *s, size_t max_bytes)
+{
+	s->scan.limit = feed_item_limit(max_bytes);
+	s->b.budget = feed_memory_budget(max_bytes);
+}
+
 void feed_stream_free(struct feed_stream *s)
 {
 	if (!s)
 		return;
 	arena_free(&s->scratch);
 	feed_builder_abort(&s->b);
-	free(s->pending);
+	feed_scan_free(&s->scan);
 	free(s);
 }
 
@@ -259,154 +244,79 @@ static cJSON *parse_blanked(const char *p, size_t n)
 	return item;
 }
 
-/* Reads the item at q (avail bytes). Returns its length, 0 when it needs
- * more bytes, -1 when out of memory, -2 when it is not valid JSON. */
-static long stream_item(struct feed_stream *s, const char *q, size_t avail, int final)
+/* The scan's callback: reads one whole item (n bytes at q) with a single
+ * cJSON parse, or counts an item over the limit (q NULL) as skipped. */
+static enum feed_scan_next read_item(void *ctx, const char *q, size_t n)
 {
-	if (!final && avail < s->retry_at)
-		return 0;
+	struct feed_stream *s = ctx;
+	if (!q) {
+		s->items++;
+		s->skipped++;
+		s->oversized++;
+		return FEED_SCAN_GO;
+	}
 	const char *next = NULL;
 	errno = 0;
-	cJSON *item = cJSON_ParseWithLengthOpts(q, avail, &next, 0);
-	if (item && !final && next == q + avail) {
-		/* A number or literal that ends the bytes so far may go on. */
+	cJSON *item = n ? cJSON_ParseWithLengthOpts(q, n, &next, 0) : NULL;
+	if (item && next != q + n) { /* "truex", "1.5e": not one value */
 		cJSON_Delete(item);
 		item = NULL;
 		errno = 0;
 	}
-	if (!item) {
-		if (errno == ENOMEM)
-			return -1;
-		if (final)
-			return -2;
-		s->retry_at = avail * 2;
-		return 0;
-	}
-	s->retry_at = 0;
-	size_t n = (size_t)(next - q);
-	if (json_find_nul_escape(q, n) >= 0) {
+	if (item && json_find_nul_escape(q, n) >= 0) {
 		cJSON_Delete(item);
 		errno = 0;
-		if (!(item = parse_blanked(q, n)))
-			return errno == ENOMEM ? -1 : -2;
+		item = parse_blanked(q, n);
+	}
+	if (!item) {
+		s->oom = errno == ENOMEM;
+		return s->oom ? FEED_SCAN_STOP : FEED_SCAN_INVALID;
 	}
 	int rc = add_item(s, item);
 	cJSON_Delete(item);
-	return rc < 0 ? -1 : (long)n;
-}
-
-/* Parses what it can of the n bytes at p; returns how many it used (the
- * rest is a partial item, or the whole document when it is not an array). */
-static size_t stream_parse(struct feed_stream *s, const char *p, size_t n, int final)
-{
-	const char *q = p, *end = p + n;
-	for (;;) {
-		q = skip_space(q, end);
-		if (s->state >= STREAM_END || s->oom)
-			return s->state == STREAM_NOT_ARRAY ? (size_t)(q - p) : n;
-		if (q == end)
-			return n;
-		switch (s->state) {
-		case STREAM_START:
-			if (*q != '[') {
-				s->state = STREAM_NOT_ARRAY;
-				continue;
-			}
-			q++;
-			s->state = STREAM_FIRST;
-			continue;
-		case STREAM_AFTER:
-			if (*q == ',' || *q == ']') {
-				s->state = *q == ',' ? STREAM_ITEM : STREAM_END;
-				q++;
-			} else {
-				s->state = STREAM_BROKEN;
-			}
-			continue;
-		case STREAM_FIRST:
-			if (*q == ']') {
-				s->state = STREAM_END;
-				continue;
-			}
-			/* fall through */
-		default: {
-			long used = stream_item(s, q, (size_t)(end - q), final);
-			if (used == 0)
-				return (size_t)(q - p);
-			if (used < 0) {
-				s->oom = used == -1;
-				s->state = used == -1 ? s->state : STREAM_BROKEN;
-				continue;
-			}
-			q += used;
-			s->state = STREAM_AFTER;
-		}
-		}
-	}
-}
-
-/* Keeps n bytes for later; 0, or -1 when out of memory. */
-static int stream_keep(struct feed_stream *s, const char *data, size_t n)
-{
-	if (s->len + n > s->cap) {
-		size_t cap = s->cap ? s->cap : 64 * 1024;
-		while (cap < s->len + n)
-			cap *= 2;
-		char *bigger = realloc(s->pending, cap);
-		if (!bigger)
-			return -1;
-		s->pending = bigger;
-		s->cap = cap;
-	}
-	memcpy(s->pending + s->len, data, n);
-	s->len += n;
-	return 0;
+	s->oom = rc == -1;
+	s->over_budget = rc == FEED_OVER_BUDGET;
+	return rc < 0 ? FEED_SCAN_STOP : FEED_SCAN_GO;
 }
 
 int feed_stream_write(struct feed_stream *s, const char *data, size_t n)
 {
 	s->total += n;
-	if (s->oom)
-		return -1;
-	if (s->state == STREAM_END || s->state == STREAM_BROKEN)
-		return 0;
-	size_t used = 0;
-	if (s->len == 0 && s->state != STREAM_NOT_ARRAY) {
-		/* Nothing pending: parse straight from the caller's bytes. */
-		used = stream_parse(s, data, n, 0);
-	} else if (s->state != STREAM_NOT_ARRAY) {
-		if (stream_keep(s, data, n) != 0)
-			return s->oom = 1, -1;
-		size_t done = stream_parse(s, s->pending, s->len, 0);
-		if (done) /* else still one partial item: nothing to move */
-			memmove(s->pending, s->pending + done, s->len - done);
-		s->len -= done;
-		return s->oom ? -1 : 0;
-	}
-	if (s->oom)
-		return -1;
-	if (s->state != STREAM_END && s->state != STREAM_BROKEN && used < n &&
-	    stream_keep(s, data + used, n - used) != 0)
-		return s->oom = 1, -1;
-	return 0;
+	if (feed_scan_write(&s->scan, data, n, read_item, s) != 0)
+		s->oom |= s->scan.nomem;
+	return s->oom || s->over_budget ? -1 : 0;
 }
 
 size_t feed_stream_pending(const struct feed_stream *s)
 {
-	return s->len;
+	return s->scan.pending_len;
 }
 
-/* Not an array: says whether it is JSON at all. */
+size_t feed_stream_oversized(const struct feed_stream *s)
+{
+	return s->oversized;
+}
+
+int feed_stream_over_budget(const struct feed_stream *s)
+{
+	return s->over_budget;
+}
+
+/* Not an array: says whether it is JSON at all (when it was short enough
+ * to be kept whole). */
 static enum relay_err not_an_array(const struct feed_stream *s, char *err, size_t errlen)
 {
+	const struct feed_scan *sc = &s->scan;
 	errno = 0;
-	cJSON *other = cJSON_ParseWithLengthOpts(s->pending ? s->pending : "", s->len, NULL, 0);
+	cJSON *other = sc->cut ? NULL
+			       : cJSON_ParseWithLengthOpts(sc->pending ? sc->pending : "",
+							   sc->pending_len, NULL, 0);
 	if (!other && errno == ENOMEM) {
 		snprintf(err, errlen, "out of memory while parsing the feed");
 		return RELAY_ERR_INTERNAL;
 	}
 	snprintf(err, errlen, "%s",
-		 other ? "the feed is not a JSON array" : "the feed is not valid JSON");
+		 other || sc->cut ? "the feed is not a JSON array" : "the feed is not valid JSON");
 	cJSON_Delete(other);
 	return RELAY_ERR_KEY_ERROR;
 }
@@ -415,15 +325,20 @@ enum relay_err feed_stream_finish(struct feed_stream *s, struct feed **out, char
 				  size_t errlen)
 {
 	*out = NULL;
-	if (s->state < STREAM_END && !s->oom)
-		stream_parse(s, s->pending ? s->pending : "", s->len, 1);
 	if (s->oom) {
 		snprintf(err, errlen, "out of memory while parsing the feed");
 		return RELAY_ERR_INTERNAL;
 	}
-	if (s->state == STREAM_START || s->state == STREAM_NOT_ARRAY)
+	if (s->over_budget) {
+		snprintf(err, errlen,
+			 "the parsed feed would take more than its memory budget of %zu bytes "
+			 "(2 x TWEETTIOC_MAX_BYTES + 2 MiB)",
+			 s->b.budget);
+		return RELAY_ERR_UPSTREAM_TOO_LARGE;
+	}
+	if (s->scan.state == FEED_SCAN_START || s->scan.state == FEED_SCAN_NOT_ARRAY)
 		return not_an_array(s, err, errlen);
-	if (s->state != STREAM_END) {
+	if (s->scan.state != FEED_SCAN_END) {
 		snprintf(err, errlen, "the feed is not valid JSON");
 		return RELAY_ERR_KEY_ERROR;
 	}
@@ -456,11 +371,4 @@ enum relay_err feed_parse(const char *json, size_t len, struct feed **out, char 
 		snprintf(err, errlen, "out of memory while parsing the feed");
 	feed_stream_free(s);
 	return rc;
-}
-
-const char *feed_ioc_ctim_type(enum feed_ioc_kind kind, const char *value)
-{
-	if (kind == FEED_IOC_IP && strchr(value, ':'))
-		return "ipv6";
-	return kind_ctim_types[kind];
 }

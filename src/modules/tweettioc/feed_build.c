@@ -1,21 +1,15 @@
 /* feed_build.c: builds feed copies whose unchanged tweets share storage (feed_build.h).
  *
- * A tweet's strings (id, text, link, hashtags, IOC values) are written once
- * into a segment, a reference-counted arena, and every later copy that
- * keeps the tweet unchanged points at them and takes a reference. A refresh
- * therefore adds to memory only what changed, plus the copy's own tweet and
- * IOC arrays and its index (`make bench`, refresh peak). A tweet's strings
- * are all in one segment, and account names are each copy's own, so a
- * segment can be dropped without touching another one.
- *
- * Segments only die whole: a copy that would keep too little of one copies
- * the tweets it still needs into its own segment instead (compact()), so
- * the bytes that dead tweets hold stay under half of what is live.
+ * A tweet the serving copy holds unchanged is not copied: the new copy
+ * points at its strings in the serving copy's segment (feed_copy.c) and
+ * takes a reference. A refresh therefore adds to memory only what changed,
+ * plus the copy's own tweet and IOC arrays and its index (`make bench`,
+ * refresh peak), and each copy is held to the memory budget of the byte
+ * cap (feed_copy.h): a download over it is refused, history past it goes.
  */
 #include "modules/tweettioc/feed_build.h"
 
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,88 +18,6 @@
 #include "http/observables.h"
 #include "modules/tweettioc/normalize.h"
 #include "ctim/uri.h"
-
-/* A shared segment is kept while at least 2/3 of its bytes are live and it
- * is not small; otherwise its live tweets move into the new copy's own. */
-#define SEGMENT_MIN_SHARED (4u * 1024 * 1024)
-#define SEGMENT_CHUNK (256u * 1024)
-
-struct feed_segment {
-	atomic_uint refs;
-	struct arena strings;
-};
-
-static struct feed_segment *segment_new(void)
-{
-	struct feed_segment *s = malloc(sizeof(*s));
-	if (!s)
-		return NULL;
-	atomic_init(&s->refs, 1);
-	arena_init(&s->strings, SEGMENT_CHUNK);
-	return s;
-}
-
-static void segment_ref(struct feed_segment *s)
-{
-	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
-}
-
-/* The last reference frees: copies die on request threads and the refresh
- * thread alike, hence the atomic count. */
-static void segment_unref(struct feed_segment *s)
-{
-	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
-		arena_free(&s->strings);
-		free(s);
-	}
-}
-
-void feed_free(struct feed *feed)
-{
-	if (!feed)
-		return;
-	for (size_t i = 0; i < feed->n_segments; i++)
-		segment_unref(feed->segments[i]);
-	free(feed->segments);
-	arena_free(&feed->arena);
-	free(feed->tweets);
-	free(feed);
-}
-
-size_t feed_memory(const struct feed *feed)
-{
-	size_t n = feed->arena.reserved + feed->n_tweets * sizeof(struct feed_tweet);
-	for (size_t i = 0; i < feed->n_segments; i++)
-		n += feed->segments[i]->strings.reserved;
-	return n;
-}
-
-size_t feed_shared_bytes(const struct feed *feed, const struct feed *other)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < feed->n_segments; i++)
-		for (size_t j = 0; other && j < other->n_segments; j++)
-			if (feed->segments[i] == other->segments[j])
-				n += feed->segments[i]->strings.reserved;
-	return n;
-}
-
-/* An empty copy with an empty own segment, or NULL. */
-static struct feed *feed_new(void)
-{
-	struct feed *feed = calloc(1, sizeof(*feed));
-	if (!feed)
-		return NULL;
-	arena_init(&feed->arena, 1024 * 1024);
-	feed->segments = malloc(sizeof(*feed->segments));
-	if (!feed->segments || !(feed->segments[0] = segment_new())) {
-		free(feed->segments);
-		free(feed);
-		return NULL;
-	}
-	feed->n_segments = 1;
-	return feed;
-}
 
 static int text_ok(const char *s, size_t max, int nonempty)
 {
@@ -141,8 +53,12 @@ int feed_builder_init(struct feed_builder *b, struct feed *adopt)
 		return 0;
 	b->cap = adopt->n_tweets;
 	adopt->n_accounts = 0;
+	for (size_t i = 1; i < adopt->n_segments; i++)
+		b->shared_bytes += feed_segment_bytes(adopt->segments[i]);
+	b->index_bytes = 0;
 	for (size_t i = 0; i < adopt->n_tweets; i++) {
 		const struct feed_tweet *t = &adopt->tweets[i];
+		b->index_bytes += feed_index_estimate(t->iocs, t->n_iocs);
 		g_hash_table_insert(b->ids, (gpointer)t->id, (gpointer)t->id);
 		if (!g_hash_table_lookup(b->users, t->user)) {
 			g_hash_table_insert(b->users, (gpointer)t->user, (gpointer)t->user);
@@ -188,43 +104,6 @@ static const char *intern_user(struct feed_builder *b, const char *user)
 	return copy;
 }
 
-/* A copy of the value with 2 spare bytes before it (feed_ioc.key_room). */
-static const char *value_copy(struct arena *a, struct feed_ioc *ioc, const char *s)
-{
-	size_t n = strlen(s);
-	char *p = arena_alloc_bytes(a, n + 3);
-	if (!p)
-		return NULL;
-	p[0] = p[1] = '\0';
-	memcpy(p + 2, s, n + 1);
-	ioc->key_room = 1;
-	return p + 2;
-}
-
-/* Copies the strings of t (already in the feed) into its own segment and
- * points t at them; the IOC array, the copy's own, is updated in place. */
-static int copy_strings(struct feed *feed, struct feed_tweet *t)
-{
-	struct arena *a = &feed->segments[0]->strings;
-	t->segment = 0;
-	if (!(t->id = arena_strdup(a, t->id)) || !(t->text = arena_strdup(a, t->text)) ||
-	    !(t->link = t->link[0] ? arena_strdup(a, t->link) : ""))
-		return -1;
-	if (t->n_hashtags) {
-		const char **tags = arena_alloc(a, t->n_hashtags * sizeof(*tags));
-		if (!tags)
-			return -1;
-		for (size_t i = 0; i < t->n_hashtags; i++)
-			if (!(tags[i] = arena_strdup(a, t->hashtags[i])))
-				return -1;
-		t->hashtags = tags;
-	}
-	for (size_t j = 0; j < t->n_iocs; j++)
-		if (!(t->iocs[j].value = value_copy(a, &t->iocs[j], t->iocs[j].value)))
-			return -1;
-	return 0;
-}
-
 /* Gives t (made from src) IOC entries of the copy's own, with src's kinds
  * and values; keys and postings are left to index.c. 0, or -1. */
 static int own_iocs(struct feed *feed, struct feed_tweet *t, const struct feed_tweet *src)
@@ -238,7 +117,7 @@ static int own_iocs(struct feed *feed, struct feed_tweet *t, const struct feed_t
 		struct feed_ioc *ioc = &t->iocs[j];
 		memset(ioc, 0, sizeof(*ioc));
 		ioc->kind = src->iocs[j].kind;
-		ioc->key_room = src->iocs[j].key_room; /* copy_strings() sets it for a copy */
+		ioc->key_room = src->iocs[j].key_room; /* feed_copy_strings() sets it for a copy */
 		ioc->value = src->iocs[j].value;
 		ioc->ctim_type = feed_ioc_ctim_type(ioc->kind, ioc->value);
 	}
@@ -258,7 +137,7 @@ static int store_copy(struct feed_builder *b, const struct feed_tweet *src)
 	if (uri_tweet_link_canonical(src->link, src->user, src->id))
 		t->link = "";
 	if (!(t->user = intern_user(b, src->user)) || own_iocs(feed, t, src) != 0 ||
-	    copy_strings(feed, t) != 0)
+	    feed_copy_strings(feed, t) != 0)
 		return -1;
 	return 1;
 }
@@ -289,7 +168,8 @@ static long segment_index(struct feed_builder *b, const struct feed *from, uint3
 		feed->segments = more;
 		feed->segments[i] = seg;
 		feed->n_segments++;
-		segment_ref(seg);
+		feed_segment_ref(seg);
+		b->shared_bytes += feed_segment_bytes(seg);
 	}
 	b->seg_map[s] = (uint32_t)i + 1;
 	return (long)i;
@@ -319,6 +199,19 @@ static void commit(struct feed_builder *b)
 		g_hash_table_insert(b->ids, (gpointer)t->id, (gpointer)t->id);
 	b->feed->n_iocs += t->n_iocs;
 	b->feed->n_tweets++;
+	b->index_bytes += feed_index_estimate(t->iocs, t->n_iocs);
+}
+
+size_t feed_builder_memory(const struct feed_builder *b)
+{
+	const struct feed *feed = b->feed;
+	if (!feed)
+		return 0;
+	/* The tweet array as allocated (it grows by doubling), the copy's own
+	 * arena and segment as reserved, the shared segments whole (they live
+	 * as long as this copy does) and the index to come. */
+	return b->cap * sizeof(*feed->tweets) + feed->arena.reserved +
+	       feed_segment_bytes(feed->segments[0]) + b->shared_bytes + b->index_bytes;
 }
 
 /* The tweet of `feed` with src's timestamp and id (tweets are sorted by
@@ -354,9 +247,12 @@ int feed_builder_put(struct feed_builder *b, const struct feed_tweet *src)
 	const struct feed_tweet *same = find_tweet(b->reuse, src);
 	int rc = same && same_tweet(src, same) ? store_shared(b, b->reuse, same)
 					       : store_copy(b, src);
-	if (rc > 0)
-		commit(b);
-	return rc;
+	if (rc <= 0)
+		return rc;
+	commit(b);
+	/* Checked after the tweet is in: a copy over its budget is refused
+	 * whole, never kept in part. */
+	return b->budget && feed_builder_memory(b) > b->budget ? FEED_OVER_BUDGET : 1;
 }
 
 int feed_builder_add(struct feed_builder *b, const struct feed_tweet *src)
@@ -379,65 +275,6 @@ int feed_builder_add(struct feed_builder *b, const struct feed_tweet *src)
 	return feed_builder_put(b, src);
 }
 
-/* Bytes a tweet's strings take in its segment (as copy_strings() lays
- * them out, to within alignment). */
-static size_t tweet_storage(const struct feed_tweet *t)
-{
-	size_t n = strlen(t->id) + strlen(t->text) + 2 + (t->link[0] ? strlen(t->link) + 1 : 0);
-	if (t->n_hashtags)
-		n += (t->n_hashtags * sizeof(*t->hashtags) + 15) & ~(size_t)15;
-	for (size_t i = 0; i < t->n_hashtags; i++)
-		n += strlen(t->hashtags[i]) + 1;
-	for (size_t j = 0; j < t->n_iocs; j++)
-		n += strlen(t->iocs[j].value) + 3;
-	return n;
-}
-
-/* Keeps the shared segments that are mostly live and large; the tweets of
- * the others get copies in our own segment and those segments are let go.
- * 0, or -1 when out of memory. */
-static int compact(struct feed *feed)
-{
-	size_t n = feed->n_segments;
-	if (n <= 1)
-		return 0;
-	size_t *live = calloc(n, sizeof(*live));
-	uint32_t *renumber = calloc(n, sizeof(*renumber)); /* new index + 1, 0: dropped */
-	int rc = -1;
-	if (!live || !renumber)
-		goto out;
-	for (size_t i = 0; i < feed->n_tweets; i++)
-		live[feed->tweets[i].segment] += tweet_storage(&feed->tweets[i]);
-	uint32_t kept = 1;
-	renumber[0] = 1;
-	for (size_t s = 1; s < n; s++) {
-		size_t used = feed->segments[s]->strings.used;
-		if (used >= SEGMENT_MIN_SHARED && live[s] >= used / 3 * 2)
-			renumber[s] = ++kept;
-	}
-	for (size_t i = 0; i < feed->n_tweets; i++) {
-		struct feed_tweet *t = &feed->tweets[i];
-		if (!renumber[t->segment]) {
-			if (copy_strings(feed, t) != 0)
-				goto out;
-		} else {
-			t->segment = renumber[t->segment] - 1;
-		}
-	}
-	for (size_t s = 1; s < n; s++) {
-		if (renumber[s])
-			feed->segments[renumber[s] - 1] = feed->segments[s];
-		else
-			segment_unref(feed->segments[s]);
-	}
-	feed->n_segments = kept;
-	rc = 0;
-out:
-	free(live);
-	free(renumber);
-	return rc;
-}
-
 static void builder_tables_free(struct feed_builder *b)
 {
 	if (b->users)
@@ -458,7 +295,7 @@ struct feed *feed_builder_finish(struct feed_builder *b, int compacting)
 	if (!feed)
 		return NULL;
 	if ((!feed->tweets && !(feed->tweets = calloc(1, sizeof(*feed->tweets)))) ||
-	    (compacting && compact(feed) != 0)) {
+	    (compacting && feed_compact(feed) != 0)) {
 		feed_free(feed);
 		return NULL;
 	}
@@ -473,18 +310,20 @@ void feed_builder_abort(struct feed_builder *b)
 	b->feed = NULL;
 }
 
-size_t feed_tweet_bytes(const struct feed_tweet *t)
+/* What sharing tweet t of `from` would add to feed_builder_memory(). */
+static size_t shared_cost(const struct feed_builder *b, const struct feed *from,
+			  const struct feed_tweet *t)
 {
-	/* The JSON around the strings of one item is about 150 bytes. */
-	size_t link = t->link[0] ? strlen(t->link)
-				 : strlen("https://twitter.com/") + strlen(t->user) +
-					   strlen("/status/") + strlen(t->id);
-	size_t n = 150 + strlen(t->id) + strlen(t->user) + strlen(t->text) + link;
-	for (size_t i = 0; i < t->n_hashtags; i++)
-		n += strlen(t->hashtags[i]) + 4;
-	for (size_t i = 0; i < t->n_iocs; i++)
-		n += strlen(t->iocs[i].value) + 4;
-	return n;
+	const struct feed *feed = b->feed;
+	size_t n = t->n_iocs * sizeof(*t->iocs) + feed_index_estimate(t->iocs, t->n_iocs) +
+		   (feed->n_tweets == b->cap ? (b->cap ? b->cap : 1024) * sizeof(*t) : 0);
+	if (b->mapped == from && b->seg_map[t->segment])
+		return n;
+	const struct feed_segment *seg = from->segments[t->segment];
+	for (size_t i = 0; i < feed->n_segments; i++)
+		if (feed->segments[i] == seg)
+			return n;
+	return n + feed_segment_bytes(seg);
 }
 
 struct feed *feed_merge(struct feed *fresh, const struct feed *retained, double cutoff,
@@ -494,13 +333,17 @@ struct feed *feed_merge(struct feed *fresh, const struct feed *retained, double 
 	size_t bytes = fresh->source_bytes;
 	if (feed_builder_init(&b, fresh) != 0)
 		return NULL;
+	b.budget = feed_memory_budget(max_bytes);
 	for (size_t i = 0; retained && i < retained->n_tweets; i++) {
 		const struct feed_tweet *t = &retained->tweets[i];
 		if (t->timestamp < cutoff || feed_builder_has(&b, t->id))
 			continue;
-		/* Newest first: past the cap, the older history goes. */
+		/* Newest first: past the cap or the budget, the older history
+		 * goes (the budget to within one chunk of the copy's arena). */
 		bytes += feed_tweet_bytes(t);
-		if (max_bytes && bytes > max_bytes)
+		if (max_bytes &&
+		    (bytes > max_bytes ||
+		     feed_builder_memory(&b) + shared_cost(&b, retained, t) > b.budget))
 			break;
 		/* Retained tweets were checked when first stored: shared. */
 		if (store_shared(&b, retained, t) < 0) {

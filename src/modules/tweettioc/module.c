@@ -97,9 +97,13 @@ static void tweettioc_metrics(struct strbuf *out)
 		"%lu\n"
 		"# HELP tweettioc_downloaded_bytes_total Feed bytes downloaded.\n"
 		"# TYPE tweettioc_downloaded_bytes_total counter\n"
-		"tweettioc_downloaded_bytes_total %.0f\n",
+		"tweettioc_downloaded_bytes_total %.0f\n"
+		"# HELP tweettioc_refresh_over_budget_total Downloads refused: their parsed form "
+		"was over the memory budget (2 x TWEETTIOC_MAX_BYTES + 2 MiB).\n"
+		"# TYPE tweettioc_refresh_over_budget_total counter\n"
+		"tweettioc_refresh_over_budget_total %lu\n",
 		st.loaded, age, st.tweets, st.iocs, st.skipped, st.bytes, st.memory, st.refreshes,
-		st.failures, st.full_refreshes, st.downloaded_bytes);
+		st.failures, st.full_refreshes, st.downloaded_bytes, st.over_budget);
 }
 
 extern const struct module_type_info tweettioc_module_type;

@@ -34,10 +34,31 @@ static int source_url(const char *base, double now, int full, char *out, size_t 
 	return feed_url_days(base, now, full ? 7 : 1, out, len);
 }
 
-static void *source_new(const struct feed *reuse, double now)
+/* Items over the size limit are skipped unread, and a copy over the
+ * memory budget is refused as it is parsed: both follow from the byte
+ * cap, and so does MemoryMax (feed_copy.h). */
+static void *source_new(const struct feed *reuse, double now, size_t max_bytes)
 {
 	(void)now;
-	return feed_stream_new(reuse);
+	struct feed_stream *s = feed_stream_new(reuse);
+	if (s)
+		feed_stream_limit(s, max_bytes);
+	return s;
+}
+
+static int source_stopped(void *s)
+{
+	return feed_stream_over_budget(s);
+}
+
+static void source_report(void *s, size_t max_bytes)
+{
+	size_t oversized = feed_stream_oversized(s);
+	if (oversized)
+		fprintf(stderr,
+			"securex-relay: tweettioc: %zu feed item(s) over the item size limit of "
+			"%zu bytes skipped unread\n",
+			oversized, feed_item_limit(max_bytes));
 }
 
 static int source_write(void *s, const char *data, size_t n)
@@ -65,6 +86,8 @@ static const struct feed_source source = {
 	.stream_write = source_write,
 	.stream_finish = source_finish,
 	.stream_free = source_free,
+	.stream_stopped = source_stopped,
+	.stream_report = source_report,
 };
 
 static struct feed_engine engine = FEED_ENGINE_INITIALIZER(&source);
@@ -126,6 +149,7 @@ void feed_store_status(struct feed_status *out)
 	out->downloaded_bytes = st.downloaded_bytes;
 	out->full_refreshes = st.full_refreshes;
 	out->restored = st.restored;
+	out->over_budget = st.over_budget;
 }
 
 int feed_url_days(const char *base, double now, int days, char *out, size_t outlen)
