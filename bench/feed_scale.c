@@ -24,6 +24,7 @@
 #include "modules/tweettioc/feed_build.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/snapshot.h"
+#include "modules/tweettioc/state_dir.h"
 
 /* Targets of issue 13: loading the snapshot takes at most as long as
  * parsing the feed; a refresh peaks at most at 2.5x the feed's bytes. */
@@ -99,7 +100,7 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* A relay restarted from the snapshot in `dir` refreshes from `feed_path`
+/* A relay restarted from the snapshot in the state directory `dfd` refreshes from `feed_path`
  * (len bytes): returns the peak RSS in MB. Mirrors refresh.c's order: the
  * download is parsed as it arrives (16 KiB at a time, as libcurl hands it
  * over), sharing the strings of unchanged tweets with the old copy, under
@@ -107,18 +108,19 @@ static char *read_all(const char *path, size_t *len)
  * the old copy freed after the swap. Without `share`,
  * as if every tweet had changed (the worst case, for MemoryMax): nothing
  * is shared and, each id being in the download, nothing retained. */
-static double refresh_peak(const char *dir, const char *feed_path, size_t len, int share,
-			   double *load_peak, double *base)
+static double refresh_peak(int dfd, const char *feed_path, size_t len, int share, double *load_peak,
+			   double *base)
 {
 	*base = rss_kb() / 1024.0;
 	struct feed *loaded, *fresh;
 	double when;
 	char err[256], chunk[16384];
-	if (snapshot_load(dir, &loaded, &when, err, sizeof(err)) != 1)
+	if (snapshot_load(dfd, 0, (double)time(NULL), &loaded, &when, err, sizeof(err)) != 1)
 		return -1;
 	struct feed_index *old = feed_index_build(loaded);
-	/* The refresh's own peak: loading the snapshot (its file pages mapped
-	 * while the copy is built) is the start-up's, reported by the caller. */
+	/* The refresh's own peak: loading the snapshot (the file read into
+	 * memory while the copy is built) is the start-up's, reported by the
+	 * caller. */
 	double start_peak = hwm_mb();
 	reset_hwm();
 	FILE *f = fopen(feed_path, "rb");
@@ -228,8 +230,14 @@ static int measure(const char *path_json, FILE *json, int judged)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(snap_path, sizeof(snap_path), "%s/%s", dir, SNAPSHOT_FILE);
+	int dfd = state_dir_open(dir, err, sizeof(err));
+	if (dfd < 0) {
+		fprintf(stderr, "feed_scale: %s\n", err);
+		return 1;
+	}
 	double t2 = now_s();
-	if (snapshot_write(dir, idx->feed, 1.0, NULL, err, sizeof(err)) != 0) {
+	/* Refreshed now: a snapshot dated before its tweets is refused. */
+	if (snapshot_write(dfd, idx->feed, (double)time(NULL), NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "feed_scale: %s\n", err);
 		return 1;
 	}
@@ -240,7 +248,7 @@ static int measure(const char *path_json, FILE *json, int judged)
 	size_t snap_bytes = stat(snap_path, &st) == 0 ? (size_t)st.st_size : 0;
 	double t3 = now_s(), when;
 	struct feed *loaded;
-	int got = snapshot_load(dir, &loaded, &when, err, sizeof(err));
+	int got = snapshot_load(dfd, 0, (double)time(NULL), &loaded, &when, err, sizeof(err));
 	double t_read = now_s() - t3;
 	if (got != 1 || !(idx = feed_index_build(loaded))) {
 		fprintf(stderr, "feed_scale: cannot load the snapshot: %s\n", err);
@@ -261,7 +269,7 @@ static int measure(const char *path_json, FILE *json, int judged)
 		if (pid == 0) {
 			close(pipefd[0]);
 			double r[3];
-			r[0] = refresh_peak(dir, path_json, len, share, &r[1], &r[2]);
+			r[0] = refresh_peak(dfd, path_json, len, share, &r[1], &r[2]);
 			if (write(pipefd[1], r, sizeof(r)) != (ssize_t)sizeof(r))
 				_exit(1);
 			_exit(0);
@@ -280,6 +288,7 @@ static int measure(const char *path_json, FILE *json, int judged)
 			peaks[2] = r[0];
 		}
 	}
+	close(dfd);
 	unlink(snap_path);
 	rmdir(dir);
 	double peak_mb = peaks[0], ratio = peak_mb * 1048576.0 / (double)len;

@@ -110,6 +110,10 @@ def feed():
         {"ip": ["1.1.1.1"], "tweet": {"id": str(i), "user": "u%d" % (i % 3), "tweet": "t",
                                       "link": "l", "timestamp": ts}}
         for i, ts in enumerate([0, 1e11, 1e11 + 1, -1, 86400 * 365 * 50, 1763254094.999, 1e-300])])
+    # Repeated ids and times in the future (issue 18), as fixtures/ has them.
+    for name in ("repeated-ids", "future"):
+        with open(os.path.join(HERE, "..", "fixtures", "tweettioc-feed-%s.json" % name), "rb") as f:
+            write(t, name, f.read())
     write(t, "empty", "[]")
     write(t, "object", "{}")
     write(t, "truncated", '[{"ip": ["1.2.3.4"], "tweet": {"id": "1", "user": "x",')
@@ -269,6 +273,11 @@ def snapshot():
     write(t, "bad-kind", snapshot_bytes([dict(tweets[0], iocs=[(9, "1.2.3.4")])]))
     write(t, "invalid-utf8", snapshot_bytes([dict(tweets[0], text=b"\xff\xfe")]))
     write(t, "duplicate-id", snapshot_bytes([tweets[0], tweets[0]]))
+    write(t, "repeated-id-edited", snapshot_bytes(
+        [tweets[0], dict(tweets[0], text="edited", iocs=[(0, "198.51.100.7")])]))
+    # Times in the future (issue 18): refused as a whole.
+    write(t, "future-refresh", snapshot_bytes(tweets, last_success=4102444800.0))
+    write(t, "future-tweet", snapshot_bytes([dict(tweets[0], timestamp=4102444800.0)] + tweets[1:]))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ struct feed_source {
 	const char *id;		 /* "tweetfeed": log lines, metrics prefix, <id>.snapshot */
 	const char *title;	 /* "TweetFeed": messages */
 	const char *url_setting; /* "TWEETFEED_URL": named when a URL does not fit */
+	const char *cap_setting; /* "TWEETFEED_MAX_BYTES": named when a snapshot is too large */
 	/* The URL of the full (full != 0) or recent window at `now`. 0, or -1
 	 * when it does not fit. */
 	int (*url)(const char *base, double now, int full, char *out, size_t len);
@@ -84,6 +85,7 @@ struct feed_engine_status {
 	double downloaded_bytes;
 	int restored;		   /* the first copy came from the snapshot */
 	unsigned long over_budget; /* downloads the parse stopped (stream_stopped) */
+	size_t future;		   /* of the skipped items, those dated over a day ahead */
 };
 
 /* One engine. Its fields are the engine's own: read them only through the
@@ -108,6 +110,7 @@ struct feed_engine {
 	int need_full;	    /* the next download asks for the whole window */
 	double last_full;   /* when the last full download succeeded */
 	char *snapshot_dir; /* the state directory in use; NULL: memory only */
+	int snapshot_fd;    /* it, opened once (state_dir.h); -1: memory only */
 };
 
 #define FEED_ENGINE_INITIALIZER(source)                             \

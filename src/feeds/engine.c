@@ -23,6 +23,7 @@
 #include "modules/tweettioc/feed_build.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/snapshot.h"
+#include "modules/tweettioc/state_dir.h"
 #include "net/upstream.h"
 
 struct feed_engine *feed_engine_new(const struct feed_source *source,
@@ -36,6 +37,7 @@ struct feed_engine *feed_engine_new(const struct feed_source *source,
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->cond, NULL);
 	e->need_full = 1;
+	e->snapshot_fd = -1;
 	return e;
 }
 
@@ -104,6 +106,7 @@ void feed_engine_swap(struct feed_engine *e, struct feed_index *index)
 		e->status.tweets = index->feed->n_tweets;
 		e->status.iocs = index->n_distinct_iocs;
 		e->status.skipped = index->feed->n_skipped;
+		e->status.future = index->feed->n_future;
 		e->status.bytes = index->feed->source_bytes;
 		e->status.memory = feed_index_memory(index);
 	}
@@ -140,6 +143,16 @@ static void record_attempt(struct feed_engine *e, enum relay_err err, const char
 	pthread_mutex_unlock(&e->lock);
 }
 
+/* Forgets the state directory: memory-only from now on. */
+static void snapshot_close(struct feed_engine *e)
+{
+	free(e->snapshot_dir);
+	e->snapshot_dir = NULL;
+	if (e->snapshot_fd >= 0)
+		close(e->snapshot_fd);
+	e->snapshot_fd = -1;
+}
+
 /* Writes the current copy to the state directory (refresh thread only). */
 static void write_snapshot(struct feed_engine *e, double last_success)
 {
@@ -147,10 +160,10 @@ static void write_snapshot(struct feed_engine *e, double last_success)
 		return;
 	const struct feed_index *cur = feed_engine_acquire(e);
 	char err[512];
-	if (cur && snapshot_write_file(e->snapshot_dir, e->set.snapshot_file, cur->feed,
+	if (cur && snapshot_write_file(e->snapshot_fd, e->set.snapshot_file, cur->feed,
 				       last_success, &e->stop_requested, err, sizeof(err)) != 0)
-		fprintf(stderr, "securex-relay: %s: %s; the previous snapshot is kept\n",
-			e->src->id, err);
+		fprintf(stderr, "securex-relay: %s: %s in %s; the previous snapshot is kept\n",
+			e->src->id, err, e->snapshot_dir);
 	feed_engine_release(e, cur);
 }
 
@@ -257,25 +270,29 @@ int feed_engine_restore(struct feed_engine *e)
 {
 	char err[512];
 	const char *id = e->src->id;
-	free(e->snapshot_dir);
-	e->snapshot_dir = NULL;
+	snapshot_close(e);
 	e->need_full = 1;
 	e->last_full = 0;
 	if (!e->set.snapshot_file)
 		return 0;
-	if (snapshot_dir_ready(e->set.state_dir, err, sizeof(err)) != 0) {
+	int fd = state_dir_open(e->set.state_dir, err, sizeof(err));
+	if (fd < 0) {
 		fprintf(stderr,
 			"securex-relay: %s: state directory unusable (%s); running memory-only: "
 			"the feed is not kept across restarts\n",
 			id, err);
 		return 0;
 	}
-	if (!(e->snapshot_dir = strdup(e->set.state_dir)))
+	if (!(e->snapshot_dir = strdup(e->set.state_dir))) {
+		close(fd);
 		return -1;
+	}
+	e->snapshot_fd = fd;
 	struct feed *feed = NULL;
 	double last_success = 0;
-	int rc = snapshot_load_file(e->snapshot_dir, e->set.snapshot_file, &feed, &last_success,
-				    err, sizeof(err));
+	int rc = snapshot_load_file(e->snapshot_fd, e->set.snapshot_file, e->src->cap_setting,
+				    e->set.max_bytes, now_seconds(), &feed, &last_success, err,
+				    sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr,
 			"securex-relay: %s: ignoring the snapshot in %s (%s); waiting for a "
@@ -415,8 +432,7 @@ void feed_engine_stop(struct feed_engine *e)
 		e->thread_running = 0;
 	}
 	feed_engine_clear(e);
-	free(e->snapshot_dir);
-	e->snapshot_dir = NULL;
+	snapshot_close(e);
 }
 
 void feed_engine_free(struct feed_engine *e)

@@ -36,8 +36,11 @@
 #include "http/response.h"
 #include "http/router.h"
 #include "testutil.h"
+#include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/index.h"
 #include "modules/tweettioc/refresh.h"
+#include "modules/tweettioc/snapshot.h"
+#include "modules/tweettioc/state_dir.h"
 
 #include "jwt_testkit.h"
 
@@ -449,6 +452,60 @@ START_TEST(feed_load_fails_cleanly_and_keeps_the_previous_copy_when_any_allocati
 }
 END_TEST
 
+/* ---- loading the snapshot ----------------------------------------------- */
+
+/* Read into memory, decoded, a repeated id folded (dedupe.c): each
+ * allocation failing in turn refuses the file cleanly. */
+START_TEST(snapshot_load_fails_cleanly_when_any_allocation_fails)
+{
+	char dir[] = "/tmp/relay-alloc-snap-XXXXXX", err[256];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	int fd = state_dir_open(dir, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "%s", err);
+	struct feed *f = NULL;
+	ck_assert_int_eq(feed_parse(feed_small, strlen(feed_small), &f, err, sizeof(err)),
+			 RELAY_OK);
+	/* The newest tweet written twice, the copy with an IOC of its own. */
+	struct feed_tweet *more = realloc(f->tweets, (f->n_tweets + 1) * sizeof(*more));
+	ck_assert_ptr_nonnull(more);
+	f->tweets = more;
+	struct feed_ioc extra = {.kind = FEED_IOC_IP, .value = "198.51.100.77"};
+	f->tweets[f->n_tweets] = f->tweets[0];
+	f->tweets[f->n_tweets].iocs = &extra;
+	f->tweets[f->n_tweets].n_iocs = 1;
+	f->n_tweets++;
+	double now = (double)time(NULL);
+	ck_assert_int_eq(snapshot_write(fd, f, now, NULL, err, sizeof(err)), 0);
+	f->n_tweets--;
+	size_t tweets = f->n_tweets;
+	feed_free(f);
+	unsigned long n, allocations = 0, failures = 0;
+	for (n = 1; n < MAX_RUNS; n++) {
+		struct feed *g = (struct feed *)1;
+		double when;
+		failalloc_arm(n, FAILALLOC_ONCE);
+		int rc = snapshot_load(fd, 0, now, &g, &when, err, sizeof(err));
+		unsigned long counted = failalloc_disarm();
+		if (!failalloc_hit()) {
+			ck_assert_msg(rc == 1, "%s", err);
+			ck_assert_uint_eq(g->n_tweets, tweets);
+			feed_free(g);
+			allocations = counted;
+			break;
+		}
+		ck_assert_msg(rc == -1 && g == NULL, "N=%lu: rc %d", n, rc);
+		failures++;
+	}
+	close(fd);
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	leak_check("snapshot load", n);
+	printf("alloc-failure: %-28s %-6s %5lu allocations: %5lu x refused\n", "snapshot load",
+	       "once", allocations, failures);
+}
+END_TEST
+
 /* ---- a whole refresh through libcurl ------------------------------------ */
 
 /* A fake upstream on 127.0.0.1 that answers every connection with the feed.
@@ -612,6 +669,7 @@ static Suite *alloc_suite(void)
 	tcase_add_test(
 		tc,
 		feed_refresh_fails_cleanly_and_keeps_the_previous_copy_when_any_allocation_fails);
+	tcase_add_test(tc, snapshot_load_fails_cleanly_when_any_allocation_fails);
 	tcase_add_test(tc, cybercrime_answers_500_or_in_full_when_any_allocation_fails);
 	suite_add_tcase(s, tc);
 	return s;

@@ -222,7 +222,10 @@ def main():
         say("ok: GET /ready and /metrics from 127.0.0.2 -> 403")
 
         # 4. The relay dies; the pod's restart policy brings it back serving.
-        state = podman("exec", ARGS.pod + "-relay", "ls", "-A", "/var/lib/securex-relay").split()
+        state = podman("exec", ARGS.pod + "-relay", "ls", "-A",
+                       "/var/lib/securex-relay/state").split()
+        if "tweettioc.snapshot" not in state:
+            fail("no feed snapshot in the state directory after the first download: %r" % state)
         os.kill(pid, 9)
         say("killed the relay (pid %d, SIGKILL); state dir held: %s"
             % (pid, " ".join(state) or "nothing"))

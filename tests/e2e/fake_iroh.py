@@ -20,25 +20,20 @@ Python standard library only; loopback only.
 """
 
 import base64
-import http.server
 import json
 import secrets
 import ssl
 import threading
 import urllib.parse
 
-from harness import free_port
+from testkit import FakeHandler, FakeUpstream, TlsFakeServer
 
 TOKEN_PATH = "/iroh/oauth2/token"
 MODULE_TYPE_PATH = "/iroh/iroh-int/module-type"
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
+class _Handler(FakeHandler):
     server_version = "FakeIroh/1.0"
-
-    def log_message(self, fmt, *args):
-        pass
 
     def do_GET(self):
         self._handle("GET")
@@ -55,40 +50,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         fake._record(method, self.path, dict(self.headers.items()), body)
         status, answer = fake._answer(method, self.path, self.headers, body)
-        self._send(status, answer)
-
-    def _send(self, status, answer):
-        data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-            pass
+        self.send(status, answer if isinstance(answer, bytes) else json.dumps(answer).encode())
 
 
-class _TlsServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def get_request(self):
-        sock, addr = self.socket.accept()
-        return self.fake.context.wrap_socket(sock, server_side=True,
-                                             do_handshake_on_connect=False), addr
-
-    def handle_error(self, request, client_address):
-        pass  # failed handshakes are expected in some tests
-
-
-class FakeIroh:
+class FakeIroh(FakeUpstream):
     """https://localhost:<port>: give its `url` to the relay as XDR_API_URL."""
+
+    handler = _Handler
+    server_class = TlsFakeServer
 
     def __init__(self, cert, key, client_id, client_secret):
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
-        self.port = free_port()
+        super().__init__()
         self.client_id, self.client_secret = client_id, client_secret
         self.scope_ok = True
         self.echo_credentials = False
@@ -96,27 +70,10 @@ class FakeIroh:
         self._lock = threading.Lock()
         self._requests = []
         self._module_types = {}  # id -> module type
-        self._server = self._thread = None
 
     @property
     def url(self):
         return "https://localhost:%d" % self.port
-
-    def start(self):
-        self._server = _TlsServer(("127.0.0.1", self.port), _Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-        self._server = None
 
     # -- what tests set and read
     def add_module_type(self, module_type):

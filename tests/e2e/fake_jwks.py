@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 
-from testkit import FakeHandler, FakeServer, FakeUpstream, b64url, json_part
+from testkit import FakeHandler, FakeUpstream, TlsFakeServer, b64url, json_part
 
 
 def openssl(*args, stdin=None):
@@ -134,19 +134,6 @@ class _JwksHandler(FakeHandler):
             self.send(200, body)
 
 
-class _TlsServer(FakeServer):
-    def get_request(self):
-        sock, addr = self.socket.accept()
-        self.fake._connected()
-        # The handshake happens on the handler's first read, in its thread,
-        # so a client that fails TLS cannot block the accept loop.
-        return self.fake.context.wrap_socket(sock, server_side=True,
-                                             do_handshake_on_connect=False), addr
-
-    def handle_error(self, request, client_address):
-        pass  # failed handshakes are expected in some tests
-
-
 class FakeJwks(FakeUpstream):
     """An HTTPS JWKS host on 127.0.0.1:<port> (reach it as localhost:<port>).
 
@@ -157,7 +144,7 @@ class FakeJwks(FakeUpstream):
     With `redirect_to` (a URL) every request gets a 302 to it instead."""
 
     handler = _JwksHandler
-    server_class = _TlsServer
+    server_class = TlsFakeServer
 
     def __init__(self, cert, key, keys=(), port=None, redirect_to=None):
         super().__init__(port)

@@ -9,10 +9,13 @@ yesterday..today is downloaded; SIGHUP refreshes at once; last_30_days tiles.
 """
 
 import calendar
+import hashlib
 import json
 import os
 import shutil
 import signal
+import stat
+import struct
 import subprocess
 import tempfile
 import time
@@ -67,13 +70,13 @@ class SnapshotCase(unittest.TestCase):
     def make_feed(self):
         return load_feed()
 
-    def start_relay(self, **extra):
+    def start_relay(self, preexec_fn=None, timeout=30, **extra):
         env = {"RELAY_AUTH": "none", "TWEETTIOC_URL": self.fake.url,
                "RELAY_STATE_DIR": self.state, "TWEETTIOC_REFRESH_SECONDS": "3600"}
         env.update(self.env)
         env.update({k: str(v) for k, v in extra.items()})
-        self.relay = Relay(env)
-        self.relay.start(timeout=30, port=getattr(self, "port", None))
+        self.relay = Relay(env, preexec_fn=preexec_fn)
+        self.relay.start(timeout=timeout, port=getattr(self, "port", None))
         self.port = self.relay.port  # nginx keeps pointing here
         return self.relay
 
@@ -239,7 +242,8 @@ class SnapshotStateDirTest(SnapshotCase):
     def test_a_full_disk_keeps_the_previous_snapshot(self):
         disk = os.path.join(self.tmp, "disk")
         os.mkdir(disk)
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk],
+        # mode=0700: a tmpfs root is 1777 by default, which the relay refuses.
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", disk],
                           capture_output=True).returncode != 0:
             self.skipTest("cannot mount a small tmpfs here (needs root and mount rights)")
         self.addCleanup(subprocess.run, ["umount", disk], capture_output=True)
@@ -264,6 +268,185 @@ class SnapshotStateDirTest(SnapshotCase):
         self.fake.stop()
         self.start_relay()
         self.assertEqual(self.sightings("198.51.100.2"), 1)
+
+
+def forge(snapshot, last_success=None, first_timestamp=None):
+    """The snapshot with the refresh time of its header or the timestamp of its
+    first tweet replaced, and its SHA-256 recomputed, as someone able to write
+    the state directory could (layout: include/modules/tweettioc/snapshot.h)."""
+    header, payload = bytearray(snapshot[:64]), bytearray(snapshot[96:])
+    if last_success is not None:
+        struct.pack_into("=d", header, 16, last_success)
+    if first_timestamp is not None:
+        struct.pack_into("=d", payload, 0, first_timestamp)
+    digest = hashlib.sha256(bytes(payload) + bytes(header)).digest()
+    return bytes(header) + digest + bytes(payload)
+
+
+class SnapshotFileTest(SnapshotCase):
+    """Issue 18, finding 3: what others can leave in the state directory."""
+
+    def replace_snapshot(self, make):
+        self.wait_healthy()
+        self.wait_snapshot()
+        self.relay.stop()
+        os.unlink(self.snapshot_path())
+        make(self.snapshot_path())
+
+    def assert_serves_and_writes_a_regular_snapshot(self):
+        self.wait_healthy()
+        self.assertGreater(self.sightings(self.some_ip()), 0)
+        wait_for(lambda: stat.S_ISREG(os.lstat(self.snapshot_path()).st_mode), 30,
+                 what="a regular snapshot file in place of the planted one")
+
+    def test_a_fifo_named_like_the_snapshot_does_not_stop_start_up(self):
+        self.replace_snapshot(os.mkfifo)
+        # Before: open() of the FIFO blocked start-up, the relay never listened.
+        self.start_relay(timeout=15)
+        lines = self.log_lines("ignoring the snapshot")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        self.assertIn("not a regular file", lines[0])
+        self.assert_serves_and_writes_a_regular_snapshot()
+
+    def test_symlinks_in_the_state_dir_never_touch_their_targets(self):
+        victims = {}
+        for name in ("probe", "snapshot", "temp"):
+            victims[name] = os.path.join(self.tmp, "victim-" + name)
+            with open(victims[name], "wb") as f:
+                f.write(b"precious " + name.encode())
+        self.replace_snapshot(lambda path: os.symlink(victims["snapshot"], path))
+        os.symlink(victims["probe"], os.path.join(self.state, ".write-probe"))
+        state = self.state
+
+        def plant_temp_name():
+            # In the relay's own process, just before exec: the temporary
+            # name the old code derived from the pid.
+            os.symlink(victims["temp"],
+                       os.path.join(state, "%s.tmp.%d" % (SNAPSHOT, os.getpid())))
+        self.start_relay(preexec_fn=plant_temp_name)
+        lines = self.log_lines("ignoring the snapshot")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        self.wait_healthy()
+        # The first snapshot write has replaced the planted link.
+        wait_for(lambda: not os.path.islink(self.snapshot_path())
+                 or os.readlink(self.snapshot_path()) != victims["snapshot"], 30,
+                 what="the first snapshot write")
+        for name, path in sorted(victims.items()):
+            with self.subTest(victim=name), open(path, "rb") as f:
+                self.assertEqual(f.read()[:40], b"precious " + name.encode())
+        self.assert_serves_and_writes_a_regular_snapshot()
+
+    def test_a_snapshot_over_the_byte_cap_is_refused(self):
+        self.wait_healthy()
+        self.wait_snapshot()
+        size = os.path.getsize(self.snapshot_path())
+        self.fake.stop()
+        # A cap the snapshot is far above (it holds the 200-tweet fixture).
+        self.restart_relay(TWEETTIOC_MAX_BYTES=1024)
+        self.assertGreater(size, 4 * 1024)
+        lines = self.log_lines("ignoring the snapshot")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        self.assertIn("TWEETTIOC_MAX_BYTES", lines[0])
+        self.assertIn(NOT_LOADED, json.dumps(self.health()))
+
+    def test_a_group_writable_state_dir_means_memory_only(self):
+        self.relay.stop()
+        shared = os.path.join(self.tmp, "shared")
+        os.mkdir(shared)
+        os.chmod(shared, 0o770)
+        self.state = shared
+        self.start_relay()
+        self.wait_healthy()
+        lines = self.log_lines("state directory unusable")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        self.assertIn("writable by group or others", lines[0])
+        self.assertIn("memory-only", lines[0])
+        self.assertEqual(os.listdir(shared), [])
+
+
+class RepeatedIdTest(SnapshotCase):
+    """Issue 18, finding 5: a tweet id listed twice, as real feeds do."""
+
+    def make_feed(self):
+        old, new = tweet(7, "198.51.100.71", 600), tweet(7, "198.51.100.72", 60)
+        old["tweet"]["tweet"], new["tweet"]["tweet"] = "old text", "new text"
+        return [old, tweet(8, "198.51.100.80", 120), new]
+
+    def description(self, ip):
+        status, body, _ = self.client.post(OBSERVE, [{"type": "ip", "value": ip}])
+        self.assertEqual(status, 200, body)
+        docs = body["data"]["sightings"]["docs"]
+        self.assertEqual(len(docs), 1, body)
+        return docs[0]["description"]
+
+    def test_one_tweet_with_both_iocs_and_the_newest_text_across_a_restart(self):
+        self.wait_healthy()
+        self.wait_snapshot()
+        for ip in ("198.51.100.71", "198.51.100.72"):
+            self.assertIn("new text", self.description(ip))
+        self.fake.stop()
+        self.restart_relay()
+        # Before: "a tweet of the snapshot has the wrong shape or a repeated id".
+        self.assertEqual(self.log_lines("ignoring the snapshot"), [], self.relay.stderr())
+        self.assertEqual(len(self.log_lines("loaded the snapshot")), 1, self.relay.stderr())
+        self.assertEqual(self.health(), {"data": {"status": "ok"}})
+        for ip in ("198.51.100.71", "198.51.100.72"):
+            self.assertIn("new text", self.description(ip))
+        self.assertEqual(self.sightings("198.51.100.80"), 1)
+
+
+class FutureTimeTest(SnapshotCase):
+    """Issue 18, finding 4: times in the future, at the door."""
+
+    def make_feed(self):
+        ahead = tweet(9, "198.51.100.90", -10 * 86400)  # ten days ahead
+        soon = tweet(10, "198.51.100.91", -3600)  # an hour ahead: clocks differ
+        return [ahead, soon, tweet(11, "198.51.100.92", 60)]
+
+    def metric(self, name):
+        status, text, _ = self.client.get("/metrics")
+        self.assertEqual(status, 200, text)
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        self.fail("%s not in /metrics:\n%s" % (name, text))
+
+    def test_a_tweet_dated_days_ahead_is_skipped_and_counted(self):
+        self.wait_healthy()
+        self.assertEqual(self.sightings("198.51.100.90"), 0)
+        status, body, _ = self.client.post(DELIBERATE, [{"type": "ip", "value": "198.51.100.90"}])
+        self.assertEqual(status, 200, body)
+        self.assertFalse(body.get("data", {}).get("verdicts", {}).get("docs"), body)
+        self.assertEqual(self.sightings("198.51.100.91"), 1)
+        self.assertEqual(self.sightings("198.51.100.92"), 1)
+        self.assertEqual(self.metric("tweettioc_feed_future_items"), 1)
+        self.assertGreaterEqual(self.metric("tweettioc_feed_skipped_items"), 1)
+
+    def restart_with(self, damage):
+        self.wait_healthy()
+        self.wait_snapshot()
+        self.relay.stop()
+        with open(self.snapshot_path(), "rb") as f:
+            good = f.read()
+        with open(self.snapshot_path(), "wb") as f:
+            f.write(damage(good))
+        self.fake.stop()
+        self.start_relay()
+        lines = self.log_lines("ignoring the snapshot")
+        self.assertEqual(len(lines), 1, self.relay.stderr())
+        body = self.health()
+        self.assertIn("errors", body, body)
+        self.assertIn(NOT_LOADED, json.dumps(body))
+        return lines[0]
+
+    def test_a_snapshot_refreshed_in_the_future_is_refused(self):
+        # Before: loaded, and /health said ok while every refresh failed.
+        line = self.restart_with(lambda b: forge(b, last_success=time.time() + 30 * 86400))
+        self.assertIn("in the future", line)
+
+    def test_a_snapshot_with_a_tweet_in_the_future_is_refused(self):
+        line = self.restart_with(lambda b: forge(b, first_timestamp=time.time() + 30 * 86400))
+        self.assertIn("in the future", line)
 
 
 class HistoryTest(SnapshotCase):

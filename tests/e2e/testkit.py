@@ -92,6 +92,25 @@ class FakeServer(http.server.ThreadingHTTPServer):
     request_queue_size = 64
 
 
+class TlsFakeServer(FakeServer):
+    """A FakeServer speaking TLS with its fake's `context` (an
+    ssl.SSLContext); the fake's _connected(), when it has one, counts TCP
+    accepts."""
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        connected = getattr(self.fake, "_connected", None)
+        if connected:
+            connected()
+        # The handshake happens on the handler's first read, in its thread,
+        # so a client that fails TLS cannot block the accept loop.
+        return self.fake.context.wrap_socket(sock, server_side=True,
+                                             do_handshake_on_connect=False), addr
+
+    def handle_error(self, request, client_address):
+        pass  # failed handshakes are expected in some tests
+
+
 class FakeUpstream:
     """An in-process server on 127.0.0.1:<port> (a free one unless given).
     Subclasses set `handler` (a FakeHandler) and may set `server_class`."""

@@ -164,7 +164,8 @@ START_TEST(feed_parse_reads_the_array_item_by_item)
 		{"[]", NULL, 0},
 		{" \n\t[ \r\n ] ", NULL, 0},
 		{"[%s]", NULL, 1},
-		{" [ %s , %s ] trailing bytes after the array are ignored", NULL, 2},
+		/* The same item twice is one tweet (a repeated id, dedupe.h). */
+		{" [ %s , %s ] trailing bytes after the array are ignored", NULL, 1},
 		{"[%s,]", "the feed is not valid JSON", 0},
 		{"[%s,%s", "the feed is not valid JSON", 0},
 		{"[%s %s]", "the feed is not valid JSON", 0},

@@ -11,6 +11,7 @@
 
 #include "lib/json_arena.h"
 #include "http/request.h"
+#include "modules/tweettioc/state_dir.h"
 #include "http/response.h"
 #include "http/router.h"
 #include "modules/tweettioc/refresh.h"
@@ -186,4 +187,28 @@ int test_silent_listener(char *url, size_t urllen)
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
 	snprintf(url, urllen, "http://127.0.0.1:%u", ntohs(a.sin_port));
 	return fd;
+}
+
+int test_state_dir_open(const char *path)
+{
+	char err[256] = "";
+	int fd = state_dir_open(path, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "state_dir_open(%s): %s", path, err);
+	return fd;
+}
+
+int test_state_dir_make(char *dir, size_t len, const char *prefix)
+{
+	snprintf(dir, len, "/tmp/%s-XXXXXX", prefix);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	return test_state_dir_open(dir);
+}
+
+void test_state_dir_remove(const char *dir, int *fd)
+{
+	char cmd[128];
+	close(*fd);
+	*fd = -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
 }

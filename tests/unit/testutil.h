@@ -49,4 +49,13 @@ const char *test_error_code(const cJSON *answer, int index);
 void test_stderr_capture(void);
 char *test_stderr_release(void);
 
+/* A new private temporary directory (/tmp/<prefix>-XXXXXX) written into
+ * dir (len bytes), opened as the relay opens its state directory; returns
+ * the descriptor. test_state_dir_remove() closes it, removes the directory
+ * and sets *fd to -1. Both abort the test on failure. */
+int test_state_dir_make(char *dir, size_t len, const char *prefix);
+/* `path` opened as the relay opens its state directory, or the test aborts. */
+int test_state_dir_open(const char *path);
+void test_state_dir_remove(const char *dir, int *fd);
+
 #endif

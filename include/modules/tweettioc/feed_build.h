@@ -40,19 +40,20 @@ struct feed_builder {
 /* A new empty feed, or, with `adopt`, that feed (ownership taken) to add
  * tweets to. Returns 0, or -1 when out of memory (adopt freed). */
 int feed_builder_init(struct feed_builder *b, struct feed *adopt);
-/* Adds a copy of `t` (ids, strings, kinds checked). Returns 1 when added,
- * 0 when the tweet has the wrong shape, -1 when out of memory,
- * FEED_OVER_BUDGET when the copy, the tweet added, is over b->budget (the
- * copy is then only to abort). */
+/* Adds a copy of `t` (ids, strings, kinds checked; an id added before is
+ * folded with it at the end, dedupe.h). Returns 1 when added, 0 when the
+ * tweet has the wrong shape, -1 when out of memory, FEED_OVER_BUDGET when
+ * the copy, the tweet added, is over b->budget (the copy is then only to
+ * abort). */
 int feed_builder_add(struct feed_builder *b, const struct feed_tweet *t);
-/* As feed_builder_add() for a tweet feed_parse() has checked already, and
- * without the repeated-id check (a download may list a tweet twice). */
+/* As feed_builder_add() for a tweet feed_parse() has checked already. */
 int feed_builder_put(struct feed_builder *b, const struct feed_tweet *t);
 /* Whether a tweet with this id is in the feed. */
 int feed_builder_has(const struct feed_builder *b, const char *id);
 /* What the copy and its index will take so far, as held to b->budget. */
 size_t feed_builder_memory(const struct feed_builder *b);
-/* Sorts newest first and returns the feed; the builder is then empty.
+/* Folds repeated ids (dedupe.h), sorts newest first and returns the feed;
+ * the builder is then empty.
  * With `compacting` (a finished copy, not a download still to merge), a
  * shared segment that this copy would use too little of (under 2/3 of its
  * bytes, or a small one) has the tweets it still needs copied into ours

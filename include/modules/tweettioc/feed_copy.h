@@ -27,6 +27,10 @@ struct feed_segment;
 /* Longest string field kept from the feed; longer items are skipped. */
 #define FEED_MAX_FIELD (64 * 1024)
 
+/* A tweet dated more than this many seconds after the clock is skipped
+ * (and counted), at download and at snapshot load: it would never expire. */
+#define FEED_MAX_AHEAD 86400.0
+
 /* Kept per tweet at most; the rest of a longer list is dropped. */
 #define FEED_MAX_HASHTAGS 64
 #define FEED_MAX_IOCS_PER_TWEET 1024
@@ -79,6 +83,7 @@ struct feed {
 	size_t n_iocs;			/* IOC mentions over all tweets */
 	size_t n_accounts;		/* distinct users */
 	size_t n_skipped;		/* items of the wrong shape or over the size limit */
+	size_t n_future;		/* of those, dated over FEED_MAX_AHEAD ahead */
 	size_t source_bytes;		/* size of the JSON it came from */
 	struct arena arena;		/* this copy's own: IOC arrays, account names, keys */
 	struct feed_segment **segments; /* [0]: strings first stored by this copy */

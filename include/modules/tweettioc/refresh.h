@@ -24,6 +24,7 @@ struct feed_status {
 	unsigned long refreshes; /* attempts so far */
 	unsigned long failures;	 /* failed attempts so far */
 	size_t tweets, iocs, skipped, bytes, memory;
+	size_t future;		      /* of the skipped items, those dated over a day ahead */
 	double downloaded_bytes;      /* feed bytes downloaded so far */
 	unsigned long full_refreshes; /* good downloads of the whole window */
 	int restored;		      /* the first copy came from the snapshot */

@@ -78,6 +78,7 @@ static const struct feed_source source = {
 	.id = "tweetfeed",
 	.title = "TweetFeed",
 	.url_setting = "TWEETFEED_URL",
+	.cap_setting = "TWEETFEED_MAX_BYTES",
 	.url = source_url,
 	.stream_new = source_new,
 	.stream_write = source_write,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <glib.h>
@@ -34,6 +35,8 @@ struct feed_stream {
 	struct arena scratch;
 	size_t skipped;	  /* items of the wrong shape or over the limit */
 	size_t oversized; /* of those, over the limit */
+	size_t future;	  /* of those, dated after not_after */
+	double not_after;
 	size_t items, total;
 	int oom, over_budget;
 };
@@ -175,6 +178,11 @@ static int add_item(struct feed_stream *s, const cJSON *item)
 	arena_rewind(&s->scratch, 1024 * 1024);
 	s->items++;
 	int rc = parse_item(&s->scratch, item, &t);
+	if (rc > 0 && t.timestamp > s->not_after) {
+		/* It would never expire, and CTIM refuses its observed_time. */
+		rc = 0;
+		s->future++;
+	}
 	if (rc == 0)
 		s->skipped++;
 	if (rc > 0)
@@ -201,10 +209,11 @@ struct feed_stream *feed_stream_new(const struct feed *reuse)
 		free(s);
 		return NULL;
 	}
-	/* A download may list a tweet twice; feed_merge() checks ids. */
+	/* No id table: repeated ids are folded at the end (dedupe.h). */
 	g_hash_table_destroy(s->b.ids);
 	s->b.ids = NULL;
 	s->b.reuse = reuse;
+	s->not_after = (double)time(NULL) + FEED_MAX_AHEAD;
 	return s;
 }
 
@@ -356,6 +365,7 @@ enum relay_err feed_stream_finish(struct feed_stream *s, struct feed **out, char
 	}
 	feed->source_bytes = s->total;
 	feed->n_skipped = s->skipped;
+	feed->n_future = s->future;
 	*out = feed;
 	return RELAY_OK;
 }

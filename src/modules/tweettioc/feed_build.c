@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "http/observables.h"
+#include "modules/tweettioc/dedupe.h"
 #include "modules/tweettioc/normalize.h"
 #include "ctim/uri.h"
 
@@ -270,8 +271,6 @@ int feed_builder_add(struct feed_builder *b, const struct feed_tweet *src)
 		if ((unsigned)src->iocs[j].kind >= FEED_IOC__MAX ||
 		    !text_ok(src->iocs[j].value, IOC_MAX_VALUE, 1))
 			return 0;
-	if (feed_builder_has(b, src->id))
-		return 0;
 	return feed_builder_put(b, src);
 }
 
@@ -294,8 +293,9 @@ struct feed *feed_builder_finish(struct feed_builder *b, int compacting)
 	b->feed = NULL;
 	if (!feed)
 		return NULL;
+	/* Repeated ids: one rule for every copy (dedupe.h). */
 	if ((!feed->tweets && !(feed->tweets = calloc(1, sizeof(*feed->tweets)))) ||
-	    (compacting && feed_compact(feed) != 0)) {
+	    feed_dedupe(feed) < 0 || (compacting && feed_compact(feed) != 0)) {
 		feed_free(feed);
 		return NULL;
 	}

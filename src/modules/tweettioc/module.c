@@ -46,11 +46,14 @@ static int tweettioc_ready(char *msg, size_t len)
 			 st.last_error[0] ? st.last_error : "first download in progress");
 		return 0;
 	}
-	if (age > allowed) {
+	/* A refresh time after the clock (the clock went back) is no fresher:
+	 * |age| counts, or a copy no refresh renews would stay ok. */
+	if (age > allowed || age < -allowed) {
 		snprintf(msg, len,
 			 "The Twitter IOC Hunter feed is stale: the last successful refresh was "
-			 "%.1f s ago (allowed: %.0f s). Last attempt: %s",
-			 age, allowed, st.last_error[0] ? st.last_error : "ok");
+			 "%.1f s %s (allowed: %.0f s). Last attempt: %s",
+			 age < 0 ? -age : age, age < 0 ? "in the future" : "ago", allowed,
+			 st.last_error[0] ? st.last_error : "ok");
 		return 0;
 	}
 	return 1;
@@ -87,6 +90,8 @@ static void tweettioc_metrics(struct strbuf *out)
 		"# TYPE tweettioc_feed_tweets gauge\ntweettioc_feed_tweets %zu\n"
 		"# TYPE tweettioc_feed_iocs gauge\ntweettioc_feed_iocs %zu\n"
 		"# TYPE tweettioc_feed_skipped_items gauge\ntweettioc_feed_skipped_items %zu\n"
+		"# HELP tweettioc_feed_future_items Skipped items dated over a day ahead.\n"
+		"# TYPE tweettioc_feed_future_items gauge\ntweettioc_feed_future_items %zu\n"
 		"# TYPE tweettioc_feed_bytes gauge\ntweettioc_feed_bytes %zu\n"
 		"# TYPE tweettioc_index_memory_bytes gauge\ntweettioc_index_memory_bytes %zu\n"
 		"# TYPE tweettioc_refreshes_total counter\ntweettioc_refreshes_total %lu\n"
@@ -102,8 +107,8 @@ static void tweettioc_metrics(struct strbuf *out)
 		"was over the memory budget (2 x TWEETTIOC_MAX_BYTES + 2 MiB).\n"
 		"# TYPE tweettioc_refresh_over_budget_total counter\n"
 		"tweettioc_refresh_over_budget_total %lu\n",
-		st.loaded, age, st.tweets, st.iocs, st.skipped, st.bytes, st.memory, st.refreshes,
-		st.failures, st.full_refreshes, st.downloaded_bytes, st.over_budget);
+		st.loaded, age, st.tweets, st.iocs, st.skipped, st.future, st.bytes, st.memory,
+		st.refreshes, st.failures, st.full_refreshes, st.downloaded_bytes, st.over_budget);
 }
 
 extern const struct module_type_info tweettioc_module_type;

@@ -81,6 +81,7 @@ static const struct feed_source source = {
 	.id = "tweettioc",
 	.title = "Twitter IOC Hunter",
 	.url_setting = "TWEETTIOC_URL",
+	.cap_setting = "TWEETTIOC_MAX_BYTES",
 	.url = source_url,
 	.stream_new = source_new,
 	.stream_write = source_write,
@@ -150,6 +151,7 @@ void feed_store_status(struct feed_status *out)
 	out->full_refreshes = st.full_refreshes;
 	out->restored = st.restored;
 	out->over_budget = st.over_budget;
+	out->future = st.future;
 }
 
 int feed_url_days(const char *base, double now, int days, char *out, size_t outlen)

@@ -1,12 +1,14 @@
 /* snapshot.c: writes the retained feed to disk atomically and reads it back at start.
  *
  * The layout is in snapshot.h. Writing streams the tweets through one
- * buffer into a temporary file next to the snapshot while hashing them
- * (OpenSSL EVP, SHA-256), then fills in the header, fsyncs, renames over
- * the old file and fsyncs the directory: a crash or a full disk at any
- * point leaves the previous snapshot as it was. Reading maps the file,
- * checks the header and the checksum, and hands every tweet to the feed
- * builder (feed.h), which checks it as the JSON parser would.
+ * buffer into a new temporary file next to the snapshot (state_dir.h)
+ * while hashing them (OpenSSL EVP, SHA-256), then fills in the header,
+ * fsyncs, renames over the old file and fsyncs the directory: a crash or a
+ * full disk at any point leaves the previous snapshot as it was. Reading
+ * copies the file into memory of its own (bounded by TWEETTIOC_MAX_BYTES),
+ * checks the header, the checksum and the times, and hands every tweet to
+ * the feed builder (feed_build.h), which checks it as the JSON parser
+ * would and folds repeated ids as a download's (dedupe.h).
  */
 #include "modules/tweettioc/snapshot.h"
 
@@ -16,14 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "modules/tweettioc/feed.h"
 #include "modules/tweettioc/feed_build.h"
+#include "modules/tweettioc/state_dir.h"
 
 static const char snapshot_magic[8] = {'S', 'X', 'R', 'F', 'E', 'E', 'D', '\n'};
 #define SNAPSHOT_BOM 0x01020304u
@@ -41,39 +42,13 @@ struct header {
 	uint64_t payload_bytes;
 	uint64_t source_bytes;
 	uint64_t n_skipped;
-	uint64_t reserved;
+	uint64_t n_future; /* 0 in files of relays before it was kept */
 };
 _Static_assert(sizeof(struct header) == HEADER_BYTES, "snapshot header layout");
 
-static int path_in(char *out, size_t outlen, const char *dir, const char *name)
+size_t snapshot_max_size(size_t max_bytes)
 {
-	int n = snprintf(out, outlen, "%s/%s", dir, name);
-	return n > 0 && (size_t)n < outlen ? 0 : -1;
-}
-
-int snapshot_dir_ready(const char *dir, char *err, size_t errlen)
-{
-	char probe[4096];
-	if (!dir || !dir[0]) {
-		snprintf(err, errlen, "no state directory is set");
-		return -1;
-	}
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (path_in(probe, sizeof(probe), dir, ".write-probe") != 0) {
-		snprintf(err, errlen, "the state directory path is too long");
-		return -1;
-	}
-	int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot write in %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	unlink(probe);
-	return 0;
+	return max_bytes ? PREFIX_BYTES + 2 * max_bytes : SIZE_MAX / 2;
 }
 
 /* ------------------------------------------------------------------ write */
@@ -180,6 +155,7 @@ static int write_file(struct writer *w, const struct feed *feed, double last_suc
 	h.payload_bytes = w->payload;
 	h.source_bytes = feed->source_bytes;
 	h.n_skipped = feed->n_skipped;
+	h.n_future = feed->n_future;
 	memcpy(prefix, &h, sizeof(h));
 	unsigned int dlen = 0;
 	if (!EVP_DigestUpdate(w->md, &h, sizeof(h)) ||
@@ -198,22 +174,22 @@ static int write_file(struct writer *w, const struct feed *feed, double last_suc
 	return fsync(w->fd) != 0 ? errno : 0;
 }
 
-int snapshot_write(const char *dir, const struct feed *feed, double last_success,
+int snapshot_write(int dirfd, const struct feed *feed, double last_success,
 		   const volatile int *cancel, char *err, size_t errlen)
 {
-	return snapshot_write_file(dir, SNAPSHOT_FILE, feed, last_success, cancel, err, errlen);
+	return snapshot_write_file(dirfd, SNAPSHOT_FILE, feed, last_success, cancel, err, errlen);
 }
 
-int snapshot_write_file(const char *dir, const char *file, const struct feed *feed,
-			double last_success, const volatile int *cancel, char *err, size_t errlen)
+int snapshot_write_file(int dirfd, const char *file, const struct feed *feed, double last_success,
+			const volatile int *cancel, char *err, size_t errlen)
 {
-	char final[4096], tmp[4096], name[128];
-	snprintf(name, sizeof(name), "%s.tmp.%ld", file, (long)getpid());
-	if (path_in(final, sizeof(final), dir, file) != 0 ||
-	    path_in(tmp, sizeof(tmp), dir, name) != 0) {
-		snprintf(err, errlen, "the state directory path is too long");
+	char prefix[SNAPSHOT_FILE_MAX + sizeof(".tmp")];
+	char tmp[sizeof(prefix) - 1 + STATE_DIR_TEMP_SUFFIX];
+	if (strlen(file) > SNAPSHOT_FILE_MAX) {
+		snprintf(err, errlen, "the snapshot name is too long");
 		return -1;
 	}
+	snprintf(prefix, sizeof(prefix), "%s.tmp", file);
 	struct writer w;
 	memset(&w, 0, sizeof(w));
 	w.cancel = cancel;
@@ -225,26 +201,23 @@ int snapshot_write_file(const char *dir, const char *file, const struct feed *fe
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/* A new name, created exclusively: nothing planted is written through. */
+	w.fd = state_dir_create_temp(dirfd, prefix, tmp, sizeof(tmp));
 	int e = w.fd < 0 ? errno : write_file(&w, feed, last_success);
 	free(w.buf);
 	EVP_MD_CTX_free(w.md);
 	if (w.fd >= 0 && close(w.fd) != 0 && !e)
 		e = errno;
-	if (!e && rename(tmp, final) != 0)
+	if (!e && renameat(dirfd, tmp, dirfd, file) != 0)
 		e = errno;
 	if (e) {
 		if (w.fd >= 0)
-			unlink(tmp);
-		snprintf(err, errlen, "cannot write %s: %s", final, strerror(e));
+			unlinkat(dirfd, tmp, 0);
+		snprintf(err, errlen, "cannot write %s: %s", file, strerror(e));
 		return -1;
 	}
 	/* The rename itself is only durable once the directory is synced. */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	fsync(dirfd);
 	return 0;
 }
 
@@ -311,8 +284,8 @@ static int refuse(char *err, size_t errlen, const char *why)
 	return -1;
 }
 
-static int check_header(const unsigned char *buf, size_t len, int check_sum, struct header *h,
-			char *err, size_t errlen)
+static int check_header(const unsigned char *buf, size_t len, int check_sum, double now,
+			struct header *h, char *err, size_t errlen)
 {
 	if (len < PREFIX_BYTES)
 		return refuse(err, errlen, "the snapshot is truncated (no complete header)");
@@ -329,59 +302,80 @@ static int check_header(const unsigned char *buf, size_t len, int check_sum, str
 			      "the snapshot is truncated or has trailing bytes (size mismatch)");
 	if (!(h->last_success >= 0 && h->last_success < 1e11))
 		return refuse(err, errlen, "the snapshot's refresh time is out of range");
-	if (!check_sum)
-		return 0;
-	unsigned char digest[DIGEST_BYTES];
-	unsigned int dlen = 0;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
-		 EVP_DigestUpdate(md, buf + PREFIX_BYTES, len - PREFIX_BYTES) &&
-		 EVP_DigestUpdate(md, buf, HEADER_BYTES) && EVP_DigestFinal_ex(md, digest, &dlen) &&
-		 dlen == DIGEST_BYTES;
-	EVP_MD_CTX_free(md);
-	if (!ok)
-		return refuse(err, errlen, "out of memory while checking the snapshot");
-	if (memcmp(digest, buf + HEADER_BYTES, DIGEST_BYTES) != 0)
-		return refuse(err, errlen, "the snapshot fails its SHA-256 checksum");
+	if (check_sum) {
+		unsigned char digest[DIGEST_BYTES];
+		unsigned int dlen = 0;
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+		int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+			 EVP_DigestUpdate(md, buf + PREFIX_BYTES, len - PREFIX_BYTES) &&
+			 EVP_DigestUpdate(md, buf, HEADER_BYTES) &&
+			 EVP_DigestFinal_ex(md, digest, &dlen) && dlen == DIGEST_BYTES;
+		EVP_MD_CTX_free(md);
+		if (!ok)
+			return refuse(err, errlen, "out of memory while checking the snapshot");
+		if (memcmp(digest, buf + HEADER_BYTES, DIGEST_BYTES) != 0)
+			return refuse(err, errlen, "the snapshot fails its SHA-256 checksum");
+	}
+	/* Its age would be negative: /health would call a copy fresh that no
+	 * refresh renews. */
+	if (h->last_success > now + SNAPSHOT_CLOCK_SLACK) {
+		snprintf(err, errlen,
+			 "the snapshot's refresh time is in the future (%.0f s after the clock)",
+			 h->last_success - now);
+		return -1;
+	}
 	return 0;
 }
 
-int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, struct feed **out,
-		    double *last_success, char *err, size_t errlen)
+/* Decodes every tweet into the builder. NULL, or why the file is refused. */
+static const char *decode_tweets(struct reader *r, const struct header *h, double now,
+				 struct feed_builder *b, size_t *future)
+{
+	const char **tags = malloc(FEED_MAX_HASHTAGS * sizeof(*tags));
+	struct feed_ioc *iocs = malloc(FEED_MAX_IOCS_PER_TWEET * sizeof(*iocs));
+	const char *why = !tags || !iocs ? "out of memory while loading the snapshot" : NULL;
+	for (uint64_t i = 0; i < h->n_tweets && !why; i++) {
+		struct feed_tweet t;
+		if (get_tweet(r, &t, tags, iocs) != 0) {
+			why = "a tweet of the snapshot is cut or malformed";
+		} else if (t.timestamp > h->last_success + FEED_MAX_AHEAD + SNAPSHOT_CLOCK_SLACK) {
+			/* No download keeps such a tweet: written by hand, or
+			 * by a relay that did not check. */
+			why = "a tweet of the snapshot is dated in the future (over a day after "
+			      "its refresh time)";
+		} else if (t.timestamp > now + FEED_MAX_AHEAD) {
+			(*future)++; /* the clock went back: skipped, as a download would */
+		} else {
+			int rc = feed_builder_add(b, &t);
+			if (rc < 0)
+				why = "out of memory while loading the snapshot";
+			else if (rc == 0)
+				why = "a tweet of the snapshot has the wrong shape";
+		}
+	}
+	if (!why && r->p != r->end)
+		why = "the snapshot has bytes after its last tweet";
+	free(tags);
+	free(iocs);
+	return why;
+}
+
+int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, double now,
+		    struct feed **out, double *last_success, char *err, size_t errlen)
 {
 	*out = NULL;
 	struct header h;
-	if (check_header(buf, len, check_sum, &h, err, errlen) != 0)
+	if (check_header(buf, len, check_sum, now, &h, err, errlen) != 0)
 		return -1;
 	/* Each tweet takes at least 28 bytes: a bound before trusting the count. */
 	if (h.n_tweets > h.payload_bytes / 28 + 1)
 		return refuse(err, errlen, "the snapshot's tweet count does not fit its size");
-	const char **tags = malloc(FEED_MAX_HASHTAGS * sizeof(*tags));
-	struct feed_ioc *iocs = malloc(FEED_MAX_IOCS_PER_TWEET * sizeof(*iocs));
 	struct feed_builder b;
-	if (!tags || !iocs || feed_builder_init(&b, NULL) != 0) {
-		free(tags);
-		free(iocs);
+	if (feed_builder_init(&b, NULL) != 0)
 		return refuse(err, errlen, "out of memory while loading the snapshot");
-	}
 	struct reader r = {buf + PREFIX_BYTES, buf + len};
-	const char *why = NULL;
-	for (uint64_t i = 0; i < h.n_tweets && !why; i++) {
-		struct feed_tweet t;
-		if (get_tweet(&r, &t, tags, iocs) != 0) {
-			why = "a tweet of the snapshot is cut or malformed";
-			break;
-		}
-		int rc = feed_builder_add(&b, &t);
-		if (rc < 0)
-			why = "out of memory while loading the snapshot";
-		else if (rc == 0)
-			why = "a tweet of the snapshot has the wrong shape or a repeated id";
-	}
-	if (!why && r.p != r.end)
-		why = "the snapshot has bytes after its last tweet";
-	free(tags);
-	free(iocs);
+	size_t future = 0;
+	const char *why = decode_tweets(&r, &h, now, &b, &future);
 	if (why) {
 		feed_builder_abort(&b);
 		return refuse(err, errlen, why);
@@ -390,51 +384,41 @@ int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, struct 
 	if (!feed)
 		return refuse(err, errlen, "out of memory while loading the snapshot");
 	feed->source_bytes = (size_t)h.source_bytes;
-	feed->n_skipped = (size_t)h.n_skipped;
+	feed->n_skipped = (size_t)h.n_skipped + future;
+	feed->n_future = (size_t)h.n_future + future;
 	*out = feed;
 	*last_success = h.last_success;
 	return 0;
 }
 
-int snapshot_load(const char *dir, struct feed **out, double *last_success, char *err,
-		  size_t errlen)
+int snapshot_load(int dirfd, size_t max_bytes, double now, struct feed **out, double *last_success,
+		  char *err, size_t errlen)
 {
-	return snapshot_load_file(dir, SNAPSHOT_FILE, out, last_success, err, errlen);
+	return snapshot_load_file(dirfd, SNAPSHOT_FILE, "TWEETTIOC_MAX_BYTES", max_bytes, now, out,
+				  last_success, err, errlen);
 }
 
-int snapshot_load_file(const char *dir, const char *file, struct feed **out, double *last_success,
-		       char *err, size_t errlen)
+int snapshot_load_file(int dirfd, const char *file, const char *cap_setting, size_t max_bytes,
+		       double now, struct feed **out, double *last_success, char *err,
+		       size_t errlen)
 {
-	char path[4096];
+	unsigned char *buf;
+	size_t len;
+	char why[256];
 	*out = NULL;
-	if (path_in(path, sizeof(path), dir, file) != 0)
-		return refuse(err, errlen, "the state directory path is too long");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	/* Read, not mapped: a file truncated meanwhile is short, not a SIGBUS. */
+	int rc = state_dir_read(dirfd, file, snapshot_max_size(max_bytes), &buf, &len, why,
+				sizeof(why));
+	if (rc == 0)
+		return 0;
+	if (rc == -2)
+		snprintf(err, errlen, "%s: more than a copy within %s=%zu can hold", why,
+			 cap_setting, max_bytes);
+	else if (rc < 0)
+		snprintf(err, errlen, "%s", why);
+	if (rc < 0)
 		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		snprintf(err, errlen, "%s is not a regular file", path);
-		return -1;
-	}
-	size_t len = (size_t)st.st_size;
-	if (len < PREFIX_BYTES) {
-		close(fd);
-		return refuse(err, errlen, "the snapshot is truncated (no complete header)");
-	}
-	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
-		return -1;
-	}
-	madvise(map, len, MADV_SEQUENTIAL);
-	int rc = snapshot_decode(map, len, 1, out, last_success, err, errlen);
-	munmap(map, len);
+	rc = snapshot_decode(buf, len, 1, now, out, last_success, err, errlen);
+	free(buf);
 	return rc == 0 ? 1 : -1;
 }
