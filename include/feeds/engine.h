@@ -113,10 +113,10 @@ struct feed_engine {
 	int snapshot_fd;    /* it, opened once (state_dir.h); -1: memory only */
 };
 
-#define FEED_ENGINE_INITIALIZER(source)                             \
-	{                                                           \
-		.src = (source), .lock = PTHREAD_MUTEX_INITIALIZER, \
-		.cond = PTHREAD_COND_INITIALIZER, .need_full = 1    \
+#define FEED_ENGINE_INITIALIZER(source)                                             \
+	{                                                                           \
+		.src = (source), .lock = PTHREAD_MUTEX_INITIALIZER,                 \
+		.cond = PTHREAD_COND_INITIALIZER, .need_full = 1, .snapshot_fd = -1 \
 	}
 
 /* NULL when out of memory. */
