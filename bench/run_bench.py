@@ -15,7 +15,10 @@ only the relay process's memory: during a refresh of the largest feed, and
 during a refresh of each hostile feed (one big item of tiny strings, many
 tiny IOCs; tools/gen_feed.py --hostile) next to the byte cap and the memory
 rule (memory_rule() below, as deploy/systemd states it); `run_bench.py
-hostile` only the hostile feeds.
+hostile` only the hostile feeds; `run_bench.py tweetfeed` only the TweetFeed
+cases (deliberate x10 and observe x10 next to tweettioc's, each against the
+nginx ceiling in the same run) and the relay's memory during a refresh of a
+large TweetFeed answer.
 
 Environment: BENCH_SECONDS (per relay case, default 6), BENCH_CONNECTIONS
 (default 16), BENCH_THREADS (relay worker threads, default 2: one per core),
@@ -494,6 +497,119 @@ def hostile_memory(tmp, cases=HOSTILE_CASES):
     return out
 
 
+def generate_rows(path, **args):
+    cmd = [sys.executable, str(REPO / "tools" / "gen_tweetfeed.py")]
+    for k, v in args.items():
+        cmd += ["--" + k, str(v)]
+    with open(path, "wb") as f:
+        subprocess.run(cmd, stdout=f, check=True)
+
+
+def pick_row_observables(rows_path, n):
+    """n values of the TweetFeed rows, the most listed first."""
+    counts = {}
+    for r in json.load(open(rows_path)):
+        counts[(r["type"], r["value"])] = counts.get((r["type"], r["value"]), 0) + 1
+    top = sorted(counts.items(), key=lambda kv: -kv[1])[:n]
+    return [{"type": t, "value": v} for (t, v), _ in top]
+
+
+def start_two_feeds(feed_path, rows_path, tmp):
+    """The relay with tweettioc and tweetfeed, each fed by a static upstream."""
+    tf = StaticFeed(rows_path)
+    env = {"RELAY_MODULES": "tweettioc,tweetfeed", "TWEETFEED_URL": tf.url,
+           "TWEETFEED_REFRESH_SECONDS": "3600", "TWEETFEED_LOOKUP": "off",
+           "TWEETFEED_MAX_BYTES": str(1 << 30)}
+    upstream, relay, nginx, base = start_stack(feed_path, tmp, env)
+    harness.wait_for(lambda: b'"ok"' in fetch(base + "/tweetfeed/health", b"")[1], 120,
+                     what="the relay to load the TweetFeed rows")
+    return tf, upstream, relay, nginx, base
+
+
+def tweetfeed_cases(tmp):
+    """deliberate x10 and observe x10 for both indexed feeds, each with its ceiling."""
+    feed = tmp / "feed-2000.json"
+    generate(feed, tweets=2000, end=int(time.time()) - 60, seed=11)
+    rows = tmp / "tweetfeed-10000.json"
+    generate_rows(rows, rows=10000, end=int(time.time()) - 60, seed=11)
+    obs_tt, obs_tf = pick_observables(feed, 10), pick_row_observables(rows, 10)
+    bodies = {
+        "tweettioc deliberate x10": ("/tweettioc/deliberate/observables", obs_tt),
+        "tweettioc observe x10": ("/tweettioc/observe/observables", obs_tt),
+        "tweetfeed deliberate x10": ("/tweetfeed/deliberate/observables", obs_tf),
+        "tweetfeed observe x10": ("/tweetfeed/observe/observables", obs_tf),
+    }
+    ceiling = tmp / "ceiling"
+    ceiling.mkdir(exist_ok=True)
+    tf, upstream, relay, nginx, base = start_two_feeds(feed, rows, tmp)
+    results = []
+    try:
+        for i, (name, (path, payload)) in enumerate(bodies.items()):
+            body_file = str(tmp / ("tf-body-%d.json" % i))
+            data = json.dumps(payload).encode()
+            open(body_file, "wb").write(data)
+            status, answer = fetch(base + path, data)
+            if status != 200 or b'"errors"' in answer[:20]:
+                print("  %-26s skipped: %s %s" % (name, status, answer[:120].decode()))
+                continue
+            (ceiling / ("tf-case-%d.json" % i)).write_bytes(answer)
+            r = wrk(base + path, body_file)
+            c = wrk(base + "/ceiling/tf-case-%d.json" % i, method="GET",
+                    seconds=max(3, SECONDS // 2))
+            row = {"case": name, "bytes": len(answer), "relay": r, "ceiling": c,
+                   "ratio": r["rps"] / c["rps"] if c["rps"] else 0}
+            results.append(row)
+            print("  %-26s %7d B | relay %8.0f req/s p50 %6.2f ms p99 %6.2f ms non-2xx %d | "
+                  "ceiling %8.0f req/s | ratio %5.1f%%" % (
+                      name, len(answer), r["rps"], r["p50_ms"], r["p99_ms"], r["non2xx"],
+                      c["rps"], 100 * row["ratio"]), flush=True)
+    finally:
+        nginx.stop()
+        relay.stop()
+        upstream.stop()
+        tf.stop()
+    return results
+
+
+def tweetfeed_memory(tmp, n_rows=200000):
+    """The relay process's peak RSS during one SIGHUP refresh of a large
+    TweetFeed answer (rows, one IOC each) while the same copy serves,
+    against the answer's bytes: the engine's refresh figure for this shape."""
+    feed = tmp / "feed-200.json"
+    generate(feed, tweets=200, end=int(time.time()) - 60, seed=3)
+    rows = tmp / ("tweetfeed-%d.json" % n_rows)
+    generate_rows(rows, rows=n_rows, end=int(time.time()) - 60, seed=5)
+    size = os.path.getsize(rows)
+    tf, upstream, relay, nginx, base = start_two_feeds(feed, rows, tmp)
+    try:
+        pid = relay.proc.pid
+
+        def refreshes():
+            text = fetch(base + "/metrics", None)[1].decode()
+            return int(re.search(r"^tweetfeed_refreshes_total (\d+)", text, re.M).group(1))
+        serving = proc_status_mb(pid, "VmRSS")
+        before = refreshes()
+        with open("/proc/%d/clear_refs" % pid, "w") as f:
+            f.write("5")
+        os.kill(pid, signal.SIGHUP)  # both feeds refresh; tweettioc's is tiny here
+        harness.wait_for(lambda: refreshes() > before, 300, interval=0.2,
+                         what="the SIGHUP refresh")
+        peak = proc_status_mb(pid, "VmHWM")
+    finally:
+        nginx.stop()
+        relay.stop()
+        upstream.stop()
+        tf.stop()
+    out = {"rows": n_rows, "feed_bytes": size, "serving_rss_mb": serving,
+           "refresh_peak_mb": peak, "refresh_growth_to_feed": (peak - serving) * 1048576 / size,
+           "refresh_peak_to_feed": peak * 1048576 / size}
+    print("  TweetFeed answer of %d rows (%.1f MB): serving %.0f MB; one refresh (SIGHUP): "
+          "peak %.0f MB = %.2fx the answer's bytes (growth over serving %.2fx)"
+          % (n_rows, size / 1048576, serving, peak, out["refresh_peak_to_feed"],
+             out["refresh_growth_to_feed"]), flush=True)
+    return out
+
+
 def main():
     started = time.monotonic()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="relay-bench-"))
@@ -509,6 +625,17 @@ def main():
     if sys.argv[1:] == ["hostile"]:  # only the hostile feeds
         print("== the relay process's memory (hostile feeds)", flush=True)
         hostile_memory(tmp)
+        subprocess.run(["rm", "-rf", str(tmp)])
+        return
+    if sys.argv[1:] == ["tweetfeed"]:  # only the TweetFeed cases and memory
+        print("== TweetFeed next to tweettioc through nginx (%d connections, %d s per case)"
+              % (CONNECTIONS, SECONDS), flush=True)
+        cases = tweetfeed_cases(tmp)
+        print("== the relay process's memory (a large TweetFeed answer)", flush=True)
+        memory = tweetfeed_memory(tmp)
+        BUILD.mkdir(exist_ok=True)
+        (BUILD / "bench-tweetfeed.json").write_text(
+            json.dumps({"cases": cases, "relay_memory": memory}, indent=2))
         subprocess.run(["rm", "-rf", str(tmp)])
         return
     if sys.argv[1:] == ["auth"]:  # only the authentication pair
@@ -530,8 +657,13 @@ def main():
     memory = relay_memory(tmp, big)
     print("== the relay process's memory (hostile feeds)", flush=True)
     hostile = hostile_memory(tmp)
+    print("== TweetFeed next to tweettioc", flush=True)
+    tf_cases = tweetfeed_cases(tmp)
+    print("== the relay process's memory (a large TweetFeed answer)", flush=True)
+    tf_memory = tweetfeed_memory(tmp)
     report = {"cases": cases, "auth": auth, "feed_scaling": scaling,
               "refresh_under_load": refresh, "relay_memory": memory, "hostile_memory": hostile,
+              "tweetfeed_cases": tf_cases, "tweetfeed_memory": tf_memory,
               "downloads_per_day": downloads_per_day,
               "seconds": round(time.monotonic() - started, 1)}
     BUILD.mkdir(exist_ok=True)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # demo.sh: the relay behind nginx on http://127.0.0.1:8080, for `make demo`.
 #
-#   scripts/demo.sh           bundled feed (fixtures/tweettioc-feed-2000.json,
-#                             served by scripts/demo_feed_server.py, timestamps
-#                             moved to now)
-#   scripts/demo.sh --live    the real feed, http://www.tweettioc.com
+#   scripts/demo.sh           offline: the bundled tweettioc feed
+#                             (fixtures/tweettioc-feed-2000.json, served by
+#                             scripts/demo_feed_server.py) and a generated
+#                             TweetFeed (scripts/demo_tweetfeed_server.py),
+#                             timestamps moved to now
+#   scripts/demo.sh --live    the real feeds, http://www.tweettioc.com and
+#                             https://api.tweetfeed.live
 #
-# Modules tweettioc and threatfox; ThreatFox is always a local stand-in
+# Modules tweettioc, tweetfeed and threatfox; ThreatFox is always a local stand-in
 # (scripts/demo_threatfox_server.py), never the internet. Auth is hs256
 # with a secret drawn for this run: the printed curl lines carry tokens,
 # the threatfox ones with the demo Auth-Key in the `key` claim, the way
@@ -77,10 +80,15 @@ trap cleanup EXIT
 trap 'echo; echo "demo: stopping..." >&2; exit 130' INT
 trap 'exit 143' TERM
 
-# 1. The feed: a local file server, or the real thing.
+# 1. The feeds: local servers, or the real things.
 if [ $live -eq 1 ]; then
 	feed_url=http://www.tweettioc.com
+	tweetfeed_url=https://api.tweetfeed.live
 else
+	twf_port=$(free_port)
+	python3 scripts/demo_tweetfeed_server.py --port "$twf_port" 2>"$tmp/tweetfeed.log" &
+	pids+=($!)
+	tweetfeed_url=http://127.0.0.1:$twf_port
 	feed_port=$(free_port)
 	python3 scripts/demo_feed_server.py --port "$feed_port" --file "$feed_file" \
 		2>"$tmp/feed.log" &
@@ -89,10 +97,15 @@ else
 	# The relay downloads the feed as soon as it starts: have it ready.
 	for _ in $(seq 1 100); do
 		port_taken "$feed_port" && break
-		kill -0 "${pids[0]}" 2>/dev/null || die "the feed server failed: $(cat "$tmp/feed.log")"
+		kill -0 "${pids[1]}" 2>/dev/null || die "the feed server failed: $(cat "$tmp/feed.log")"
 		sleep 0.1
 	done
 	port_taken "$feed_port" || die "the feed server did not start"
+	for _ in $(seq 1 100); do
+		port_taken "$twf_port" && break
+		sleep 0.1
+	done
+	port_taken "$twf_port" || die "the TweetFeed server did not start: $(cat "$tmp/tweetfeed.log")"
 fi
 
 # 1b. ThreatFox: the local stand-in, whatever --live says.
@@ -119,8 +132,9 @@ tf_token=$(hs256 "{\"sub\":\"demo\",\"key\":\"$tf_key\"}")
 # 2. The relay, FastCGI on a loopback port. Its feed snapshot stays in the
 # demo's own directory: a demo must not seed a real relay's history.
 relay_port=$(free_port)
-RELAY_AUTH=hs256 RELAY_JWT_SECRET=$secret RELAY_MODULES=tweettioc,threatfox \
-	TWEETTIOC_URL=$feed_url THREATFOX_URL=http://127.0.0.1:$tf_port RELAY_STATE_DIR=$tmp/state \
+RELAY_AUTH=hs256 RELAY_JWT_SECRET=$secret RELAY_MODULES=tweettioc,tweetfeed,threatfox \
+	TWEETTIOC_URL=$feed_url TWEETFEED_URL=$tweetfeed_url \
+	THREATFOX_URL=http://127.0.0.1:$tf_port RELAY_STATE_DIR=$tmp/state \
 	"$relay_bin" --listen "127.0.0.1:$relay_port" 2>"$tmp/relay.log" &
 pids+=($!)
 
@@ -133,16 +147,22 @@ sed -e "s|@PREFIX@|$tmp|g" -e "s|@USER_LINE@|$user_line|" -e "s|@MASTER@|on|" \
 "$nginx_bin" -p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/error.log" &
 pids+=($!)
 
-# 4. Wait until /health says ok (the first feed download included).
+# 4. Wait until /health says ok (the first feed downloads included): both
+# feeds offline; live, the first that has data (tweettioc.com is gone).
 timeout=30
 [ $live -eq 1 ] && timeout=180
 echo "demo: starting (feed: $feed_url; logs in $tmp)..." >&2
 deadline=$((SECONDS + timeout))
 health=""
 while :; do
-	health=$(curl -s -m 5 -X POST -H "Authorization: Bearer $token" "$base/health" \
-		2>/dev/null || true)
-	[ "$(printf '%s' "$health" | tr -d ' \t\r\n')" = '{"data":{"status":"ok"}}' ] && break
+	ok=0
+	for m in tweettioc tweetfeed; do
+		health=$(curl -s -m 5 -X POST -H "Authorization: Bearer $token" "$base/$m/health" \
+			2>/dev/null || true)
+		[ "$(printf '%s' "$health" | tr -d ' \t\r\n')" = '{"data":{"status":"ok"}}' ] &&
+			ok=$((ok + 1))
+	done
+	[ $ok -eq 2 ] || { [ $live -eq 1 ] && [ $ok -ge 1 ]; } && break
 	for pid in "${pids[@]}"; do
 		kill -0 "$pid" 2>/dev/null && continue
 		echo "demo: a process exited during start-up. Logs:" >&2
@@ -162,6 +182,14 @@ pick() { # type -> value (the most mentioned IOC of that type in the bundled fee
 	awk -v t="$1" '$1 == t { print $2; exit }' "$tmp/examples"
 }
 python3 scripts/demo_feed_server.py --examples --file "$feed_file" >"$tmp/examples"
+python3 scripts/demo_tweetfeed_server.py --examples >"$tmp/twf_examples"
+twf_pick() {
+	awk -v t="$1" '$1 == t { print $2; exit }' "$tmp/twf_examples"
+}
+twf_ip=$(twf_pick ip)
+twf_sha256=$(twf_pick sha256)
+twf_domain=$(twf_pick domain)
+twf_lookup=$(twf_pick lookup)
 md5=$(pick md5)
 ip=$(pick ip)
 domain=$(pick domain)
@@ -173,10 +201,10 @@ pp="| python3 -m json.tool"
 
 note=""
 [ $live -eq 1 ] &&
-	note="Live feed: these observables come from the bundled sample; today's feed may not have them."
+	note="Live feeds: these observables come from the offline samples; today's feeds may not have them."
 cat <<EOF
 
-securex-relay demo is up: $base  (modules: tweettioc, threatfox; auth: hs256)
+securex-relay demo is up: $base  (modules: tweettioc, tweetfeed, threatfox; auth: hs256)
 ${note:+$note
 }
   # health, version, watchdog
@@ -200,6 +228,23 @@ ${note:+$note
   curl -s -X POST $auth $base/tweettioc/tiles $pp
   curl -s -X POST $auth $base/tweettioc/tiles/tile-data $json \\
        -d '{"tile_id":"tweettioc-summary","period":"last_7_days"}' $pp
+
+  # tweetfeed: health, verdicts, sightings from the kept week
+  curl -s -X POST $auth $base/tweetfeed/health
+  curl -s -X POST $auth $base/tweetfeed/deliberate/observables $json \\
+       -d '[{"type":"ip","value":"$twf_ip"},{"type":"sha256","value":"$twf_sha256"}]' $pp
+  curl -s -X POST $auth $base/tweetfeed/observe/observables $json \\
+       -d '[{"type":"domain","value":"$twf_domain"}]' $pp
+
+  # tweetfeed: an address older than the week, from the 365-day lookup
+  curl -s -X POST $auth $base/tweetfeed/observe/observables $json \\
+       -d '[{"type":"ip","value":"$twf_lookup"}]' $pp
+
+  # tweetfeed: refer and tiles
+  curl -s -X POST $auth $base/tweetfeed/refer/observables $json \\
+       -d '[{"type":"ip","value":"$twf_ip"}]' $pp
+  curl -s -X POST $auth $base/tweetfeed/tiles/tile-data $json \\
+       -d '{"tile_id":"tweetfeed-summary","period":"last_24_hours"}' $pp
 
   # ThreatFox (a local stand-in): the token's 'key' claim is the Auth-Key
   curl -s -X POST $tf_auth $base/threatfox/observe/observables $json \\

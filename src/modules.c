@@ -5,12 +5,14 @@
 
 extern const struct relay_module tweettioc_module;
 extern const struct relay_module cybercrime_module;
+extern const struct relay_module tweetfeed_module;
 extern const struct relay_module threatfox_module;
 
 static const struct relay_module *const all_modules[] = {
-	&tweettioc_module,
-	&cybercrime_module,
-	&threatfox_module,
+	&tweettioc_module,  /* indexed feed: Twitter IOC Hunter */
+	&cybercrime_module, /* on-demand lookups: CyberCrime Tracker */
+	&tweetfeed_module,  /* indexed feed: TweetFeed */
+	&threatfox_module,  /* on-demand lookups: abuse.ch ThreatFox */
 	NULL,
 };
 

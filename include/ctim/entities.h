@@ -51,7 +51,9 @@ struct ctim_sighting_in {
 	const char *source, *source_uri, *title, *description, *confidence;
 	const char *short_description; /* may be NULL */
 	const char *external_id;       /* may be NULL */
-	double observed;	       /* start = end */
+	double observed;	       /* observed_time start */
+	double observed_end;	       /* its end; 0: the same as the start */
+	long count;		       /* "count"; 0: 1 */
 	cJSON *relations;	       /* array or NULL; ownership taken */
 	cJSON *data;		       /* table or NULL; ownership taken */
 	/* When set, external_id outlives the returned tree and is referenced

@@ -204,10 +204,12 @@ cJSON *ctim_sighting(const struct ctim_sighting_in *in)
 	    !add_cut_string(o, "description", in->description, CTIM_DESCRIPTION_MAX) ||
 	    (in->short_description && !add_cut_string(o, "short_description", in->short_description,
 						      CTIM_SHORT_DESCRIPTION_MAX)) ||
-	    !put_str(o, "confidence", in->confidence) || !put_int(o, "count", 1) ||
+	    !put_str(o, "confidence", in->confidence) ||
+	    !put_int(o, "count", in->count > 0 ? in->count : 1) ||
 	    !put_item(o, "internal", cJSON_CreateFalse()) || !put_const(o, "tlp", "white") ||
 	    !add(o, "observed_time",
-		 time_pair("start_time", in->observed, "end_time", in->observed)))
+		 time_pair("start_time", in->observed, "end_time",
+			   in->observed_end > 0 ? in->observed_end : in->observed)))
 		goto fail;
 	if (in->external_id) {
 		cJSON *ext = cJSON_CreateArray();

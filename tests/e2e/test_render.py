@@ -27,11 +27,13 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import unittest
 import urllib.parse
 
 from fake_cybercrime import FakeCybercrime
-from harness import RelayTestCase, load_feed
+from fake_tweetfeed import FakeTweetFeed, stamp
+from harness import RelayTestCase, load_feed, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -385,6 +387,112 @@ class RenderTests(RelayTestCase):
         self.assertLessEqual(units, 5000)
         self.assertGreater(units, 4900)  # the emoji tweet fills it, cut with an ellipsis
         self.assertIn("...", s["description"])
+
+
+# TweetFeed rows as hostile as its contributors can make them: tags and
+# values with links, images, HTML, pipes, backslashes, backticks, bidi and
+# control characters; accounts must be handles (rows.c refuses others).
+HOSTILE_TAGS = ["**[Click to verify](https://evil.example/login)**",
+                "![t](https://evil.example/p.gif)", "<img src=x onerror=alert(1)>",
+                "a|b\\|c`d", "www.evil.example", "javascript:alert(1)", "\u202eevil\u0007"]
+HOSTILE_VALUES = [("url", "https://evil.example/a|b`c<img src=x>"),
+                  ("url", "hxxps://phish[.]example/login?x=[y](https://evil.example)"),
+                  ("domain", "www.evil.example"), ("ip", "203.0.113.80"),
+                  ("md5", "d41d8cd98f00b204e9800998ecf8427e")]
+
+
+# tweetfeed links to Twitter only (accounts, tweets).
+TWEETFEED_HOSTS = TWEETTIOC_HOSTS - {"tweettioc.com"}
+
+
+def hostile_rows():
+    now = time.time() - 60
+    rows = []
+    for i, (kind, value) in enumerate(HOSTILE_VALUES):
+        rows.append({"date": stamp(now - i), "user": "phisher", "type": kind, "value": value,
+                     "tags": HOSTILE_TAGS,
+                     "tweet": "https://x.com/phisher/status/18000000000000000%02d" % (i % 2)})
+    return rows
+
+
+class TweetFeedRenderTests(RelayTestCase):
+    """The tweetfeed module's description, table, lookup sighting and refer, rendered."""
+
+    answer = RenderTests.answer
+    check_html = RenderTests.check_html
+    parse = RenderTests.parse
+
+    def allowed(self, where):
+        return TWEETFEED_HOSTS
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tf = FakeTweetFeed(rows=hostile_rows())
+        cls.tf.start()
+        cls.addClassCleanup(cls.tf.stop)
+        cls.tf.found("203.0.113.81", [{
+            "type": "ip", "value": "203.0.113.81", "count": 3,
+            "first_seen": "2026-01-02 03:04:05", "last_seen": "2026-02-03 04:05:06",
+            "users": ["phisher", "@mallory"], "tags": HOSTILE_TAGS,
+            "tweets": ["https://x.com/phisher/status/1800000000000000007",
+                       "https://evil.example/phisher/status/1"]}])
+        super().setUpClass()
+        wait_for(lambda: cls.client.post("/tweetfeed/health", {})[0] == 200 and
+                 "data" in cls.client.post("/tweetfeed/health", {})[1], 15,
+                 what="tweetfeed to load")
+
+    @classmethod
+    def extra_env(cls):
+        env = super().extra_env()
+        env.update({"RELAY_MODULES": "tweettioc,cybercrime,tweetfeed",
+                    "TWEETFEED_URL": cls.tf.url})
+        return env
+
+    def tweetfeed_documents(self):
+        docs = []
+        obs = [{"type": k, "value": v} for k, v in HOSTILE_VALUES]
+        obs.append({"type": "ip", "value": "203.0.113.81"})
+        data = self.answer("/tweetfeed/observe/observables", obs)
+        sightings = data["sightings"]["docs"]
+        self.assertGreaterEqual(len(sightings), len(HOSTILE_VALUES) + 1)
+        self.assertIn("Seen on TweetFeed (365 days)", [s["title"] for s in sightings])
+        for i, s in enumerate(sightings):
+            docs.append(("tweetfeed sighting[%d].description" % i, s["description"]))
+            docs.append(("tweetfeed sighting[%d].short_description" % i,
+                         s.get("short_description", "")))
+            if "data" in s:
+                cols = s["data"]["columns"]
+                self.assertEqual([c["name"] for c in cols], ["Account", "Tags", "IOCs", "Link"])
+                for row in s["data"]["rows"]:
+                    for c, cell in zip(cols, row):
+                        if c["type"] == "markdown":
+                            docs.append(("tweetfeed sighting[%d].data.%s" % (i, c["name"]),
+                                         cell))
+                        if c["type"] == "url":
+                            self.assertRegex(cell, r"^https://twitter\.com/phisher/status/\d+$")
+        for i, j in enumerate(data["judgements"]["docs"]):
+            docs.append(("tweetfeed judgement[%d].reason" % i, j["reason"]))
+        for i, r in enumerate(self.answer("/tweetfeed/refer/observables", obs)):
+            docs.append(("tweetfeed refer[%d].title" % i, r["title"]))
+            docs.append(("tweetfeed refer[%d].description" % i, r["description"]))
+        return docs
+
+    def test_every_tweetfeed_markdown_field_renders_inert(self):
+        docs = self.tweetfeed_documents()
+        rendered = marked([md for _, md in docs])
+        for (where, md), html_marked in zip(docs, rendered):
+            with self.subTest(where=where):
+                self.check_html("cmark-gfm", where, md, cmark_gfm(md))
+                self.check_html("marked", where, md, html_marked)
+
+    def test_tweetfeed_tiles_link_only_to_twitter(self):
+        for tile in self.answer("/tweetfeed/tiles", {}):
+            for period in tile["periods"]:
+                d = self.answer("/tweetfeed/tiles/tile-data",
+                                {"tile_id": tile["id"], "period": period})
+                for url in re.findall(r'"(https?://[^"]*)"', json.dumps(d)):
+                    host = urllib.parse.urlsplit(url).hostname
+                    self.assertIn(host, TWEETFEED_HOSTS, (tile["id"], url))
 
 
 if __name__ == "__main__":

@@ -60,4 +60,15 @@ int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, double 
 int snapshot_load(int dirfd, size_t max_bytes, double now, struct feed **out, double *last_success,
 		  char *err, size_t errlen);
 
+/* The same for any indexed feed's snapshot: the file `file` (e.g.
+ * "tweetfeed.snapshot", at most SNAPSHOT_FILE_MAX bytes) of the state
+ * directory, same format and rules; `cap_setting` names the byte cap in
+ * the message of a file too large ("TWEETFEED_MAX_BYTES"). */
+#define SNAPSHOT_FILE_MAX 64
+int snapshot_write_file(int dirfd, const char *file, const struct feed *feed, double last_success,
+			const volatile int *cancel, char *err, size_t errlen);
+int snapshot_load_file(int dirfd, const char *file, const char *cap_setting, size_t max_bytes,
+		       double now, struct feed **out, double *last_success, char *err,
+		       size_t errlen);
+
 #endif

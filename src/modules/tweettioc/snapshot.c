@@ -177,7 +177,19 @@ static int write_file(struct writer *w, const struct feed *feed, double last_suc
 int snapshot_write(int dirfd, const struct feed *feed, double last_success,
 		   const volatile int *cancel, char *err, size_t errlen)
 {
-	char tmp[sizeof(SNAPSHOT_FILE ".tmp") - 1 + STATE_DIR_TEMP_SUFFIX];
+	return snapshot_write_file(dirfd, SNAPSHOT_FILE, feed, last_success, cancel, err, errlen);
+}
+
+int snapshot_write_file(int dirfd, const char *file, const struct feed *feed, double last_success,
+			const volatile int *cancel, char *err, size_t errlen)
+{
+	char prefix[SNAPSHOT_FILE_MAX + sizeof(".tmp")];
+	char tmp[sizeof(prefix) - 1 + STATE_DIR_TEMP_SUFFIX];
+	if (strlen(file) > SNAPSHOT_FILE_MAX) {
+		snprintf(err, errlen, "the snapshot name is too long");
+		return -1;
+	}
+	snprintf(prefix, sizeof(prefix), "%s.tmp", file);
 	struct writer w;
 	memset(&w, 0, sizeof(w));
 	w.cancel = cancel;
@@ -190,18 +202,18 @@ int snapshot_write(int dirfd, const struct feed *feed, double last_success,
 		return -1;
 	}
 	/* A new name, created exclusively: nothing planted is written through. */
-	w.fd = state_dir_create_temp(dirfd, SNAPSHOT_FILE ".tmp", tmp, sizeof(tmp));
+	w.fd = state_dir_create_temp(dirfd, prefix, tmp, sizeof(tmp));
 	int e = w.fd < 0 ? errno : write_file(&w, feed, last_success);
 	free(w.buf);
 	EVP_MD_CTX_free(w.md);
 	if (w.fd >= 0 && close(w.fd) != 0 && !e)
 		e = errno;
-	if (!e && renameat(dirfd, tmp, dirfd, SNAPSHOT_FILE) != 0)
+	if (!e && renameat(dirfd, tmp, dirfd, file) != 0)
 		e = errno;
 	if (e) {
 		if (w.fd >= 0)
 			unlinkat(dirfd, tmp, 0);
-		snprintf(err, errlen, "cannot write %s: %s", SNAPSHOT_FILE, strerror(e));
+		snprintf(err, errlen, "cannot write %s: %s", file, strerror(e));
 		return -1;
 	}
 	/* The rename itself is only durable once the directory is synced. */
@@ -382,19 +394,26 @@ int snapshot_decode(const unsigned char *buf, size_t len, int check_sum, double 
 int snapshot_load(int dirfd, size_t max_bytes, double now, struct feed **out, double *last_success,
 		  char *err, size_t errlen)
 {
+	return snapshot_load_file(dirfd, SNAPSHOT_FILE, "TWEETTIOC_MAX_BYTES", max_bytes, now, out,
+				  last_success, err, errlen);
+}
+
+int snapshot_load_file(int dirfd, const char *file, const char *cap_setting, size_t max_bytes,
+		       double now, struct feed **out, double *last_success, char *err,
+		       size_t errlen)
+{
 	unsigned char *buf;
 	size_t len;
 	char why[256];
 	*out = NULL;
 	/* Read, not mapped: a file truncated meanwhile is short, not a SIGBUS. */
-	int rc = state_dir_read(dirfd, SNAPSHOT_FILE, snapshot_max_size(max_bytes), &buf, &len, why,
+	int rc = state_dir_read(dirfd, file, snapshot_max_size(max_bytes), &buf, &len, why,
 				sizeof(why));
 	if (rc == 0)
 		return 0;
 	if (rc == -2)
-		snprintf(err, errlen,
-			 "%s: more than a copy within TWEETTIOC_MAX_BYTES=%zu can hold", why,
-			 max_bytes);
+		snprintf(err, errlen, "%s: more than a copy within %s=%zu can hold", why,
+			 cap_setting, max_bytes);
 	else if (rc < 0)
 		snprintf(err, errlen, "%s", why);
 	if (rc < 0)
