@@ -19,8 +19,6 @@ refuses the relay's next call.
 """
 
 import calendar
-import errno
-import http.server
 import importlib.util
 import json
 import threading
@@ -28,7 +26,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from harness import free_port
+from testkit import FakeHandler, FakeUpstream
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -85,12 +83,8 @@ def tweet_id(link):
     return None
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
+class _Handler(FakeHandler):
     server_version = "FakeTweetFeed/1.0"
-
-    def log_message(self, fmt, *args):
-        pass
 
     def do_GET(self):
         fake = self.server.fake
@@ -105,11 +99,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if delay:
                 time.sleep(delay)
             if mode == "status":
-                self._send(status, b'{"error": "injected failure"}')
+                self.send(status, b'{"error": "injected failure"}')
             else:
-                self._send(200, body)
+                self.send(200, body)
         else:
-            self._send(404, b'{"error": "not found"}')
+            self.send(404, b'{"error": "not found"}')
 
     def _ioc(self, fake, value):
         status, body, delay = fake._ioc_answer(value)
@@ -122,27 +116,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         finally:
             with fake._lock:
                 fake._in_flight -= 1
-        self._send(status, body)
+        self.send(status, body)
 
-    def _send(self, status, body):
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.server.fake._served(len(body))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the relay gave up (its timeout or byte cap); some tests want that
+    def sent(self, n):
+        self.server.fake._served(n)
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-
-class FakeTweetFeed:
+class FakeTweetFeed(FakeUpstream):
     """TweetFeed on 127.0.0.1:<port>.
 
     Feed: `self.rows` (a list of row dicts) is served by /v1/week, and its
@@ -155,11 +135,11 @@ class FakeTweetFeed:
     values without a rule. requests() lists (path, value) in arrival
     order."""
 
+    handler = _Handler
+
     def __init__(self, rows=None, port=None, tweets=200, seed=1):
-        self.port = port or free_port()
+        super().__init__(port)
         self._lock = threading.Lock()
-        self._server = None
-        self._thread = None
         self._mode = "ok"
         self._status = 500
         self._delay = 0
@@ -172,42 +152,6 @@ class FakeTweetFeed:
         self._headers = []
         self.bytes_served = 0
         self.set_rows(rows if rows is not None else generated_rows(tweets, seed))
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    # -- lifecycle
-    def start(self):
-        if self._server is not None:
-            return
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self._server = _Server(("127.0.0.1", self.port), _Handler)
-                break
-            except OSError as e:  # restart on the same port: TIME_WAIT, races
-                if e.errno != errno.EADDRINUSE or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        """Closes the listening socket: the relay then gets connection refused."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-        self._server = None
-        self._thread = None
-
-    @property
-    def running(self):
-        return self._server is not None
 
     # -- the feed
     def set_rows(self, rows, rebase=False):
