@@ -39,8 +39,13 @@ struct relay_response {
 void response_init(struct relay_response *res);
 void response_free(struct relay_response *res);
 
-/* Sets "data" (replacing any previous value). */
+/* Sets "data" (replacing any previous value); NULL (out of memory) makes
+ * the response a 500. */
 void response_set_data(struct relay_response *res, cJSON *data);
+
+/* Sets "data" to {"status": "ok"}, what every module's /health answers when
+ * it can serve; a 500 when out of memory. */
+void response_set_status_ok(struct relay_response *res);
 
 /* Appends an application error {type, code, message} for `err`; a NULL
  * `fmt` uses the table's default message. An `err` whose HTTP status is not

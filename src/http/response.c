@@ -67,6 +67,16 @@ void response_set_data(struct relay_response *res, cJSON *data)
 		response_fail(res, RELAY_ERR_INTERNAL, NULL);
 }
 
+void response_set_status_ok(struct relay_response *res)
+{
+	cJSON *data = cJSON_CreateObject();
+	if (data && !cJSON_AddStringToObject(data, "status", "ok")) {
+		cJSON_Delete(data);
+		data = NULL;
+	}
+	response_set_data(res, data);
+}
+
 void response_set_raw(struct relay_response *res, cJSON *raw)
 {
 	cJSON_Delete(res->raw);

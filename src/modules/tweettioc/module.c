@@ -67,12 +67,7 @@ static void tweettioc_health(const struct relay_request *req, struct relay_respo
 		response_add_error(res, RELAY_ERR_UNAVAILABLE, "%s", msg);
 		return;
 	}
-	cJSON *data = cJSON_CreateObject();
-	if (data && !cJSON_AddStringToObject(data, "status", "ok")) {
-		cJSON_Delete(data);
-		data = NULL;
-	}
-	response_set_data(res, data);
+	response_set_status_ok(res);
 }
 
 static void tweettioc_metrics(struct strbuf *out)
