@@ -48,6 +48,11 @@ size_t feed_index_lookup(const struct feed_index *index, const char *type, const
 /* The posting of a match key (normalize.h), or NULL when not indexed. */
 const struct feed_posting *feed_index_posting(const struct feed_index *index, const char *key);
 
+/* Distinct accounts among the tweets ids[0..n-1] of `feed` (account names
+ * are interned: one pointer each); 0 only when out of memory, since n > 0
+ * tweets have at least one account. */
+size_t feed_index_accounts(const struct feed *feed, const uint32_t *ids, size_t n);
+
 /* Approximate bytes the index and its feed hold in memory. */
 size_t feed_index_memory(const struct feed_index *index);
 

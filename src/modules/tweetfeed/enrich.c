@@ -51,29 +51,6 @@ struct state {
 	int oom;
 };
 
-static int compare_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t) * (const char *const *)a,
-		  y = (uintptr_t) * (const char *const *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Distinct accounts among the tweets (names are interned); 0 when out of memory. */
-static size_t count_accounts(const struct feed *feed, const uint32_t *ids, size_t n)
-{
-	const char **users = malloc(n * sizeof(*users));
-	if (!users)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		users[i] = feed->tweets[ids[i]].user;
-	qsort(users, n, sizeof(*users), compare_ptr);
-	size_t distinct = 0;
-	for (size_t i = 0; i < n; i++)
-		distinct += i == 0 || users[i] != users[i - 1];
-	free(users);
-	return distinct;
-}
-
 /* Related_To relations to the tweet's other IOCs. */
 static cJSON *relations(struct state *st, const struct feed_tweet *t, const char *key)
 {
@@ -173,7 +150,7 @@ static size_t from_index(struct state *st, const struct observable *o, struct re
 	const char *newest;
 	const struct feed_tweet *t0 = &feed->tweets[ids[0]];
 	uri_tweet_link(t0->link, t0->user, t0->id, linkbuf, &newest);
-	size_t accounts = st->observe ? count_accounts(feed, ids, n) : 1;
+	size_t accounts = st->observe ? feed_index_accounts(feed, ids, n) : 1;
 	if (accounts == 0)
 		st->oom = 1;
 	tweetfeed_tweets_reason(n, accounts, reason, sizeof(reason));

@@ -37,30 +37,6 @@ const struct feed_index *tweettioc_acquire_or_fail(struct relay_response *res)
 	return index;
 }
 
-static int compare_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t) * (const char *const *)a,
-		  y = (uintptr_t) * (const char *const *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Distinct accounts among the tweets (user names are interned); 0 only
- * when out of memory, since n > 0 tweets have at least one account. */
-static size_t count_accounts(const struct feed *feed, const uint32_t *ids, size_t n)
-{
-	const char **users = malloc(n * sizeof(*users));
-	if (!users)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		users[i] = feed->tweets[ids[i]].user;
-	qsort(users, n, sizeof(*users), compare_ptr);
-	size_t distinct = 0;
-	for (size_t i = 0; i < n; i++)
-		distinct += i == 0 || users[i] != users[i - 1];
-	free(users);
-	return distinct;
-}
-
 struct enrich_state {
 	const struct relay_request *req;
 	const struct feed_index *index;
@@ -126,7 +102,7 @@ static void enrich_one(struct enrich_state *st, const struct observable *o, int 
 		const char *newest;
 		const struct feed_tweet *t0 = &feed->tweets[ids[0]];
 		uri_tweet_link(t0->link, t0->user, t0->id, linkbuf, &newest);
-		size_t accounts = count_accounts(feed, ids, n);
+		size_t accounts = feed_index_accounts(feed, ids, n);
 		if (accounts == 0)
 			st->oom = 1; /* "by 0 accounts" would be a wrong answer */
 		snprintf(reason, sizeof(reason), "Mentioned in %zu tweet%s by %zu account%s", n,

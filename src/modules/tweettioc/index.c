@@ -185,3 +185,25 @@ const struct feed_posting *feed_index_posting(const struct feed_index *index, co
 {
 	return index && index->table ? g_hash_table_lookup(index->table, key) : NULL;
 }
+
+static int compare_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const char *const *)a,
+		  y = (uintptr_t) * (const char *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t feed_index_accounts(const struct feed *feed, const uint32_t *ids, size_t n)
+{
+	const char **users = n ? malloc(n * sizeof(*users)) : NULL;
+	if (!users)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		users[i] = feed->tweets[ids[i]].user;
+	qsort(users, n, sizeof(*users), compare_ptr);
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || users[i] != users[i - 1];
+	free(users);
+	return distinct;
+}
