@@ -6,6 +6,7 @@
  */
 #include "modules/cybercrime/enrich.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,12 @@
 #include "ctim/uuid5.h"
 #include "http/metrics.h"
 #include "lib/now.h"
+#include "lookups/report.h"
 #include "modules/cybercrime/settings.h"
 #include "lib/strbuf.h"
 #include "ctim/uri.h"
 
 /* Observables a deadline error names before "...". */
-#define CYBERCRIME_LATE_SHOWN 5
 
 static struct cybercrime_cache *shared_cache;
 
@@ -217,50 +218,6 @@ int cybercrime_emit(const char *base_url, const struct observable *o,
 							       judgement_id, now, end));
 }
 
-/* The entries for the bounds of docs/api.md#bounds-cybercrime: one warning for the values
- * over CYBERCRIME_MAX_LOOKUPS, one error for those the deadline cut,
- * naming the first few. */
-static void report_bounds(const struct relay_config *cfg, const struct observable *const *which,
-			  const struct cybercrime_result *results, size_t n, size_t left_out,
-			  struct relay_response *res)
-{
-	if (left_out)
-		response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
-				   "CyberCrime Tracker: %zu observable%s %s not looked up: one "
-				   "request asks about at most %zu values "
-				   "(CYBERCRIME_MAX_LOOKUPS).",
-				   left_out, left_out == 1 ? "" : "s",
-				   left_out == 1 ? "was" : "were", cybercrime_max_lookups(cfg));
-	size_t late = 0, shown = 0;
-	char names[512];
-	size_t o = 0;
-	names[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (!results[i].late)
-			continue;
-		late++;
-		char *v = shown < CYBERCRIME_LATE_SHOWN ? ctim_truncate(which[i]->value, 60) : NULL;
-		if (v) {
-			int w = snprintf(names + o, sizeof(names) - o, "%s%s %s", shown ? ", " : "",
-					 which[i]->type, v);
-			if (w > 0 && (size_t)w < sizeof(names) - o) {
-				o += (size_t)w;
-				shown++;
-			} else {
-				names[o] = '\0';
-			}
-			free(v);
-		}
-	}
-	if (late)
-		response_add_error(res, RELAY_ERR_UNAVAILABLE,
-				   "The CyberCrime Tracker did not answer about %zu observable%s "
-				   "within the request's deadline of %ld ms "
-				   "(RELAY_REQUEST_DEADLINE_MS): %s%s.",
-				   late, late == 1 ? "" : "s", cybercrime_deadline_ms(cfg), names,
-				   late > shown ? ", ..." : "");
-}
-
 static void enrich(const struct relay_request *req, const struct observable_list *obs,
 		   struct relay_response *res, int observe)
 {
@@ -296,7 +253,15 @@ static void enrich(const struct relay_request *req, const struct observable_list
 			oom = 1;
 	}
 	if (!oom)
-		report_bounds(req->cfg, which, results, n, left_out, res);
+		lookup_report_bounds(
+			&(struct lookup_bounds_text){
+				.name = "CyberCrime Tracker",
+				.subject = "The CyberCrime Tracker",
+				.max_var = "CYBERCRIME_MAX_LOOKUPS",
+				.max_lookups = cybercrime_max_lookups(req->cfg),
+				.deadline_ms = cybercrime_deadline_ms(req->cfg)},
+			which, results, sizeof(*results), offsetof(struct cybercrime_result, late),
+			n, left_out, res);
 	failed += n - asked - left_out; /* the late ones */
 	n -= left_out;
 	free(queries);

@@ -5,6 +5,7 @@
  * accepted its key (lookup.h), and a key ThreatFox answers with 2xx
  * becomes accepted.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +15,11 @@
 #include "ctim/entities.h"
 #include "ctim/uri.h"
 #include "http/metrics.h"
+#include "lib/now.h"
+#include "lookups/report.h"
 #include "modules/threatfox/enrich.h"
 #include "modules/threatfox/lookup.h"
 #include "modules/threatfox/settings.h"
-
-/* Observables a deadline error names before "...". */
-#define THREATFOX_LATE_SHOWN 5
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static size_t max_lookups(const struct relay_config *cfg)
 {
@@ -37,45 +30,6 @@ static size_t max_lookups(const struct relay_config *cfg)
 static long deadline_ms(const struct relay_config *cfg)
 {
 	return cfg->request_deadline_ms > 0 ? cfg->request_deadline_ms : 20000;
-}
-
-/* One warning for the values over THREATFOX_MAX_LOOKUPS, one error for
- * those the deadline cut, naming the first few. */
-static void report_bounds(const struct relay_config *cfg, const struct observable *const *which,
-			  const struct lookup_result *results, size_t n, size_t left_out,
-			  struct relay_response *res)
-{
-	if (left_out)
-		response_add_error(res, RELAY_ERR_TOO_MANY_ENTITIES,
-				   "ThreatFox: %zu observable%s not looked up: one request asks "
-				   "about at most %zu values (THREATFOX_MAX_LOOKUPS).",
-				   left_out, left_out == 1 ? " was" : "s were", max_lookups(cfg));
-	size_t late = 0, shown = 0, o = 0;
-	char names[512] = "";
-	for (size_t i = 0; i < n; i++) {
-		if (!results[i].late)
-			continue;
-		late++;
-		char *v = shown < THREATFOX_LATE_SHOWN ? ctim_truncate(which[i]->value, 60) : NULL;
-		if (v) {
-			int w = snprintf(names + o, sizeof(names) - o, "%s%s %s", shown ? ", " : "",
-					 which[i]->type, v);
-			if (w > 0 && (size_t)w < sizeof(names) - o) {
-				o += (size_t)w;
-				shown++;
-			} else {
-				names[o] = '\0';
-			}
-			free(v);
-		}
-	}
-	if (late)
-		response_add_error(
-			res, RELAY_ERR_UNAVAILABLE,
-			"ThreatFox did not answer about %zu observable%s within the "
-			"request's deadline of %ld ms (RELAY_REQUEST_DEADLINE_MS): %s%s.",
-			late, late == 1 ? "" : "s", deadline_ms(cfg), names,
-			late > shown ? ", ..." : "");
 }
 
 static void enrich(const struct relay_request *req, const struct observable_list *obs,
@@ -122,7 +76,7 @@ static void enrich(const struct relay_request *req, const struct observable_list
 			threatfox_key_accept(key);
 			break;
 		}
-	double now = wall_now();
+	double now = now_seconds();
 	size_t limit = req->entities_limit > 0 ? (size_t)req->entities_limit : 100;
 	for (size_t i = 0; !oom && i < n; i++) {
 		if (results[i].left_out || results[i].late) {
@@ -139,7 +93,14 @@ static void enrich(const struct relay_request *req, const struct observable_list
 		response_add_error(res, RELAY_ERR_AUTH,
 				   "Authorization failed: ThreatFox refused the Auth-Key.");
 	if (!oom)
-		report_bounds(req->cfg, which, results, n, left_out, res);
+		lookup_report_bounds(
+			&(struct lookup_bounds_text){.name = "ThreatFox",
+						     .subject = "ThreatFox",
+						     .max_var = "THREATFOX_MAX_LOOKUPS",
+						     .max_lookups = max_lookups(req->cfg),
+						     .deadline_ms = deadline_ms(req->cfg)},
+			which, results, sizeof(*results), offsetof(struct lookup_result, late), n,
+			left_out, res);
 done:
 	if (!oom && n > 0 && (failed == n - left_out || (!key && n))) {
 		ctim_bundle_free(&bundle); /* errors only: no empty data that reads as "nothing" */
