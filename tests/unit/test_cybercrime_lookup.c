@@ -45,7 +45,7 @@ START_TEST(lookups_over_the_cap_are_left_out_in_the_order_sent)
 	test_config_load(&cfg, env);
 	const char *queries[] = {"e", "d", "e", "c", "b", "a", "d"};
 	struct cybercrime_result r[7];
-	struct cybercrime_stats before, after;
+	struct lookup_stats before, after;
 	cybercrime_stats_get(&before);
 	ck_assert_int_eq(cybercrime_lookup_many(&cfg, NULL, queries, 7, r), 0);
 	cybercrime_stats_get(&after);

@@ -27,6 +27,7 @@
 #include "modules/cybercrime/cache.h"
 #include "http/relay_error.h"
 #include "lib/strbuf.h"
+#include "lookups/lookup.h"
 #include "net/upstream.h"
 
 struct relay_config;
@@ -52,17 +53,6 @@ struct cybercrime_result {
 	int cached;	  /* answered from the cache, no upstream call */
 	int left_out;	  /* not asked: over CYBERCRIME_MAX_LOOKUPS (err UNAVAILABLE) */
 	int late;	  /* no answer before the deadline (err UNAVAILABLE) */
-};
-
-/* Counters since start, for /metrics. */
-struct cybercrime_stats {
-	unsigned long lookups; /* values looked up (hits + misses) */
-	unsigned long cache_hits;
-	unsigned long upstream_requests;      /* query.php calls made (health included) */
-	unsigned long upstream_errors;	      /* of those, the ones that gave no answer */
-	unsigned long late;		      /* lookups cut by the request deadline */
-	unsigned long left_out;		      /* values not asked: over CYBERCRIME_MAX_LOOKUPS */
-	unsigned long errors[RELAY_ERR__MAX]; /* the same, by error */
 };
 
 /* 1 for the observable types the module looks up (ip, url), else 0 (never fails). */
@@ -120,6 +110,6 @@ size_t cybercrime_max_lookups(const struct relay_config *cfg);
 void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_result *r);
 
 /* A snapshot of the counters (relaxed atomic loads; cannot fail). */
-void cybercrime_stats_get(struct cybercrime_stats *out);
+void cybercrime_stats_get(struct lookup_stats *out);
 
 #endif

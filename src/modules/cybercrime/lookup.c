@@ -281,16 +281,7 @@ void cybercrime_lookup_health(const struct relay_config *cfg, struct cybercrime_
 	lookup_results_free(&lr, 1);
 }
 
-void cybercrime_stats_get(struct cybercrime_stats *out)
+void cybercrime_stats_get(struct lookup_stats *out)
 {
-	struct lookup_stats st;
-	lookup_stats_get(&counters, &st);
-	memset(out, 0, sizeof(*out));
-	out->lookups = st.lookups;
-	out->cache_hits = st.cache_hits;
-	out->upstream_requests = st.upstream_requests;
-	out->upstream_errors = st.upstream_errors;
-	out->late = st.late;
-	out->left_out = st.left_out;
-	memcpy(out->errors, st.errors, sizeof(out->errors));
+	lookup_stats_get(&counters, out);
 }

@@ -6,6 +6,7 @@
 #include "modules/cybercrime/enrich.h"
 #include "modules/cybercrime/lookup.h"
 #include "modules/cybercrime/settings.h"
+#include "lookups/metrics.h"
 #include "module.h"
 
 static int cybercrime_start(const struct relay_config *cfg, char *err, size_t errlen)
@@ -33,65 +34,18 @@ static void cybercrime_health(const struct relay_request *req, struct relay_resp
 		response_add_error(res, r.err, "%s", msg);
 		return;
 	}
-	cJSON *data = cJSON_CreateObject();
-	if (!data || !cJSON_AddStringToObject(data, "status", "ok")) {
-		cJSON_Delete(data);
-		response_fail(res, RELAY_ERR_INTERNAL, NULL);
-		return;
-	}
-	response_set_data(res, data);
+	response_set_status_ok(res);
 }
 
 static void cybercrime_metrics(struct strbuf *out)
 {
-	/* Label values for the failures a lookup can end in. */
-	static const struct {
-		enum relay_err err;
-		const char *reason;
-	} reasons[] = {
-		{RELAY_ERR_UNAVAILABLE, "unavailable"},
-		{RELAY_ERR_NOT_FOUND, "not_found"},
-		{RELAY_ERR_TOO_MANY_REQUESTS, "too_many_requests"},
-		{RELAY_ERR_UNKNOWN, "unknown"},
-		{RELAY_ERR_KEY_ERROR, "key_error"},
-		{RELAY_ERR_UPSTREAM_TOO_LARGE, "too_large"},
-		{RELAY_ERR_INTERNAL, "internal"},
-	};
-	struct cybercrime_stats st;
-	struct cybercrime_cache *cache = cybercrime_enrich_cache();
+	struct lookup_stats st;
 	cybercrime_stats_get(&st);
-	strbuf_printf(
-		out,
-		"# HELP cybercrime_lookups_total Observable values looked up (cache hits "
-		"included).\n# TYPE cybercrime_lookups_total counter\n"
-		"cybercrime_lookups_total %lu\n"
-		"# HELP cybercrime_cache_hits_total Lookups answered from the cache.\n"
-		"# TYPE cybercrime_cache_hits_total counter\ncybercrime_cache_hits_total %lu\n"
-		"# HELP cybercrime_cache_entries Answers held in the cache.\n"
-		"# TYPE cybercrime_cache_entries gauge\ncybercrime_cache_entries %zu\n"
-		"# HELP cybercrime_cache_capacity Most answers the cache holds (0: "
-		"disabled).\n# TYPE cybercrime_cache_capacity gauge\n"
-		"cybercrime_cache_capacity %zu\n"
-		"# HELP cybercrime_cache_evictions_total Live answers dropped to make room.\n"
-		"# TYPE cybercrime_cache_evictions_total counter\n"
-		"cybercrime_cache_evictions_total %lu\n"
-		"# HELP cybercrime_upstream_requests_total Calls to query.php (health "
-		"included).\n# TYPE cybercrime_upstream_requests_total counter\n"
-		"cybercrime_upstream_requests_total %lu\n"
-		"# HELP cybercrime_lookups_late_total Lookups cut by the request deadline "
-		"(RELAY_REQUEST_DEADLINE_MS).\n# TYPE cybercrime_lookups_late_total counter\n"
-		"cybercrime_lookups_late_total %lu\n"
-		"# HELP cybercrime_lookups_left_out_total Values not asked: over "
-		"CYBERCRIME_MAX_LOOKUPS.\n# TYPE cybercrime_lookups_left_out_total counter\n"
-		"cybercrime_lookups_left_out_total %lu\n"
-		"# HELP cybercrime_upstream_errors_total Calls to query.php that gave no "
-		"answer, by reason.\n# TYPE cybercrime_upstream_errors_total counter\n",
-		st.lookups, st.cache_hits, cybercrime_cache_count(cache),
-		cybercrime_cache_capacity(cache), cybercrime_cache_evictions(cache),
-		st.upstream_requests, st.late, st.left_out);
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		strbuf_printf(out, "cybercrime_upstream_errors_total{reason=\"%s\"} %lu\n",
-			      reasons[i].reason, st.errors[reasons[i].err]);
+	lookup_metrics_write(out,
+			     &(struct lookup_metrics_text){.prefix = "cybercrime",
+							   .upstream = "query.php",
+							   .max_var = "CYBERCRIME_MAX_LOOKUPS"},
+			     &st, cybercrime_cache_engine(cybercrime_enrich_cache()));
 }
 
 extern const struct module_type_info cybercrime_module_type;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "config.h"
-#include "lookups/cache.h"
+#include "lookups/metrics.h"
 #include "module.h"
 #include "modules/threatfox/enrich.h"
 #include "modules/threatfox/lookup.h"
@@ -46,59 +46,18 @@ static void threatfox_health(const struct relay_request *req, struct relay_respo
 		response_add_error(res, r.err, "%s", msg);
 		return;
 	}
-	cJSON *data = cJSON_CreateObject();
-	if (!data || !cJSON_AddStringToObject(data, "status", "ok")) {
-		cJSON_Delete(data);
-		response_fail(res, RELAY_ERR_INTERNAL, NULL);
-		return;
-	}
-	response_set_data(res, data);
+	response_set_status_ok(res);
 }
 
 static void threatfox_metrics(struct strbuf *out)
 {
-	static const struct {
-		enum relay_err err;
-		const char *reason;
-	} reasons[] = {
-		{RELAY_ERR_AUTH, "auth"},
-		{RELAY_ERR_UNAVAILABLE, "unavailable"},
-		{RELAY_ERR_NOT_FOUND, "not_found"},
-		{RELAY_ERR_TOO_MANY_REQUESTS, "too_many_requests"},
-		{RELAY_ERR_UNKNOWN, "unknown"},
-		{RELAY_ERR_KEY_ERROR, "key_error"},
-		{RELAY_ERR_UPSTREAM_TOO_LARGE, "too_large"},
-		{RELAY_ERR_INTERNAL, "internal"},
-	};
 	struct lookup_stats st;
-	struct lookup_cache *cache = threatfox_enrich_cache();
 	threatfox_stats_get(&st);
-	strbuf_printf(
-		out,
-		"# HELP threatfox_lookups_total Observable values looked up (cache hits "
-		"included).\n# TYPE threatfox_lookups_total counter\n"
-		"threatfox_lookups_total %lu\n"
-		"# HELP threatfox_cache_hits_total Lookups answered from the cache.\n"
-		"# TYPE threatfox_cache_hits_total counter\nthreatfox_cache_hits_total %lu\n"
-		"# HELP threatfox_cache_entries Answers held in the cache.\n"
-		"# TYPE threatfox_cache_entries gauge\nthreatfox_cache_entries %zu\n"
-		"# HELP threatfox_cache_bytes Bytes of answers held in the cache.\n"
-		"# TYPE threatfox_cache_bytes gauge\nthreatfox_cache_bytes %zu\n"
-		"# HELP threatfox_upstream_requests_total Calls to the ThreatFox API (health "
-		"included).\n# TYPE threatfox_upstream_requests_total counter\n"
-		"threatfox_upstream_requests_total %lu\n"
-		"# HELP threatfox_lookups_late_total Lookups cut by the request deadline.\n"
-		"# TYPE threatfox_lookups_late_total counter\nthreatfox_lookups_late_total %lu\n"
-		"# HELP threatfox_lookups_left_out_total Values not asked: over "
-		"THREATFOX_MAX_LOOKUPS.\n# TYPE threatfox_lookups_left_out_total counter\n"
-		"threatfox_lookups_left_out_total %lu\n"
-		"# HELP threatfox_upstream_errors_total Calls to the ThreatFox API that gave no "
-		"answer, by reason.\n# TYPE threatfox_upstream_errors_total counter\n",
-		st.lookups, st.cache_hits, lookup_cache_count(cache), lookup_cache_bytes(cache),
-		st.upstream_requests, st.late, st.left_out);
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		strbuf_printf(out, "threatfox_upstream_errors_total{reason=\"%s\"} %lu\n",
-			      reasons[i].reason, st.errors[reasons[i].err]);
+	lookup_metrics_write(out,
+			     &(struct lookup_metrics_text){.prefix = "threatfox",
+							   .upstream = "the ThreatFox API",
+							   .max_var = "THREATFOX_MAX_LOOKUPS"},
+			     &st, threatfox_enrich_cache());
 }
 
 extern const struct module_type_info threatfox_module_type;
